@@ -1,0 +1,2 @@
+import { version } from './index.js';
+test('x', () => expect(version).toBe(1));

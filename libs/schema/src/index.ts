@@ -1,0 +1,2 @@
+import { version } from '@mserve/inference';
+export const v = version;
