@@ -1,0 +1,62 @@
+/**
+ * The one table of tensor element types. Everything that packs, unpacks or describes a tensor reads
+ * it here, so no other module hard-codes a dtype.
+ */
+export const DTYPES = {
+  float32: { array: Float32Array, bytes: 4, kind: 'number' },
+  float64: { array: Float64Array, bytes: 8, kind: 'number' },
+  int32: { array: Int32Array, bytes: 4, kind: 'integer' },
+  int64: { array: BigInt64Array, bytes: 8, kind: 'bigint' },
+  bool: { array: Uint8Array, bytes: 1, kind: 'boolean' },
+  string: { array: Array, bytes: 0, kind: 'string' },
+} as const;
+
+export type DType = keyof typeof DTYPES;
+
+/** Element storage of a tensor of any supported dtype. */
+export type TensorData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | string[];
+
+export function isDType(value: unknown): value is DType {
+  return typeof value === 'string' && Object.hasOwn(DTYPES, value);
+}
+
+/** A zeroed buffer of `length` elements of `dtype`. */
+export function allocate(dtype: DType, length: number): TensorData {
+  if (dtype === 'string') return new Array<string>(length).fill('');
+  return new DTYPES[dtype].array(length);
+}
+
+/** Elements `[start, end)` of `data` without copying (a view for typed arrays). */
+export function view(data: TensorData, start: number, end: number): TensorData {
+  return Array.isArray(data) ? data.slice(start, end) : data.subarray(start, end);
+}
+
+/** Copies `source` into `target` at element `offset`. */
+export function copyInto(target: TensorData, source: TensorData, offset: number): void {
+  if (Array.isArray(target)) {
+    for (let i = 0; i < source.length; i++) target[offset + i] = (source as string[])[i];
+  } else {
+    (target as Float32Array).set(source as Float32Array, offset);
+  }
+}
+
+/** Plain JSON-safe numbers (or strings/booleans) from a tensor's elements; int64 becomes number. */
+export function toPlain(dtype: DType, data: TensorData): Array<number | string | boolean> {
+  switch (dtype) {
+    case 'string':
+      return [...(data as string[])];
+    case 'bool':
+      return Array.from(data as Uint8Array, (v) => v !== 0);
+    case 'int64':
+      return Array.from(data as BigInt64Array, (v) => Number(v));
+    case 'float32':
+    case 'float64':
+    case 'int32':
+      return Array.from(data as Float32Array);
+  }
+}
+
+/** Number of elements of a shape (1 for a scalar `[]`). */
+export function elementCount(shape: readonly number[]): number {
+  return shape.reduce((n, d) => n * d, 1);
+}

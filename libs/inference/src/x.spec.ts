@@ -1,2 +1,0 @@
-import { version } from './index.js';
-test('x', () => expect(version).toBe(1));
