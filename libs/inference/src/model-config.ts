@@ -88,3 +88,151 @@ export interface WarmupConfig {
   /** Row counts of the warm-up batches, run in order. */
   batchSizes: number[];
 }
+
+const TASKS: readonly Task[] = ['classification', 'regression', 'embedding'];
+const OUTPUT_KINDS: readonly OutputKind[] = ['probabilities', 'logits', 'regression', 'embedding'];
+const PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'cuda', 'tensorrt'];
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A config.json that does not satisfy the contract; the message names the offending field. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Checks a parsed config.json against the contract and fills defaults. Throws a ConfigError naming
+ * the field (`inputs[0].fields[2].min`) on the first problem.
+ */
+export function parseModelConfig(json: unknown): ModelConfig {
+  const c = object(json, 'config');
+  const config: ModelConfig = {
+    description: string(c.description, 'description'),
+    task: oneOf(c.task, TASKS, 'task'),
+    inputs: array(c.inputs, 'inputs').map((input, i) => parseInput(input, `inputs[${i}]`)),
+    outputs: Object.fromEntries(
+      Object.entries(object(c.outputs, 'outputs')).map(([name, output]) => [fieldName(name, `outputs.${name}`), parseOutput(output, `outputs.${name}`)]),
+    ),
+    batching: parseBatching(c.batching),
+    instances: c.instances === undefined ? 1 : integer(c.instances, 'instances', 1, 64),
+  };
+  if (config.inputs.length === 0) throw new ConfigError('inputs: at least one input tensor is required');
+  if (Object.keys(config.outputs).length === 0) throw new ConfigError('outputs: at least one output is required');
+  unique(config.inputs.map((input) => input.tensor), 'inputs[].tensor');
+  unique(config.inputs.flatMap((input) => input.fields.map((field) => field.name)), 'inputs[].fields[].name');
+  if (c.labels !== undefined) config.labels = array(c.labels, 'labels').map((label, i) => string(label, `labels[${i}]`));
+  if (c.threshold !== undefined) config.threshold = number(c.threshold, 'threshold', 0, 1);
+  if (c.threadsPerInstance !== undefined) config.threadsPerInstance = integer(c.threadsPerInstance, 'threadsPerInstance', 1, 256);
+  if (c.executionProviders !== undefined) {
+    config.executionProviders = array(c.executionProviders, 'executionProviders').map((p, i) => oneOf(p, PROVIDERS, `executionProviders[${i}]`));
+  }
+  if (c.allowCpuFallback !== undefined) config.allowCpuFallback = boolean(c.allowCpuFallback, 'allowCpuFallback');
+  if (c.warmup !== undefined) {
+    const w = object(c.warmup, 'warmup');
+    config.warmup = {
+      batchSizes: array(w.batchSizes, 'warmup.batchSizes').map((n, i) => integer(n, `warmup.batchSizes[${i}]`, 1, config.batching.maxBatchSize)),
+    };
+  }
+  const known = new Set(['description', 'task', 'inputs', 'outputs', 'labels', 'threshold', 'batching', 'instances', 'threadsPerInstance', 'executionProviders', 'allowCpuFallback', 'warmup']);
+  for (const key of Object.keys(c)) if (!known.has(key)) throw new ConfigError(`${key}: unknown setting`);
+  return config;
+}
+
+function parseInput(json: unknown, path: string): InputSpec {
+  const i = object(json, path);
+  const dtype = i.dtype === undefined ? 'float32' : oneOf(i.dtype, ['float32', 'float64', 'int32', 'int64', 'bool', 'string'] as const, `${path}.dtype`);
+  const fields = array(i.fields, `${path}.fields`).map((field, k) => parseField(field, `${path}.fields[${k}]`));
+  if (fields.length === 0) throw new ConfigError(`${path}.fields: at least one field is required`);
+  const input: InputSpec = { tensor: string(i.tensor, `${path}.tensor`), dtype, fields };
+  const total = fields.reduce((n, field) => n + (field.length ?? 1), 0);
+  if (i.shape !== undefined) {
+    input.shape = array(i.shape, `${path}.shape`).map((d, k) => integer(d, `${path}.shape[${k}]`, 1, 1 << 30));
+    const count = input.shape.reduce((n, d) => n * d, 1);
+    if (count !== total) throw new ConfigError(`${path}.shape: [${input.shape.join(', ')}] holds ${count} elements but the fields hold ${total}`);
+  }
+  return input;
+}
+
+function parseField(json: unknown, path: string): FieldSpec {
+  const f = object(json, path);
+  const field: FieldSpec = { name: fieldName(f.name, `${path}.name`) };
+  if (f.description !== undefined) field.description = string(f.description, `${path}.description`);
+  if (f.unit !== undefined) field.unit = string(f.unit, `${path}.unit`);
+  if (f.min !== undefined) field.min = number(f.min, `${path}.min`);
+  if (f.max !== undefined) field.max = number(f.max, `${path}.max`);
+  if (field.min !== undefined && field.max !== undefined && field.min > field.max) throw new ConfigError(`${path}: min ${field.min} is greater than max ${field.max}`);
+  if (f.length !== undefined) field.length = integer(f.length, `${path}.length`, 1, 1 << 30);
+  if (f.default !== undefined) {
+    if (!['number', 'string', 'boolean'].includes(typeof f.default)) throw new ConfigError(`${path}.default: must be a number, string or boolean`);
+    if (field.length !== undefined) throw new ConfigError(`${path}.default: vector fields cannot have a default`);
+    field.default = f.default as number | string | boolean;
+  }
+  return field;
+}
+
+function parseOutput(json: unknown, path: string): OutputSpec {
+  const o = object(json, path);
+  const output: OutputSpec = { tensor: string(o.tensor, `${path}.tensor`), kind: oneOf(o.kind, OUTPUT_KINDS, `${path}.kind`) };
+  if (o.description !== undefined) output.description = string(o.description, `${path}.description`);
+  if (o.unit !== undefined) output.unit = string(o.unit, `${path}.unit`);
+  return output;
+}
+
+function parseBatching(json: unknown): BatchingConfig {
+  const b = object(json, 'batching');
+  return {
+    maxBatchSize: integer(b.maxBatchSize, 'batching.maxBatchSize', 1, 1 << 20),
+    maxQueueDelayMicros: b.maxQueueDelayMicros === undefined ? 0 : integer(b.maxQueueDelayMicros, 'batching.maxQueueDelayMicros', 0, 10_000_000),
+    maxQueueSize: integer(b.maxQueueSize, 'batching.maxQueueSize', 1, 1 << 24),
+    timeoutMs: integer(b.timeoutMs, 'batching.timeoutMs', 1, 3_600_000),
+  };
+}
+
+function object(value: unknown, path: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(`${path}: must be an object`);
+  return value as Record<string, unknown>;
+}
+
+function array(value: unknown, path: string): unknown[] {
+  if (!Array.isArray(value)) throw new ConfigError(`${path}: must be an array`);
+  return value;
+}
+
+function string(value: unknown, path: string): string {
+  if (typeof value !== 'string' || value.length === 0) throw new ConfigError(`${path}: must be a non-empty string`);
+  return value;
+}
+
+function boolean(value: unknown, path: string): boolean {
+  if (typeof value !== 'boolean') throw new ConfigError(`${path}: must be true or false`);
+  return value;
+}
+
+function number(value: unknown, path: string, min = -Infinity, max = Infinity): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new ConfigError(`${path}: must be a finite number`);
+  if (value < min || value > max) throw new ConfigError(`${path}: must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function integer(value: unknown, path: string, min: number, max: number): number {
+  if (!Number.isInteger(value)) throw new ConfigError(`${path}: must be an integer`);
+  return number(value, path, min, max);
+}
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], path: string): T {
+  if (!allowed.includes(value as T)) throw new ConfigError(`${path}: must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+  return value as T;
+}
+
+function fieldName(value: unknown, path: string): string {
+  const name = string(value, path);
+  if (!NAME.test(name)) throw new ConfigError(`${path}: "${name}" is not a valid GraphQL name`);
+  return name;
+}
+
+function unique(values: string[], path: string): void {
+  const seen = new Set<string>();
+  for (const value of values) {
+    if (seen.has(value)) throw new ConfigError(`${path}: "${value}" appears twice`);
+    seen.add(value);
+  }
+}

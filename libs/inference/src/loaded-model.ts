@@ -1,0 +1,156 @@
+import { availableParallelism } from 'node:os';
+import { DynamicBatcher, type Clock, type SubmitOptions, type Timers } from './batcher.js';
+import { allocate, elementCount } from './dtypes.js';
+import type { InferenceError } from './errors.js';
+import type { ModelConfig } from './model-config.js';
+import { noMetrics, poolLogEvents, silentLogger, type InferenceMetrics, type Logger } from './observability.js';
+import { interpret, type Prediction } from './predictions.js';
+import { SessionPool } from './session-pool.js';
+import { checkSignature } from './signature.js';
+import { assembleBatch, ContractCodec, splitBatch, type Row, type RowOutput } from './tensor-codec.js';
+import type { ModelSignature } from './worker-protocol.js';
+
+export interface LoadOptions {
+  name: string;
+  version: number;
+  modelPath: string;
+  config: ModelConfig;
+  logger?: Logger;
+  metrics?: InferenceMetrics;
+  clock?: Clock;
+  timers?: Timers;
+}
+
+/**
+ * One served model version: its worker sessions, its dynamic batcher and its contract codec.
+ * `predict` is the contract-level entry (items in, predictions out); `infer` takes rows of raw tensors.
+ */
+export class LoadedModel {
+  private readonly batcher: DynamicBatcher<Row, RowOutput>;
+  private readonly codec: ContractCodec;
+
+  private constructor(
+    readonly name: string,
+    readonly version: number,
+    readonly config: ModelConfig,
+    private readonly pool: SessionPool,
+    options: LoadOptions,
+  ) {
+    this.codec = new ContractCodec(config);
+    this.batcher = new DynamicBatcher<Row, RowOutput>({
+      model: `${name}@${version}`,
+      maxBatchSize: config.batching.maxBatchSize,
+      maxQueueDelayMicros: config.batching.maxQueueDelayMicros ?? 0,
+      maxQueueSize: config.batching.maxQueueSize,
+      timeoutMs: config.batching.timeoutMs,
+      instances: config.instances,
+      execute: (rows) => this.execute(rows),
+      shapeKey: (row) => row.key,
+      clock: options.clock,
+      timers: options.timers,
+      observer: (options.metrics ?? noMetrics).forModel(name, version),
+    });
+  }
+
+  /**
+   * Starts the model's workers, checks the contract against the session's signature and runs the
+   * warm-up batches. Rejects with a reason naming the problem (load error or contract field).
+   */
+  static async load(options: LoadOptions): Promise<LoadedModel> {
+    const { config, logger = silentLogger } = options;
+    const threads = config.threadsPerInstance ?? Math.max(1, Math.floor(availableParallelism() / config.instances));
+    const pool = await SessionPool.start({
+      modelPath: options.modelPath,
+      instances: config.instances,
+      intraOpNumThreads: threads,
+      executionProviders: config.executionProviders ?? ['cpu'],
+      allowCpuFallback: config.allowCpuFallback ?? false,
+      events: poolLogEvents(logger, options.name, options.version),
+    });
+    try {
+      checkSignature(config, pool.signature);
+      if (pool.fallbackReason) {
+        logger.warn({ model: options.name, version: options.version, reason: pool.fallbackReason }, 'GPU execution provider failed; running on CPU');
+      }
+      const model = new LoadedModel(options.name, options.version, config, pool, options);
+      await model.warmup();
+      return model;
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
+  }
+
+  /** Inputs and outputs as the ONNX session declares them. */
+  get signature(): ModelSignature {
+    return this.pool.signature;
+  }
+
+  /** The execution provider the sessions run on, and why a GPU one was not used if it was not. */
+  get executionProvider(): { provider: string; fallbackReason?: string } {
+    return { provider: this.pool.provider, ...(this.pool.fallbackReason ? { fallbackReason: this.pool.fallbackReason } : {}) };
+  }
+
+  get pendingRows(): number {
+    return this.batcher.pendingRows;
+  }
+
+  /**
+   * Validates contract-shaped items, runs the valid ones and interprets their outputs. One entry
+   * per item, in order: a Prediction, or the InferenceError of that item alone. Never rejects.
+   */
+  async predict(items: readonly unknown[], options: SubmitOptions & { firstIndex?: number } = {}): Promise<Array<Prediction | InferenceError>> {
+    const encoded = this.codec.encode(items, options.firstIndex);
+    const rows = encoded.filter((entry): entry is Row => !(entry instanceof Error));
+    const outputs = await this.batcher.submit(rows, options);
+    let next = 0;
+    return encoded.map((entry) => {
+      if (entry instanceof Error) return entry;
+      const output = outputs[next++];
+      return output instanceof Error ? output : interpret(this.config, output);
+    });
+  }
+
+  /** Runs rows of raw tensors through the batcher. One output or error per row. Never rejects. */
+  infer(rows: readonly Row[], options: SubmitOptions = {}): Promise<Array<RowOutput | InferenceError>> {
+    return this.batcher.submit(rows, options);
+  }
+
+  /** Kills one session worker as a crash would; the pool replaces it. For fault-injection tests. */
+  killWorker(instance = 0): Promise<void> {
+    return this.pool.killInstance(instance);
+  }
+
+  /** Refuses new rows, finishes queued and running ones, then disposes the sessions. */
+  async close(): Promise<void> {
+    await this.batcher.close();
+    await this.pool.close();
+  }
+
+  private async execute(rows: readonly Row[]): Promise<RowOutput[]> {
+    const outputs = await this.pool.run(assembleBatch(rows));
+    return splitBatch(outputs, rows.length);
+  }
+
+  /** Runs the configured warm-up batches (zero-filled rows) through the whole path. */
+  private async warmup(): Promise<void> {
+    const sizes = this.config.warmup?.batchSizes ?? [1, this.config.batching.maxBatchSize];
+    for (const size of sizes) {
+      const rows = Array.from({ length: size }, () => this.zeroRow());
+      const results = await this.infer(rows);
+      const failed = results.find((result): result is InferenceError => result instanceof Error);
+      if (failed) throw new Error(`warm-up batch of ${size} rows failed: ${failed.cause instanceof Error ? failed.cause.message : failed.message}`);
+    }
+  }
+
+  private zeroRow(): Row {
+    const tensors: Row['tensors'] = Object.fromEntries(
+      this.config.inputs.map((spec) => {
+        const dims = spec.shape ?? [spec.fields.reduce((n, f) => n + (f.length ?? 1), 0)];
+        const dtype = spec.dtype ?? 'float32';
+        return [spec.tensor, { dtype, dims, data: allocate(dtype, elementCount(dims)) }];
+      }),
+    );
+    return { tensors, key: '' };
+  }
+}

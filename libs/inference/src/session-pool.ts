@@ -1,0 +1,209 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { ExecutionProvider } from './model-config.js';
+import { transferList, type ModelSignature, type WireTensors, type WorkerInit, type WorkerReply } from './worker-protocol.js';
+
+/** What the pool reports to its owner (for logs and metrics). Must not throw. */
+export interface PoolEvents {
+  /** A worker died (crash, kill, out of memory) and is being replaced. */
+  workerExited?(instance: number, code: number, hadBatch: boolean): void;
+  workerReplaced?(instance: number): void;
+  workerReplaceFailed?(instance: number, reason: string): void;
+}
+
+export interface SessionPoolOptions extends WorkerInit {
+  instances: number;
+  events?: PoolEvents;
+}
+
+interface Job {
+  id: number;
+  feeds: WireTensors;
+  resolve: (outputs: WireTensors) => void;
+  reject: (error: Error) => void;
+}
+
+interface Instance {
+  index: number;
+  worker: Worker;
+  job: Job | undefined;
+}
+
+/**
+ * `instances` worker threads, each holding one onnxruntime session of the same model. `run` sends a
+ * batch to an idle worker (or queues it until one is idle) and moves its buffers rather than copying
+ * them. A worker that dies fails its batch (never hangs it) and is replaced.
+ */
+export class SessionPool {
+  private readonly idle: Instance[] = [];
+  private readonly waiting: Job[] = [];
+  private readonly instances: Instance[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  private constructor(
+    private readonly options: SessionPoolOptions,
+    /** Inputs and outputs as the session declares them. */
+    readonly signature: ModelSignature,
+    /** The provider the sessions actually run on. */
+    readonly provider: ExecutionProvider,
+    /** Why a GPU provider was not used, when the pool fell back to CPU. */
+    readonly fallbackReason: string | undefined,
+  ) {}
+
+  /** Starts every worker and resolves once all sessions are created; rejects with the load error. */
+  static async start(options: SessionPoolOptions): Promise<SessionPool> {
+    const started = await Promise.allSettled(Array.from({ length: options.instances }, () => spawn(options)));
+    const failure = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failure) {
+      await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.worker.terminate() : undefined)));
+      throw failure.reason;
+    }
+    const workers = started.map((s) => (s as PromiseFulfilledResult<Spawned>).value);
+    const first = workers[0].ready;
+    const pool = new SessionPool(options, first.signature, first.provider, first.fallbackReason);
+    workers.forEach(({ worker }, index) => pool.adopt(index, worker));
+    return pool;
+  }
+
+  /** Runs one batch on an idle session. Rejects if the session fails or its worker dies. */
+  run(feeds: WireTensors): Promise<WireTensors> {
+    if (this.closed) return Promise.reject(new Error('session pool is closed'));
+    return new Promise((resolve, reject) => {
+      const job: Job = { id: this.nextId++, feeds, resolve, reject };
+      const instance = this.idle.pop();
+      if (instance) this.send(instance, job);
+      else this.waiting.push(job);
+    });
+  }
+
+  /** Thread ids of the workers, so a test can find (and kill) one. */
+  get threadIds(): number[] {
+    return this.instances.map((instance) => instance.worker.threadId);
+  }
+
+  /** Terminates one worker as a crash would (for fault tests); the pool replaces it. */
+  async killInstance(index: number): Promise<void> {
+    await this.instances[index].worker.terminate();
+  }
+
+  /** Terminates every worker. Waiting batches are rejected; call it after the batcher has drained. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.waiting.splice(0)) job.reject(new Error('session pool closed'));
+    await Promise.all(this.instances.map((instance) => instance.worker.terminate()));
+  }
+
+  private adopt(index: number, worker: Worker): void {
+    const instance: Instance = { index, worker, job: undefined };
+    this.instances[index] = instance;
+    worker.on('message', (message: WorkerReply) => this.onReply(instance, message));
+    worker.on('error', () => {
+      // 'exit' follows and does the clean-up; an uncaught worker error must not crash the process.
+    });
+    worker.on('exit', (code) => this.onExit(instance, code));
+    this.release(instance);
+  }
+
+  private send(instance: Instance, job: Job): void {
+    instance.job = job;
+    instance.worker.postMessage({ type: 'run', id: job.id, feeds: job.feeds }, transferList(job.feeds));
+  }
+
+  private release(instance: Instance): void {
+    instance.job = undefined;
+    const next = this.waiting.shift();
+    if (next) this.send(instance, next);
+    else this.idle.push(instance);
+  }
+
+  private onReply(instance: Instance, message: WorkerReply): void {
+    const job = instance.job;
+    if (!job || (message.type !== 'result' && message.type !== 'error') || message.id !== job.id) return;
+    if (message.type === 'result') job.resolve(message.outputs);
+    else job.reject(new Error(message.message));
+    this.release(instance);
+  }
+
+  private onExit(instance: Instance, code: number): void {
+    if (this.instances[instance.index] !== instance) return;
+    const idleAt = this.idle.indexOf(instance);
+    if (idleAt >= 0) this.idle.splice(idleAt, 1);
+    const job = instance.job;
+    instance.job = undefined;
+    job?.reject(new Error(`session worker ${instance.index} exited with code ${code} while running a batch`));
+    if (this.closed) return;
+    this.options.events?.workerExited?.(instance.index, code, job !== undefined);
+    spawn(this.options).then(
+      ({ worker }) => {
+        if (this.closed) {
+          void worker.terminate();
+          return;
+        }
+        this.adopt(instance.index, worker);
+        this.options.events?.workerReplaced?.(instance.index);
+      },
+      (error: Error) => this.options.events?.workerReplaceFailed?.(instance.index, error.message),
+    );
+  }
+}
+
+interface Spawned {
+  worker: Worker;
+  ready: Extract<WorkerReply, { type: 'ready' }>;
+}
+
+/** Starts one worker and waits for its session to be created. */
+function spawn(init: WorkerInit): Promise<Spawned> {
+  const workerInit: WorkerInit = {
+    modelPath: init.modelPath,
+    intraOpNumThreads: init.intraOpNumThreads,
+    executionProviders: init.executionProviders,
+    allowCpuFallback: init.allowCpuFallback,
+  };
+  const worker = createWorker(workerInit);
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: WorkerReply) => {
+      if (message.type === 'ready') {
+        cleanup();
+        resolve({ worker, ready: message });
+      } else if (message.type === 'failed') {
+        cleanup();
+        void worker.terminate();
+        reject(new Error(message.message));
+      }
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onExit = (code: number) => {
+      cleanup();
+      reject(new Error(`session worker exited with code ${code} before its session was ready`));
+    };
+    const cleanup = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+  });
+}
+
+/**
+ * The worker runs the compiled `session-worker.js` beside this file. When this file is the
+ * TypeScript source (tests, `tsx`), the worker registers tsx first so it can load the `.ts` source.
+ */
+function createWorker(init: WorkerInit): Worker {
+  const self = import.meta.url;
+  if (self.endsWith('.ts')) {
+    const url = new URL('./session-worker.ts', self).href;
+    const tsx = pathToFileURL(createRequire(self).resolve('tsx/esm/api')).href;
+    const bootstrap = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(url)}); });`;
+    return new Worker(bootstrap, { eval: true, workerData: init });
+  }
+  return new Worker(new URL('./session-worker.js', self), { workerData: init });
+}

@@ -1,0 +1,93 @@
+import { InferenceError } from './errors.js';
+import { parseModelConfig } from './model-config.js';
+import { assembleBatch, ContractCodec, rowKey, splitBatch, type Row } from './tensor-codec.js';
+
+const config = parseModelConfig({
+  description: 'test',
+  task: 'classification',
+  inputs: [
+    {
+      tensor: 'features',
+      fields: [
+        { name: 'a', min: 0, max: 10 },
+        { name: 'b', default: 2 },
+        { name: 'v', length: 3, min: -1, max: 1 },
+      ],
+    },
+    { tensor: 'ids', dtype: 'int64', fields: [{ name: 'id' }] },
+    { tensor: 'text', dtype: 'string', fields: [{ name: 'word' }] },
+  ],
+  outputs: { p: { tensor: 'p', kind: 'probabilities' } },
+  batching: { maxBatchSize: 8, maxQueueSize: 100, timeoutMs: 1000 },
+});
+const codec = new ContractCodec(config);
+const good = { a: 1, v: [0.5, -0.5, 0], id: 7, word: 'hi' };
+
+function message(result: unknown): string {
+  expect(result).toBeInstanceOf(InferenceError);
+  expect((result as InferenceError).code).toBe('BAD_USER_INPUT');
+  return (result as InferenceError).message;
+}
+
+describe('ContractCodec', () => {
+  test('packs fields in contract order, fills defaults, and views one buffer per tensor', () => {
+    const [r1, r2] = codec.encode([good, { ...good, a: 3, b: 4, id: 9, word: 'yo' }]) as Row[];
+    expect(Array.from(r1.tensors.features.data as Float32Array)).toEqual([1, 2, 0.5, -0.5, 0]);
+    expect(Array.from(r2.tensors.features.data as Float32Array)).toEqual([3, 4, 0.5, -0.5, 0]);
+    expect((r1.tensors.features.data as Float32Array).buffer).toBe((r2.tensors.features.data as Float32Array).buffer);
+    expect(r1.tensors.features.dims).toEqual([5]);
+    expect(r2.tensors.ids.data).toEqual(new BigInt64Array([9n]));
+    expect(r2.tensors.text.data).toEqual(['yo']);
+  });
+
+  test('accepts a typed array for a vector field', () => {
+    const [row] = codec.encode([{ ...good, v: new Float32Array([1, 0, -1]) }]) as Row[];
+    expect(Array.from(row.tensors.features.data as Float32Array)).toEqual([1, 2, 1, 0, -1]);
+  });
+
+  test.each([
+    [{ ...good, a: undefined }, 'Invalid input at item 0, field a: is required'],
+    [{ ...good, a: '1' }, 'Invalid input at item 0, field a: must be a number, got a string'],
+    [{ ...good, a: Number.NaN }, 'Invalid input at item 0, field a: must be a finite number, got NaN'],
+    [{ ...good, a: Infinity }, 'Invalid input at item 0, field a: must be a finite number, got Infinity'],
+    [{ ...good, a: 11 }, 'Invalid input at item 0, field a: must be ≤ 10, got 11'],
+    [{ ...good, a: -1 }, 'Invalid input at item 0, field a: must be ≥ 0, got -1'],
+    [{ ...good, v: [0, 0] }, 'Invalid input at item 0, field v: must have 3 values, got 2'],
+    [{ ...good, v: 'abc' }, 'Invalid input at item 0, field v: must be a list of 3 values'],
+    [{ ...good, v: [0, 2, 0] }, 'Invalid input at item 0, field v[1]: must be ≤ 1, got 2'],
+    [{ ...good, v: [0, 0, -Infinity] }, 'Invalid input at item 0, field v[2]: must be a finite number, got -Infinity'],
+    [{ ...good, id: 1.5 }, 'Invalid input at item 0, field id: must be an integer, got 1.5'],
+    [{ ...good, word: 3 }, 'Invalid input at item 0, field word: must be a string, got number'],
+    [{ ...good, extra: 1 }, 'Invalid input at item 0, field extra: unknown field; expected a, b, v, id, word'],
+    [null, 'Invalid input at item 0, field (input): must be an object'],
+    [[1, 2], 'Invalid input at item 0, field (input): must be an object'],
+  ])('rejects %j with a message naming the item and field', (item, expected) => {
+    expect(message(codec.encode([item])[0])).toBe(expected);
+  });
+
+  test('a bad item fails alone, numbered from firstIndex, and gets no buffer space', () => {
+    const results = codec.encode([good, { ...good, a: 99 }, good], 100);
+    expect(results[0]).not.toBeInstanceOf(Error);
+    expect(message(results[1])).toBe('Invalid input at item 101, field a: must be ≤ 10, got 99');
+    expect((results[1] as InferenceError).details).toEqual({ item: 101, field: 'a' });
+    const buffer = ((results[0] as Row).tensors.features.data as Float32Array).buffer;
+    expect(buffer.byteLength).toBe(2 * 5 * 4);
+  });
+
+  test('assembleBatch and splitBatch round-trip rows by offset', () => {
+    const rows = codec.encode([good, { ...good, a: 5 }, { ...good, a: 9 }]) as Row[];
+    const batch = assembleBatch(rows);
+    expect(batch.features.dims).toEqual([3, 5]);
+    expect(Array.from(batch.features.data as Float32Array).filter((_, i) => i % 5 === 0)).toEqual([1, 5, 9]);
+    expect(batch.text.data).toEqual(['hi', 'hi', 'hi']);
+    const split = splitBatch({ p: { dtype: 'float32', dims: [3, 2], data: new Float32Array([1, 2, 3, 4, 5, 6]) } }, 3);
+    expect(split.map((row) => Array.from(row.p.data as Float32Array))).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(() => splitBatch({ p: { dtype: 'float32', dims: [2, 2], data: new Float32Array(4) } }, 3)).toThrow('output p has 2 rows for a batch of 3');
+  });
+
+  test('rowKey separates rows by per-row shape', () => {
+    const a = rowKey({ x: { dtype: 'float32', dims: [3], data: new Float32Array(3) } });
+    const b = rowKey({ x: { dtype: 'float32', dims: [4], data: new Float32Array(4) } });
+    expect(a).not.toBe(b);
+  });
+});

@@ -1,0 +1,222 @@
+import { allocate, copyInto, DTYPES, elementCount, view, type DType, type TensorData } from './dtypes.js';
+import { inferenceError, type InferenceError } from './errors.js';
+import type { FieldSpec, InputSpec, ModelConfig } from './model-config.js';
+import type { WireTensors } from './worker-protocol.js';
+
+/** One row of one input tensor: its per-row dims (no batch axis) and elements. */
+export interface RowTensor {
+  readonly dtype: DType;
+  readonly dims: readonly number[];
+  readonly data: TensorData;
+}
+
+/** One row of every input tensor of a model: the unit the batcher queues. */
+export interface Row {
+  readonly tensors: Readonly<Record<string, RowTensor>>;
+  /** Rows with different keys (different per-row shapes) never share a batch. */
+  readonly key: string;
+}
+
+/** One row of every output tensor: views into the batch's output buffers. */
+export type RowOutput = Readonly<Record<string, RowTensor>>;
+
+/** Longest string accepted in a string field, in UTF-16 code units. */
+export const MAX_STRING_LENGTH = 65_536;
+
+/** The shape key of a row: its per-row dims per tensor. */
+export function rowKey(tensors: Readonly<Record<string, RowTensor>>): string {
+  let key = '';
+  for (const name in tensors) key += `${name}:${tensors[name].dims.join('x')};`;
+  return key;
+}
+
+/** Packs rows (all with the same shape key) into one batch tensor per input, batch axis first. */
+export function assembleBatch(rows: readonly Row[]): WireTensors {
+  const feeds: WireTensors = {};
+  for (const [name, first] of Object.entries(rows[0].tensors)) {
+    const perRow = elementCount(first.dims);
+    const data = allocate(first.dtype, rows.length * perRow);
+    rows.forEach((row, i) => copyInto(data, row.tensors[name].data, i * perRow));
+    feeds[name] = { dtype: first.dtype, dims: [rows.length, ...first.dims], data };
+  }
+  return feeds;
+}
+
+/** Splits batch outputs (batch axis first) into `count` rows of views, by offset. */
+export function splitBatch(outputs: WireTensors, count: number): RowOutput[] {
+  const rows: Array<Record<string, RowTensor>> = Array.from({ length: count }, () => ({}));
+  for (const [name, tensor] of Object.entries(outputs)) {
+    if (tensor.dims[0] !== count) throw new Error(`output ${name} has ${tensor.dims[0]} rows for a batch of ${count}`);
+    const dims = tensor.dims.slice(1);
+    const perRow = elementCount(dims);
+    for (let i = 0; i < count; i++) {
+      const start = i * perRow;
+      rows[i][name] = { dtype: tensor.dtype, dims, data: view(tensor.data, start, start + perRow) };
+    }
+  }
+  return rows;
+}
+
+/** A field's place in its tensor's row. */
+interface Slot {
+  field: FieldSpec;
+  offset: number;
+  length: number;
+}
+
+interface TensorPlan {
+  spec: InputSpec;
+  dtype: DType;
+  dims: number[];
+  perRow: number;
+  slots: Slot[];
+}
+
+/**
+ * Turns contract-shaped items (`{ sepalLength: 5.1, … }`, `{ pixels: [...] }`) into rows. Every item
+ * is checked against the contract before anything is allocated; the valid ones are then packed into
+ * one buffer per tensor, and each row is a view into it.
+ */
+export class ContractCodec {
+  private readonly plans: TensorPlan[];
+  private readonly fieldNames: Set<string>;
+
+  constructor(config: ModelConfig) {
+    this.plans = config.inputs.map((spec) => {
+      let offset = 0;
+      const slots = spec.fields.map((field) => {
+        const length = field.length ?? 1;
+        const slot = { field, offset, length };
+        offset += length;
+        return slot;
+      });
+      return { spec, dtype: spec.dtype ?? 'float32', dims: spec.shape ?? [offset], perRow: offset, slots };
+    });
+    this.fieldNames = new Set(config.inputs.flatMap((input) => input.fields.map((field) => field.name)));
+  }
+
+  /**
+   * One Row, or one BAD_USER_INPUT error naming the item and field, per item. `firstIndex` numbers
+   * the items in messages (a caller scoring a file passes its line offset).
+   */
+  encode(items: readonly unknown[], firstIndex = 0): Array<Row | InferenceError> {
+    const results: Array<Row | InferenceError | undefined> = items.map((item, i) => this.check(item, firstIndex + i));
+    const valid = results.filter((r) => r === undefined).length;
+    if (valid === 0) return results as InferenceError[];
+
+    const buffers = this.plans.map((plan) => allocate(plan.dtype, valid * plan.perRow));
+    let row = 0;
+    return results.map((error, i) => {
+      if (error) return error;
+      const tensors: Record<string, RowTensor> = {};
+      this.plans.forEach((plan, p) => {
+        const start = row * plan.perRow;
+        this.pack(plan, items[i] as Record<string, unknown>, buffers[p], start);
+        tensors[plan.spec.tensor] = { dtype: plan.dtype, dims: plan.dims, data: view(buffers[p], start, start + plan.perRow) };
+      });
+      row++;
+      return { tensors, key: '' };
+    });
+  }
+
+  /** The first problem with one item, or undefined when it is valid. Allocates nothing. */
+  private check(item: unknown, index: number): InferenceError | undefined {
+    const bad = (field: string, reason: string) => inferenceError('BAD_USER_INPUT', { item: index, field, reason }, { item: index, field });
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) return bad('(input)', 'must be an object');
+    const record = item as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      if (!this.fieldNames.has(key)) return bad(key, `unknown field; expected ${[...this.fieldNames].join(', ')}`);
+    }
+    for (const plan of this.plans) {
+      for (const { field, length } of plan.slots) {
+        const value = record[field.name];
+        if (value === undefined || value === null) {
+          if (field.default === undefined) return bad(field.name, 'is required');
+          continue;
+        }
+        if (field.length === undefined) {
+          const reason = checkElement(plan.dtype, field, value);
+          if (reason) return bad(field.name, reason);
+          continue;
+        }
+        if (!isVector(value)) return bad(field.name, `must be a list of ${length} values`);
+        if (value.length !== length) return bad(field.name, `must have ${length} values, got ${value.length}`);
+        for (let k = 0; k < length; k++) {
+          const reason = checkElement(plan.dtype, field, value[k]);
+          if (reason) return bad(`${field.name}[${k}]`, reason);
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /** Writes one checked item's fields into `target` from element `start`. */
+  private pack(plan: TensorPlan, item: Record<string, unknown>, target: TensorData, start: number): void {
+    for (const { field, offset, length } of plan.slots) {
+      const value = item[field.name] ?? field.default;
+      if (field.length === undefined) {
+        setElement(plan.dtype, target, start + offset, value);
+      } else if (ArrayBuffer.isView(value) && !Array.isArray(target) && plan.dtype !== 'int64') {
+        (target as Float32Array).set(value as Float32Array, start + offset);
+      } else {
+        const list = value as ArrayLike<unknown>;
+        for (let k = 0; k < length; k++) setElement(plan.dtype, target, start + offset + k, list[k]);
+      }
+    }
+  }
+}
+
+function isVector(value: unknown): value is ArrayLike<unknown> {
+  return Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView));
+}
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/** Why `value` cannot be an element of `dtype` within the field's range; undefined when it can. */
+function checkElement(dtype: DType, field: FieldSpec, value: unknown): string | undefined {
+  switch (DTYPES[dtype].kind) {
+    case 'string':
+      if (typeof value !== 'string') return `must be a string, got ${describe(value)}`;
+      if (value.length > MAX_STRING_LENGTH) return `must be at most ${MAX_STRING_LENGTH} characters, got ${value.length}`;
+      return undefined;
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : `must be true or false, got ${describe(value)}`;
+    case 'integer':
+    case 'bigint':
+    case 'number': {
+      if (typeof value !== 'number') return `must be a number, got ${describe(value)}`;
+      if (!Number.isFinite(value)) return `must be a finite number, got ${value}`;
+      if (dtype === 'int32' && (!Number.isInteger(value) || value < INT32_MIN || value > INT32_MAX)) return `must be a 32-bit integer, got ${value}`;
+      if (dtype === 'int64' && !Number.isSafeInteger(value)) return `must be an integer, got ${value}`;
+      if (field.min !== undefined && value < field.min) return `must be ≥ ${field.min}, got ${value}`;
+      if (field.max !== undefined && value > field.max) return `must be ≤ ${field.max}, got ${value}`;
+      return undefined;
+    }
+  }
+}
+
+function setElement(dtype: DType, target: TensorData, at: number, value: unknown): void {
+  switch (DTYPES[dtype].kind) {
+    case 'string':
+      (target as string[])[at] = value as string;
+      return;
+    case 'boolean':
+      (target as Uint8Array)[at] = value ? 1 : 0;
+      return;
+    case 'bigint':
+      (target as BigInt64Array)[at] = BigInt(value as number);
+      return;
+    case 'integer':
+    case 'number':
+      (target as Float32Array)[at] = value as number;
+  }
+}
+
+/** A short description of a bad value's type, never the value itself when it could be large. */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return 'a string';
+  return typeof value;
+}
