@@ -5,7 +5,7 @@
  */
 export const ERROR_CATALOGUE = {
   BAD_USER_INPUT: { graphqlCode: 'BAD_USER_INPUT', httpStatus: 400, retryable: false, template: 'Invalid input at item {item}, field {field}: {reason}' },
-  MODEL_NOT_FOUND: { graphqlCode: 'MODEL_NOT_FOUND', httpStatus: 404, retryable: false, template: 'Model {model} has no version {version}; known models: {known}' },
+  MODEL_NOT_FOUND: { graphqlCode: 'MODEL_NOT_FOUND', httpStatus: 404, retryable: false, template: 'Model {model} not found: {reason}' },
   MODEL_NOT_READY: { graphqlCode: 'MODEL_NOT_READY', httpStatus: 503, retryable: true, template: 'Model {model} is {state}{reason}' },
   PAYLOAD_TOO_LARGE: { graphqlCode: 'PAYLOAD_TOO_LARGE', httpStatus: 413, retryable: false, template: '{what} exceeds the limit of {limit}' },
   QUERY_TOO_COMPLEX: { graphqlCode: 'QUERY_TOO_COMPLEX', httpStatus: 400, retryable: false, template: 'Query too complex: {reason}' },

@@ -13,7 +13,7 @@ export { noMetrics, silentLogger } from './observability.js';
 export type { InferenceMetrics, Logger } from './observability.js';
 export { argmax, interpret, softmax, topK } from './predictions.js';
 export type { ClassScore, Prediction } from './predictions.js';
-export { isSymbolic } from './signature.js';
+export { checkSignature, isSymbolic } from './signature.js';
 export { ContractCodec, MAX_STRING_LENGTH, assembleBatch, rowKey, splitBatch } from './tensor-codec.js';
 export type { Row, RowOutput, RowTensor } from './tensor-codec.js';
 export type { ModelSignature, TensorSignature } from './worker-protocol.js';

@@ -98,9 +98,10 @@ export class LoadedModel {
   /**
    * Validates contract-shaped items, runs the valid ones and interprets their outputs. One entry
    * per item, in order: a Prediction, or the InferenceError of that item alone. Never rejects.
+   * `indices` numbers the items in error messages (default: their positions).
    */
-  async predict(items: readonly unknown[], options: SubmitOptions & { firstIndex?: number } = {}): Promise<Array<Prediction | InferenceError>> {
-    const encoded = this.codec.encode(items, options.firstIndex);
+  async predict(items: readonly unknown[], options: SubmitOptions & { indices?: readonly number[] } = {}): Promise<Array<Prediction | InferenceError>> {
+    const encoded = this.codec.encode(items, options.indices);
     const rows = encoded.filter((entry): entry is Row => !(entry instanceof Error));
     const outputs = await this.batcher.submit(rows, options);
     let next = 0;

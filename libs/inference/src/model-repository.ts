@@ -81,8 +81,10 @@ export class ModelRepository {
     const entry = this.entries.get(name);
     const known = [...this.entries.keys()].sort().join(', ') || '(none)';
     const target = version === undefined ? entry?.versions[0] : entry?.versions.find((v) => v.version === version);
-    if (!entry || !target) {
-      throw inferenceError('MODEL_NOT_FOUND', { model: name, version: version ?? 'any', known }, { model: name, ...(version !== undefined ? { version } : {}) });
+    if (!entry) throw inferenceError('MODEL_NOT_FOUND', { model: name, reason: `known models are ${known}` }, { model: name });
+    if (!target) {
+      const versions = entry.versions.map((v) => v.version).join(', ');
+      throw inferenceError('MODEL_NOT_FOUND', { model: name, reason: `it has no version ${version}; its versions are ${versions}` }, { model: name, version: version ?? 0 });
     }
     const state = target.state;
     if (state.phase === 'ready') return state.model;

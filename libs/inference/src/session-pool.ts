@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ExecutionProvider } from './model-config.js';
 import { transferList, type ModelSignature, type WireTensors, type WorkerInit, type WorkerReply } from './worker-protocol.js';
@@ -195,14 +193,14 @@ function spawn(init: WorkerInit): Promise<Spawned> {
 
 /**
  * The worker runs the compiled `session-worker.js` beside this file. When this file is the
- * TypeScript source (tests, `tsx`), the worker registers tsx first so it can load the `.ts` source.
+ * TypeScript source (tests, `tsx`), the worker registers tsx first so it can load the `.ts` source
+ * (tsx is a dev dependency, resolved from the working directory: the repo or one of its projects).
  */
 function createWorker(init: WorkerInit): Worker {
   const self = import.meta.url;
   if (self.endsWith('.ts')) {
     const url = new URL('./session-worker.ts', self).href;
-    const tsx = pathToFileURL(createRequire(self).resolve('tsx/esm/api')).href;
-    const bootstrap = `import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(url)}); });`;
+    const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url)}); });`;
     return new Worker(bootstrap, { eval: true, workerData: init });
   }
   return new Worker(new URL('./session-worker.js', self), { workerData: init });

@@ -65,8 +65,8 @@ describe('ContractCodec', () => {
     expect(message(codec.encode([item])[0])).toBe(expected);
   });
 
-  test('a bad item fails alone, numbered from firstIndex, and gets no buffer space', () => {
-    const results = codec.encode([good, { ...good, a: 99 }, good], 100);
+  test('a bad item fails alone, numbered by the given indices, and gets no buffer space', () => {
+    const results = codec.encode([good, { ...good, a: 99 }, good], [100, 101, 102]);
     expect(results[0]).not.toBeInstanceOf(Error);
     expect(message(results[1])).toBe('Invalid input at item 101, field a: must be ≤ 10, got 99');
     expect((results[1] as InferenceError).details).toEqual({ item: 101, field: 'a' });

@@ -96,11 +96,11 @@ export class ContractCodec {
   }
 
   /**
-   * One Row, or one BAD_USER_INPUT error naming the item and field, per item. `firstIndex` numbers
-   * the items in messages (a caller scoring a file passes its line offset).
+   * One Row, or one BAD_USER_INPUT error naming the item and field, per item. Items are numbered by
+   * position in messages unless `indices` gives their numbers (a list index in a request, a line).
    */
-  encode(items: readonly unknown[], firstIndex = 0): Array<Row | InferenceError> {
-    const results: Array<Row | InferenceError | undefined> = items.map((item, i) => this.check(item, firstIndex + i));
+  encode(items: readonly unknown[], indices?: readonly number[]): Array<Row | InferenceError> {
+    const results: Array<Row | InferenceError | undefined> = items.map((item, i) => this.check(item, indices ? indices[i] : i));
     const valid = results.filter((r) => r === undefined).length;
     if (valid === 0) return results as InferenceError[];
 

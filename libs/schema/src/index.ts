@@ -1,2 +1,3 @@
-import { version } from '@mserve/inference';
-export const v = version;
+export { buildModelSchema, printModelSchema } from './build-schema.js';
+export type { SchemaContext } from './context.js';
+export { describeModel } from './models.resolver.js';

@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+import { printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema, type NonEmptyArray } from 'type-graphql';
+import { GENERATED_RESOLVERS } from './generated/index.js';
+import { InferResolver } from './infer.resolver.js';
+import { ModelsResolver } from './models.resolver.js';
+
+/**
+ * The whole GraphQL schema: the generated per-model queries (from the contracts), the generic
+ * `infer` query and the `models` / `model` queries. Built once at start.
+ */
+export async function buildModelSchema(): Promise<GraphQLSchema> {
+  const resolvers = [ModelsResolver, InferResolver, ...GENERATED_RESOLVERS] as unknown as NonEmptyArray<() => unknown>;
+  return buildSchema({ resolvers, validate: false, emitSchemaFile: false });
+}
+
+/** The printed SDL of the schema, as committed in `schema.graphql`. */
+export async function printModelSchema(): Promise<string> {
+  return `${printSchema(await buildModelSchema())}\n`;
+}

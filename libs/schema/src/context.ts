@@ -1,0 +1,16 @@
+import type { InferenceError, ModelRepository, Prediction } from '@mserve/inference';
+
+/**
+ * What resolvers need from the server, per request. The API implements `predict` with per-request
+ * DataLoaders, so every prediction field of one operation (aliases, list items, batch rows) for the
+ * same model version reaches the model's batcher as one submission.
+ */
+export interface SchemaContext {
+  readonly repository: ModelRepository;
+  /**
+   * Predicts `items` of `model` (newest version when `version` is undefined). One entry per item:
+   * a Prediction or the InferenceError of that item alone. Rejects only when the whole call is
+   * refused (unknown model, model not ready, too many rows in the request).
+   */
+  predict(model: string, version: number | undefined, items: readonly unknown[]): Promise<Array<Prediction | InferenceError>>;
+}
