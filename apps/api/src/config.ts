@@ -1,0 +1,96 @@
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+/**
+ * Every setting of the API server. Each comes from a flag (`--port 4000`), else an env var
+ * (`PORT=4000`), else its default; the defaults serve the bundled models with no setup.
+ * The README's configuration table lists them all; keep the two in step.
+ */
+export interface ApiConfig {
+  port: number;
+  host: string;
+  modelsDir: string;
+  /** Serve only these models (empty: every folder of modelsDir). */
+  models: string[];
+  logLevel: string;
+  introspection: boolean;
+  playground: boolean;
+  /** Most prediction rows one GraphQL request may ask for, over all its fields. */
+  maxRowsPerRequest: number;
+  bodyLimitBytes: number;
+  maxDepth: number;
+  maxAliases: number;
+  maxCost: number;
+  maxTokens: number;
+  /** How long in-flight and queued work may take to finish after SIGTERM/SIGINT. */
+  shutdownGraceMs: number;
+  /** Replaces `batching.maxBatchSize` of every model (for tuning and tests). */
+  maxBatchSize?: number;
+  /** Replaces `batching.maxQueueDelayMicros` of every model. */
+  maxQueueDelayMicros?: number;
+  /** Replaces `instances` of every model. */
+  instances?: number;
+  /** Replaces `threadsPerInstance` of every model. */
+  threadsPerInstance?: number;
+}
+
+interface Setting {
+  env: string;
+  flag: string;
+  parse: (raw: string, name: string) => unknown;
+  fallback: unknown;
+}
+
+const DEFAULT_MODELS_DIR = fileURLToPath(new URL('../../../models', import.meta.url));
+
+const int = (min: number) => (raw: string, name: string) => {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
+  return value;
+};
+const bool = (raw: string, name: string) => {
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new Error(`${name} must be true or false, got "${raw}"`);
+};
+const text = (raw: string) => raw;
+const list = (raw: string) => raw.split(',').map((s) => s.trim()).filter(Boolean);
+
+const SETTINGS: Record<keyof ApiConfig, Setting> = {
+  port: { env: 'PORT', flag: 'port', parse: int(0), fallback: 4000 },
+  host: { env: 'HOST', flag: 'host', parse: text, fallback: '0.0.0.0' },
+  modelsDir: { env: 'MODELS_DIR', flag: 'models-dir', parse: text, fallback: DEFAULT_MODELS_DIR },
+  models: { env: 'MODELS', flag: 'models', parse: list, fallback: [] },
+  logLevel: { env: 'LOG_LEVEL', flag: 'log-level', parse: text, fallback: 'info' },
+  introspection: { env: 'INTROSPECTION', flag: 'introspection', parse: bool, fallback: true },
+  playground: { env: 'PLAYGROUND', flag: 'playground', parse: bool, fallback: true },
+  maxRowsPerRequest: { env: 'MAX_ROWS_PER_REQUEST', flag: 'max-rows-per-request', parse: int(1), fallback: 10_000 },
+  bodyLimitBytes: { env: 'BODY_LIMIT_BYTES', flag: 'body-limit-bytes', parse: int(1024), fallback: 16 * 1024 * 1024 },
+  maxDepth: { env: 'MAX_DEPTH', flag: 'max-depth', parse: int(1), fallback: 12 },
+  maxAliases: { env: 'MAX_ALIASES', flag: 'max-aliases', parse: int(0), fallback: 256 },
+  maxCost: { env: 'MAX_COST', flag: 'max-cost', parse: int(1), fallback: 50_000 },
+  maxTokens: { env: 'MAX_TOKENS', flag: 'max-tokens', parse: int(100), fallback: 100_000 },
+  shutdownGraceMs: { env: 'SHUTDOWN_GRACE_MS', flag: 'shutdown-grace-ms', parse: int(0), fallback: 10_000 },
+  maxBatchSize: { env: 'MAX_BATCH_SIZE', flag: 'max-batch-size', parse: int(1), fallback: undefined },
+  maxQueueDelayMicros: { env: 'MAX_QUEUE_DELAY_MICROS', flag: 'max-queue-delay-micros', parse: int(0), fallback: undefined },
+  instances: { env: 'INSTANCES', flag: 'instances', parse: int(1), fallback: undefined },
+  threadsPerInstance: { env: 'THREADS_PER_INSTANCE', flag: 'threads-per-instance', parse: int(1), fallback: undefined },
+};
+
+/** Reads the config from argv flags and env vars; throws naming the setting on a bad value. */
+export function loadConfig(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const options = Object.fromEntries(Object.values(SETTINGS).map((s) => [s.flag, { type: 'string' as const }]));
+  const { values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
+  const config: Record<string, unknown> = {};
+  for (const [key, setting] of Object.entries(SETTINGS)) {
+    const flag = values[setting.flag];
+    const raw = typeof flag === 'string' ? flag : env[setting.env];
+    config[key] = raw === undefined || raw === '' ? setting.fallback : setting.parse(raw, typeof flag === 'string' ? `--${setting.flag}` : setting.env);
+  }
+  return config as unknown as ApiConfig;
+}
+
+/** The defaults, with `overrides` on top: for tests and embedding. */
+export function configWith(overrides: Partial<ApiConfig> = {}): ApiConfig {
+  return { ...loadConfig([], {}), ...overrides };
+}

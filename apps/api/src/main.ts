@@ -1,0 +1,38 @@
+import 'reflect-metadata';
+import { pino } from 'pino';
+import { loadConfig } from './config.js';
+import { createApiServer } from './server.js';
+
+/** Entry point: config from flags and env, listen, and a graceful stop on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = pino({ level: config.logLevel });
+  const server = await createApiServer(config, logger);
+  const address = await server.listen();
+  logger.info({ address, modelsDir: config.modelsDir, playground: config.playground ? `${address}/playground` : false }, 'listening');
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');
+    server.close().then(
+      () => {
+        logger.info({}, 'stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((error: unknown) => {
+  // Config and start-up errors: one readable line, then a non-zero exit.
+  console.error(JSON.stringify({ level: 'fatal', msg: 'failed to start', error: error instanceof Error ? error.message : String(error) }));
+  process.exit(1);
+});

@@ -1,0 +1,47 @@
+import type { BatcherObserver, InferenceMetrics } from '@mserve/inference';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
+const SECONDS_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * The Prometheus metrics of the server (names fixed by the design: dashboards rely on them), plus
+ * Node's default process metrics. One instance per server, never a global registry.
+ */
+export class ApiMetrics implements InferenceMetrics {
+  readonly registry = new Registry();
+  private readonly rows = new Counter({ name: 'inference_requests_total', help: 'Prediction rows settled, by outcome (ok or error code)', labelNames: ['model', 'version', 'outcome'], registers: [this.registry] });
+  private readonly executions = new Counter({ name: 'inference_executions_total', help: 'Model session runs (batches)', labelNames: ['model', 'version'], registers: [this.registry] });
+  private readonly batchSize = new Histogram({ name: 'inference_batch_size', help: 'Rows per model run', labelNames: ['model', 'version'], buckets: BATCH_BUCKETS, registers: [this.registry] });
+  private readonly queueSeconds = new Histogram({ name: 'inference_queue_seconds', help: 'Time a row waited in the batcher before its run started', labelNames: ['model', 'version'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
+  private readonly computeSeconds = new Histogram({ name: 'inference_compute_seconds', help: 'Duration of one model run, batch assembly and transfer included', labelNames: ['model', 'version'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
+  private readonly pending = new Gauge({ name: 'inference_pending_rows', help: 'Rows waiting in the batcher', labelNames: ['model', 'version'], registers: [this.registry] });
+  readonly operations = new Counter({ name: 'graphql_operations_total', help: 'GraphQL operations, by outcome (ok, or the first error code)', labelNames: ['outcome'], registers: [this.registry] });
+  readonly operationSeconds = new Histogram({ name: 'graphql_operation_seconds', help: 'GraphQL operation duration, from request to response', labelNames: ['outcome'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  forModel(name: string, version: number): BatcherObserver {
+    const labels = { model: name, version: String(version) };
+    const rows = this.rows;
+    const pending = this.pending.labels(labels);
+    const executions = this.executions.labels(labels);
+    const batchSize = this.batchSize.labels(labels);
+    const queue = this.queueSeconds.labels(labels);
+    const compute = this.computeSeconds.labels(labels);
+    pending.set(0);
+    executions.inc(0);
+    return {
+      rowsSettled: (outcome, count) => rows.inc({ ...labels, outcome }, count),
+      batchRun: (size, waits, seconds) => {
+        executions.inc();
+        batchSize.observe(size);
+        compute.observe(seconds);
+        for (const wait of waits) queue.observe(wait);
+      },
+      queueDepth: (count) => pending.set(count),
+    };
+  }
+}

@@ -1,0 +1,57 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { Logger } from 'pino';
+import { statusOfFailure } from './errors.js';
+import type { RequestContext } from './context.js';
+import type { ApiMetrics } from './metrics.js';
+
+/**
+ * One structured log line and one metric sample per GraphQL operation, and the HTTP status of
+ * whole-request failures. Logs carry the request id, operation name, rows per model, duration and
+ * outcome, never input values. Internal errors are logged here with their stack, since clients get
+ * only the masked message.
+ */
+export function operationPlugin(logger: Logger, metrics: ApiMetrics): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart({ contextValue }) {
+      const started = performance.now();
+      return {
+        // Fires once per response, after execution (or after a parse/validation failure).
+        async willSendResponse({ response, errors, operationName, contextValue: context }) {
+          const seconds = (performance.now() - started) / 1000;
+          const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
+          const formatted = body?.errors ?? [];
+          const firstCode = formatted[0]?.extensions?.code;
+          const outcome = formatted.length === 0 ? 'ok' : typeof firstCode === 'string' ? firstCode : 'INTERNAL_SERVER_ERROR';
+          metrics.operations.inc({ outcome });
+          metrics.operationSeconds.observe({ outcome }, seconds);
+
+          // Every root field failed: the request as a whole failed, so the status says why.
+          const data = body?.data;
+          const allFailed = formatted.length > 0 && (!data || Object.values(data).every((v) => v === null));
+          if (allFailed && !response.http.status) {
+            const status = statusOfFailure(firstCode);
+            if (status && status !== 200) response.http.status = status;
+          }
+
+          const internal = (errors ?? []).filter((_, i) => formatted[i]?.extensions?.code === 'INTERNAL_SERVER_ERROR');
+          for (const error of internal) {
+            const cause = (error.originalError as { cause?: unknown } | undefined)?.cause ?? error.originalError ?? error;
+            logger.error({ requestId: context.requestId, path: error.path, err: cause }, 'internal error');
+          }
+          logger.info(
+            {
+              requestId: context.requestId,
+              operationName: operationName ?? null,
+              rows: context.rowsByModel,
+              durationMs: Math.round(seconds * 100_000) / 100,
+              outcome,
+              errors: formatted.length,
+            },
+            'graphql operation',
+          );
+        },
+      };
+      void contextValue;
+    },
+  };
+}
