@@ -8,8 +8,12 @@ export const MASKED_MESSAGE = 'Internal server error';
 /** Apollo's own codes for errors raised before any resolver runs; kept as they are. */
 const REQUEST_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED']);
 
-/** A parse error raised by the token limit is a complexity error, not a syntax error. */
-const TOKEN_LIMIT = /Document contains more than \d+ tokens/;
+/**
+ * Complexity refusals: the token limit (a parse error; graphql-js spells it "more that"), our
+ * depth/alias/cost rules and graphql-js's introspection depth rule (validation errors, whose code
+ * Apollo overwrites). All are QUERY_TOO_COMPLEX to the client.
+ */
+const TOO_COMPLEX = /^(Syntax Error: Document contains more (?:than|that) \d+ tokens|Query too complex: |Maximum introspection depth exceeded)/;
 
 /**
  * The one place where errors become what clients see. Library errors carry their catalogue code and
@@ -28,7 +32,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     };
   }
   const code = formatted.extensions?.code;
-  if (typeof code === 'string' && code === 'GRAPHQL_PARSE_FAILED' && TOKEN_LIMIT.test(formatted.message)) {
+  if ((code === 'GRAPHQL_PARSE_FAILED' || code === 'GRAPHQL_VALIDATION_FAILED') && TOO_COMPLEX.test(formatted.message)) {
     return { ...formatted, extensions: { code: 'QUERY_TOO_COMPLEX', retryable: false } };
   }
   if (typeof code === 'string' && (REQUEST_ERROR_CODES.has(code) || code === 'QUERY_TOO_COMPLEX')) {

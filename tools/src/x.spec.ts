@@ -1,1 +1,0 @@
-test('x', () => expect(1).toBe(1));
