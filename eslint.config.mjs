@@ -27,4 +27,23 @@ export default [
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    // Tests of apps may read the held-out data sets that tools/ defines.
+    files: ['**/*.spec.ts', '**/e2e/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:inference', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'type:schema', onlyDependOnLibsWithTags: ['type:inference'] },
+            { sourceTag: 'scope:app', onlyDependOnLibsWithTags: ['scope:lib', 'scope:tools'] },
+            { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:lib'] },
+          ],
+        },
+      ],
+    },
+  },
 ];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InferenceError } from './errors.js';
-import { ModelRepository } from './model-repository.js';
+import { ModelRepository, type ModelEntry } from './model-repository.js';
 import type { Prediction } from './predictions.js';
 
 /** The committed default models. */
@@ -130,7 +130,7 @@ describe('ModelRepository with broken models', () => {
     await writeFile(join(root, 'mnist', '1', 'model.onnx'), Buffer.from('this is not an onnx protobuf'));
     const repository = await openAndSettle();
     try {
-      const mnist = repository.list().find((e) => e.name === 'mnist')!;
+      const mnist = repository.list().find((e) => e.name === 'mnist') as ModelEntry;
       expect(mnist.versions[0].state.phase).toBe('failed');
       expect(mnist.versions[0].state.phase === 'failed' && mnist.versions[0].state.reason).toMatch(/protobuf|parse|load/i);
       expect(() => repository.get('mnist')).toThrow(/^Model mnist@1 is failed: /);
@@ -149,7 +149,7 @@ describe('ModelRepository with broken models', () => {
     await writeFile(path, JSON.stringify(config));
     const repository = await openAndSettle();
     try {
-      const iris = repository.list().find((e) => e.name === 'iris')!;
+      const iris = repository.list().find((e) => e.name === 'iris') as ModelEntry;
       expect(iris.versions[0].state).toEqual({
         phase: 'failed',
         reason: 'contract mismatch: inputs[0].shape: the contract gives rows of [5] but input "features" takes [4]',

@@ -17,7 +17,8 @@ export interface Logger {
   error(fields: object, message: string): void;
 }
 
-export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+const ignore = (): void => undefined;
+export const silentLogger: Logger = { info: ignore, warn: ignore, error: ignore };
 export const noMetrics: InferenceMetrics = { forModel: () => ({}) };
 
 /** Pool events as log lines, for one model version. */

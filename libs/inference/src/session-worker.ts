@@ -9,8 +9,8 @@ import type { DType } from './dtypes.js';
 import { transferList, type WireTensors, type WorkerInit, type WorkerReply, type WorkerRequest } from './worker-protocol.js';
 
 const init = workerData as WorkerInit;
+if (!parentPort) throw new Error('session-worker must run in a worker thread');
 const port = parentPort;
-if (!port) throw new Error('session-worker must run in a worker thread');
 
 const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     return;
   }
 
-  port!.on('message', async (request: WorkerRequest) => {
+  port.on('message', async (request: WorkerRequest) => {
     try {
       const feeds: Record<string, ort.Tensor> = {};
       for (const [name, tensor] of Object.entries(request.feeds)) feeds[name] = toOrtTensor(tensor.dtype, tensor.dims, tensor.data);

@@ -26,7 +26,7 @@ describe('accuracy through the API', () => {
 
     const repository = await ModelRepository.open({ root: MODELS, only: ['mnist'] });
     await repository.ready();
-    const viaLibrary = (await repository.get('mnist').predict(rows.map((pixels) => ({ pixels })))).map((p) => (p as Prediction).classIndex);
+    const viaLibrary = (await repository.get('mnist').predict(rows.map((pixels) => ({ pixels })))).map((p) => (p as Prediction).classIndex as number);
     await repository.close();
 
     const accuracy = (predicted: number[]) => predicted.filter((c, i) => c === split.test.y[i]).length / split.test.count;
