@@ -1,10 +1,15 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InferenceError } from './errors.js';
 import { ModelRepository, type ModelEntry } from './model-repository.js';
 import type { Prediction } from './predictions.js';
+
+/** True where onnxruntime-node was installed with its CUDA provider. */
+const cudaInstalled = existsSync(join(dirname(createRequire(import.meta.url).resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so'));
 
 /** The committed default models. */
 const MODELS = fileURLToPath(new URL('../../../models', import.meta.url));
@@ -206,6 +211,34 @@ describe('ModelRepository with broken models', () => {
         after = await mnist.predict(mnistItems.slice(0, 4));
       }
       expect(after.every((r) => !(r instanceof Error))).toBe(true);
+    } finally {
+      await repository.close();
+    }
+  });
+
+  // On a host where the CUDA provider is installed (ONNXRUNTIME_NODE_INSTALL=cuda12) it would start.
+  test.skipIf(cudaInstalled)('a CUDA provider that cannot start falls back to CPU only when the contract allows it, and says why', async () => {
+    const setProviders = async (name: string, allowCpuFallback: boolean) => {
+      const path = join(root, name, 'config.json');
+      const config = JSON.parse(await readFile(path, 'utf8'));
+      await writeFile(path, JSON.stringify({ ...config, executionProviders: ['cuda', 'cpu'], allowCpuFallback }));
+    };
+    await setProviders('iris', true);
+    await setProviders('mnist', false);
+    const warnings: Array<Record<string, unknown>> = [];
+    const logger = { info: () => undefined, error: () => undefined, warn: (fields: object) => warnings.push(fields as Record<string, unknown>) };
+    const repository = await ModelRepository.open({ root, logger });
+    await repository.ready();
+    try {
+      const iris = repository.get('iris');
+      expect(iris.executionProvider.provider).toBe('cpu');
+      expect(iris.executionProvider.fallbackReason).toMatch(/cuda/i);
+      expect(warnings).toContainEqual(expect.objectContaining({ model: 'iris', reason: iris.executionProvider.fallbackReason }));
+      expect((await iris.predict(irisItems.slice(0, 1)))[0]).not.toBeInstanceOf(Error);
+
+      const mnist = repository.list().find((e) => e.name === 'mnist') as ModelEntry;
+      expect(mnist.versions[0].state.phase).toBe('failed');
+      expect(mnist.versions[0].state.phase === 'failed' && mnist.versions[0].state.reason).toMatch(/cuda/i);
     } finally {
       await repository.close();
     }
