@@ -63,7 +63,7 @@ export function renderModel(model: string, config: ModelConfig): string {
     .filter(([name]) => !(classification && name === 'probabilities'))
     .map(([name, spec]) => {
       const scalar = OUTPUT_SCALAR[spec.kind];
-      const description = [spec.description ?? `The ${spec.kind} output "${spec.tensor}".`, spec.unit ? `Unit: ${spec.unit}.` : ''].filter(Boolean).join(' ');
+      const description = [(spec.description ?? `The ${spec.kind} output "${spec.tensor}"`).replace(/([^.])$/, '$1.'), spec.unit ? `Unit: ${spec.unit}.` : ''].filter(Boolean).join(' ');
       return `  @Field(() => [${scalar.gql}], { description: ${JSON.stringify(description)} })\n  ${name}!: ${scalar.ts}[];\n`;
     })
     .join('\n');
