@@ -1,5 +1,20 @@
 import nx from '@nx/eslint-plugin';
 
+/**
+ * Dependencies point one way: apps → libs; schema may use inference; inference imports no lib;
+ * tools may use libs; nothing imports apps. `appsMay` is what an app (or its tests) may import.
+ */
+const moduleBoundaries = (appsMay) => ({
+  enforceBuildableLibDependency: true,
+  allow: [],
+  depConstraints: [
+    { sourceTag: 'type:inference', onlyDependOnLibsWithTags: [] },
+    { sourceTag: 'type:schema', onlyDependOnLibsWithTags: ['type:inference'] },
+    { sourceTag: 'scope:app', onlyDependOnLibsWithTags: appsMay },
+    { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:lib'] },
+  ],
+});
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -8,21 +23,7 @@ export default [
   {
     files: ['**/*.ts', '**/*.js', '**/*.mjs'],
     rules: {
-      // Dependencies point one way: apps → libs; schema may use inference; inference imports no lib;
-      // tools may use libs; nothing imports apps or tools.
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: true,
-          allow: [],
-          depConstraints: [
-            { sourceTag: 'type:inference', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'type:schema', onlyDependOnLibsWithTags: ['type:inference'] },
-            { sourceTag: 'scope:app', onlyDependOnLibsWithTags: ['scope:lib'] },
-            { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:lib'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': ['error', moduleBoundaries(['scope:lib'])],
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
@@ -31,19 +32,7 @@ export default [
     // Tests of apps may read the held-out data sets that tools/ defines.
     files: ['**/*.spec.ts', '**/e2e/**/*.ts'],
     rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: true,
-          allow: [],
-          depConstraints: [
-            { sourceTag: 'type:inference', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'type:schema', onlyDependOnLibsWithTags: ['type:inference'] },
-            { sourceTag: 'scope:app', onlyDependOnLibsWithTags: ['scope:lib', 'scope:tools'] },
-            { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:lib'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': ['error', moduleBoundaries(['scope:lib', 'scope:tools'])],
     },
   },
 ];
