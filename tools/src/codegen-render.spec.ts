@@ -29,6 +29,27 @@ describe('codegen rendering', () => {
     expect(text).toContain('@Field(() => [Float], { description: "Predicted price. Unit: EUR." })\n  price!: number[];');
     expect(text).toContain('housePrice(');
     expect(text).toContain('housePriceBatch(');
-    expect(renderIndex(['house-price', 'iris'])).toContain('export const GENERATED_RESOLVERS = [HousePriceResolver, IrisResolver] as const;');
+    expect(text).not.toContain('housePriceBatchCompact(');
+    const iris = parseModelConfig({ ...config, inputs: [config.inputs[2]] });
+    const index = renderIndex([{ name: 'house-price', config }, { name: 'iris', config: iris }]);
+    expect(index).toContain('export const GENERATED_RESOLVERS = [HousePriceResolver, IrisResolver] as const;');
+    expect(index).toContain('export const GENERATED_QUERIES = ["housePrice", "housePriceBatch", "iris", "irisBatch", "irisBatchCompact"] as const;');
+    expect(index).toContain("export { IrisInput, IrisColumns, IrisPrediction, IrisResolver } from './iris.js';");
+  });
+
+  test('a contract with numeric inputs only also gets the compact form: one base64 column per field', () => {
+    const config = parseModelConfig({
+      description: 'Digits.',
+      task: 'classification',
+      inputs: [{ tensor: 'pixels', fields: [{ name: 'pixels', length: 4, min: 0, max: 1 }] }, { tensor: 'ids', dtype: 'int64', fields: [{ name: 'id', default: 0 }] }],
+      outputs: { probabilities: { tensor: 'probabilities', kind: 'probabilities' } },
+      batching: { maxBatchSize: 64, maxQueueSize: 1000, timeoutMs: 1000 },
+    });
+    const text = renderModel('digits', config);
+    expect(text).toContain('export class DigitsColumns {');
+    expect(text).toContain(`@Field(() => String, { description: "pixels. 4 values. Range: 0 to 1. Every row's pixels (4 values per row), row after row, as base64 of little-endian float32." })\n  pixels!: string;`);
+    expect(text).toContain(`@Field(() => String, { description: "id. Default: 0. Every row's id (one value per row), row after row, as base64 of little-endian int64.", nullable: true })\n  id?: string;`);
+    expect(text).toContain("digitsBatchCompact(\n    @Arg('columns', () => DigitsColumns) columns: DigitsColumns,");
+    expect(text).toContain('return predictColumns(context, "digits", version ?? undefined, columns, DigitsPrediction);');
   });
 });

@@ -16,7 +16,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkSignature, parseModelConfig, type ModelConfig } from '@mserve/inference';
 import * as ort from 'onnxruntime-node';
-import { renderIndex, renderModel, typeNames } from './codegen-render.js';
+import { generatedQueries, renderIndex, renderModel, typeNames } from './codegen-render.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const GENERATED = join(ROOT, 'libs/schema/src/generated');
@@ -56,13 +56,13 @@ function assertUniqueNames(models: ModelSource[]): void {
   const reserved = ['Query', 'ModelInfo', 'ModelVersionInfo', 'TensorInfo', 'FieldInfo', 'BatchingInfo', 'ModelPhase', 'ClassScore', 'TensorInput', 'TensorOutput', 'InferResult'];
   const seen = new Map<string, string>(reserved.map((n) => [n, 'the fixed schema']));
   const queries = new Map<string, string>(['models', 'model', 'infer'].map((n) => [n, 'the fixed schema']));
-  for (const { name } of models) {
+  for (const { name, config } of models) {
     const names = typeNames(name);
-    for (const type of [names.input, names.prediction]) {
+    for (const type of [names.input, names.columns, names.prediction]) {
       if (seen.has(type)) throw new Error(`models/${name}: GraphQL type ${type} is also defined by ${seen.get(type)}; rename the model folder`);
       seen.set(type, `models/${name}`);
     }
-    for (const query of [names.single, names.batch]) {
+    for (const query of generatedQueries(name, config)) {
       if (queries.has(query)) throw new Error(`models/${name}: query ${query} is also defined by ${queries.get(query)}; rename the model folder`);
       queries.set(query, `models/${name}`);
     }
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const models = await readModels(modelsDir);
   const files = new Map<string, string>();
   for (const { name, config } of models) files.set(join(GENERATED, `${typeNames(name).file}.ts`), renderModel(name, config));
-  files.set(join(GENERATED, 'index.ts'), renderIndex(models.map((m) => m.name)));
+  files.set(join(GENERATED, 'index.ts'), renderIndex(models));
 
   const stale: string[] = [];
   const existing = existsSync(GENERATED) ? (await readdir(GENERATED)).map((f) => join(GENERATED, f)) : [];

@@ -28,10 +28,21 @@ export interface ApiConfig {
   maxBatchSize?: number;
   /** Replaces `batching.maxQueueDelayMicros` of every model. */
   maxQueueDelayMicros?: number;
+  /** Replaces `batching.maxQueueSize` of every model: rows waiting before new ones get OVERLOADED. */
+  maxQueueSize?: number;
   /** Replaces `instances` of every model. */
   instances?: number;
   /** Replaces `threadsPerInstance` of every model. */
   threadsPerInstance?: number;
+  /**
+   * Dynamic batching across requests. False runs each request's rows as their own model run (the
+   * per-request pattern of most hand-written services), for comparison and benchmarks.
+   */
+  batching: boolean;
+  /** Coerce `[Float!]`/`[Int!]` variables in one pass instead of graphql-js's per element (same results and errors). */
+  fastCoercion: boolean;
+  /** Adds the `ceiling_*` fields: the same arguments and results as each model field, without inference (benchmarks only). */
+  benchmarkFields: boolean;
 }
 
 interface Setting {
@@ -73,8 +84,12 @@ const SETTINGS: Record<keyof ApiConfig, Setting> = {
   shutdownGraceMs: { env: 'SHUTDOWN_GRACE_MS', flag: 'shutdown-grace-ms', parse: int(0), fallback: 10_000 },
   maxBatchSize: { env: 'MAX_BATCH_SIZE', flag: 'max-batch-size', parse: int(1), fallback: undefined },
   maxQueueDelayMicros: { env: 'MAX_QUEUE_DELAY_MICROS', flag: 'max-queue-delay-micros', parse: int(0), fallback: undefined },
+  maxQueueSize: { env: 'MAX_QUEUE_SIZE', flag: 'max-queue-size', parse: int(1), fallback: undefined },
   instances: { env: 'INSTANCES', flag: 'instances', parse: int(1), fallback: undefined },
   threadsPerInstance: { env: 'THREADS_PER_INSTANCE', flag: 'threads-per-instance', parse: int(1), fallback: undefined },
+  batching: { env: 'BATCHING', flag: 'batching', parse: bool, fallback: true },
+  fastCoercion: { env: 'FAST_COERCION', flag: 'fast-coercion', parse: bool, fallback: true },
+  benchmarkFields: { env: 'BENCHMARK_FIELDS', flag: 'benchmark-fields', parse: bool, fallback: false },
 };
 
 /** Reads the config from argv flags and env vars; throws naming the setting on a bad value. */

@@ -1,18 +1,14 @@
-import { inferenceError, type InferenceError, type LoadedModel, type ModelRepository, type Prediction } from '@mserve/inference';
+import { inferenceError, type InferenceError, type LoadedModel, type ModelRepository, type Prediction, type Row, type SubmitOptions } from '@mserve/inference';
 import type { SchemaContext } from '@mserve/schema';
 import DataLoader from 'dataloader';
-
-/** One item for a model, with its index in its field (list position; 0 for a one-row field). */
-interface LoaderKey {
-  item: unknown;
-  index: number;
-}
 
 export interface RequestContextOptions {
   repository: ModelRepository;
   requestId: string;
   /** Aborted when the client goes away: its rows still waiting are dropped before they run. */
   signal: AbortSignal;
+  /** The request's deadline (`x-timeout-ms`); it can only shorten each model's own timeout. */
+  timeoutMs?: number;
   maxRowsPerRequest: number;
 }
 
@@ -28,36 +24,53 @@ export class RequestContext implements SchemaContext {
   readonly requestId: string;
   /** Rows asked of each model (`name@version`), for the operation's log line. */
   readonly rowsByModel: Record<string, number> = {};
-  private readonly loaders = new Map<LoadedModel, DataLoader<LoaderKey, Prediction>>();
+  /** The client's abort signal and deadline, for every submission of this request to a batcher. */
+  readonly submitOptions: SubmitOptions;
+  private readonly loaders = new Map<LoadedModel, DataLoader<Row, Prediction>>();
   private rows = 0;
 
   constructor(private readonly options: RequestContextOptions) {
     this.repository = options.repository;
     this.requestId = options.requestId;
+    this.submitOptions = { signal: options.signal, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) };
   }
 
   async predict(model: string, version: number | undefined, items: readonly unknown[]): Promise<Array<Prediction | InferenceError>> {
     const loaded = this.repository.get(model, version);
-    this.rows += items.length;
+    this.admit(loaded, items.length);
+    // Items are checked and packed per field, so an error names the item by its index in its field.
+    return this.run(loaded, loaded.encode(items));
+  }
+
+  async predictColumns(model: string, version: number | undefined, columns: Readonly<Record<string, unknown>>): Promise<Array<Prediction | InferenceError>> {
+    const loaded = this.repository.get(model, version);
+    const encoded = loaded.encodeColumns(columns);
+    this.admit(loaded, encoded.length);
+    return this.run(loaded, encoded);
+  }
+
+  /** Counts `rows` more rows of `model` for this request; throws PAYLOAD_TOO_LARGE past the limit. */
+  private admit(model: LoadedModel, rows: number): void {
+    this.rows += rows;
     if (this.rows > this.options.maxRowsPerRequest) {
       throw inferenceError('PAYLOAD_TOO_LARGE', { what: `${this.rows} prediction rows in one request`, limit: this.options.maxRowsPerRequest }, { limit: this.options.maxRowsPerRequest });
     }
-    const key = `${loaded.name}@${loaded.version}`;
-    this.rowsByModel[key] = (this.rowsByModel[key] ?? 0) + items.length;
-    return this.loaderFor(loaded).loadMany(items.map((item, index) => ({ item, index }))) as Promise<Array<Prediction | InferenceError>>;
+    const key = `${model.name}@${model.version}`;
+    this.rowsByModel[key] = (this.rowsByModel[key] ?? 0) + rows;
   }
 
-  private loaderFor(model: LoadedModel): DataLoader<LoaderKey, Prediction> {
+  /** Sends the valid rows through the request's loader for `model`; invalid ones keep their error in place. */
+  private async run(model: LoadedModel, encoded: ReadonlyArray<Row | InferenceError>): Promise<Array<Prediction | InferenceError>> {
+    const rows = encoded.filter((entry): entry is Row => !(entry instanceof Error));
+    const outputs = rows.length > 0 ? await this.loaderFor(model).loadMany(rows) : [];
+    let next = 0;
+    return encoded.map((entry) => (entry instanceof Error ? entry : (outputs[next++] as Prediction | InferenceError)));
+  }
+
+  private loaderFor(model: LoadedModel): DataLoader<Row, Prediction> {
     let loader = this.loaders.get(model);
     if (!loader) {
-      loader = new DataLoader<LoaderKey, Prediction>(
-        (keys) =>
-          model.predict(
-            keys.map((k) => k.item),
-            { indices: keys.map((k) => k.index), signal: this.options.signal },
-          ),
-        { cache: false },
-      );
+      loader = new DataLoader<Row, Prediction>((rows) => model.predictEncoded(rows, this.submitOptions), { cache: false });
       this.loaders.set(model, loader);
     }
     return loader;

@@ -1,7 +1,9 @@
-import type { BatcherObserver, InferenceMetrics } from '@mserve/inference';
+import type { InferenceMetrics, ModelObserver } from '@mserve/inference';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
+const LOOP_SAMPLE_MS = 10;
 const SECONDS_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
@@ -15,15 +17,29 @@ export class ApiMetrics implements InferenceMetrics {
   private readonly batchSize = new Histogram({ name: 'inference_batch_size', help: 'Rows per model run', labelNames: ['model', 'version'], buckets: BATCH_BUCKETS, registers: [this.registry] });
   private readonly queueSeconds = new Histogram({ name: 'inference_queue_seconds', help: 'Time a row waited in the batcher before its run started', labelNames: ['model', 'version'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
   private readonly computeSeconds = new Histogram({ name: 'inference_compute_seconds', help: 'Duration of one model run, batch assembly and transfer included', labelNames: ['model', 'version'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
+  private readonly restarts = new Counter({ name: 'inference_worker_restarts_total', help: 'Session workers that died and were replaced (or tried to be)', labelNames: ['model', 'version'], registers: [this.registry] });
   private readonly pending = new Gauge({ name: 'inference_pending_rows', help: 'Rows waiting in the batcher', labelNames: ['model', 'version'], registers: [this.registry] });
   readonly operations = new Counter({ name: 'graphql_operations_total', help: 'GraphQL operations, by outcome (ok, or the first error code)', labelNames: ['outcome'], registers: [this.registry] });
   readonly operationSeconds = new Histogram({ name: 'graphql_operation_seconds', help: 'GraphQL operation duration, from request to response', labelNames: ['outcome'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // prom-client's nodejs_eventloop_lag_p99_seconds is the time between two ticks of a 10 ms timer,
+    // so it never reads under 10 ms; this gauge subtracts the interval: how late the timer fired.
+    const delay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
+    delay.enable();
+    new Gauge({
+      name: 'eventloop_delay_p99_seconds',
+      help: `Event-loop delay p99 since the previous scrape: how late a ${LOOP_SAMPLE_MS} ms timer fired`,
+      registers: [this.registry],
+      collect() {
+        this.set(delay.count > 0 ? Math.max(0, delay.percentile(99) / 1e9 - LOOP_SAMPLE_MS / 1000) : 0);
+        delay.reset();
+      },
+    });
   }
 
-  forModel(name: string, version: number): BatcherObserver {
+  forModel(name: string, version: number): ModelObserver {
     const labels = { model: name, version: String(version) };
     const rows = this.rows;
     const pending = this.pending.labels(labels);
@@ -31,8 +47,10 @@ export class ApiMetrics implements InferenceMetrics {
     const batchSize = this.batchSize.labels(labels);
     const queue = this.queueSeconds.labels(labels);
     const compute = this.computeSeconds.labels(labels);
+    const restarts = this.restarts.labels(labels);
     pending.set(0);
     executions.inc(0);
+    restarts.inc(0);
     return {
       rowsSettled: (outcome, count) => rows.inc({ ...labels, outcome }, count),
       batchRun: (size, waits, seconds) => {
@@ -42,6 +60,7 @@ export class ApiMetrics implements InferenceMetrics {
         for (const wait of waits) queue.observe(wait);
       },
       queueDepth: (count) => pending.set(count),
+      workerRestarted: () => restarts.inc(),
     };
   }
 }

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { statusOfFailure } from './errors.js';
 import type { RequestContext } from './context.js';
@@ -15,6 +16,16 @@ export function operationPlugin(logger: Logger, metrics: ApiMetrics): ApolloServ
     async requestDidStart({ contextValue }) {
       const started = performance.now();
       return {
+        // Fires after validation, also when no operation matched (an `operationName` naming none, or
+        // several operations and no name). Apollo would still execute and then report an internal
+        // error (500); it is the client's mistake, so refuse it here as graphql-js words it.
+        async didResolveOperation({ operation, request }) {
+          if (operation) return;
+          const message = request.operationName
+            ? `Unknown operation named "${request.operationName.slice(0, 100)}".`
+            : 'Must provide operation name if query contains multiple operations.';
+          throw new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } });
+        },
         // Fires once per response, after execution (or after a parse/validation failure).
         async willSendResponse({ response, errors, operationName, contextValue: context }) {
           const seconds = (performance.now() - started) / 1000;
@@ -25,12 +36,16 @@ export function operationPlugin(logger: Logger, metrics: ApiMetrics): ApolloServ
           metrics.operations.inc({ outcome });
           metrics.operationSeconds.observe({ outcome }, seconds);
 
-          // Every root field failed: the request as a whole failed, so the status says why.
+          // Every root field failed (null, or a list whose every row is null): the request as a whole
+          // failed, so the status says why, and a refusal for overload says when to retry.
           const data = body?.data;
-          const allFailed = formatted.length > 0 && (!data || Object.values(data).every((v) => v === null));
+          const failed = (v: unknown) => v === null || (Array.isArray(v) && v.length > 0 && v.every((row) => row === null));
+          const allFailed = formatted.length > 0 && (!data || Object.values(data).every(failed));
           if (allFailed && !response.http.status) {
             const status = statusOfFailure(firstCode);
             if (status && status !== 200) response.http.status = status;
+            const retryAfter = formatted[0]?.extensions?.retryAfterSeconds;
+            if (firstCode === 'OVERLOADED' && typeof retryAfter === 'number') response.http.headers.set('retry-after', String(retryAfter));
           }
 
           const internal = (errors ?? []).filter((_, i) => formatted[i]?.extensions?.code === 'INTERNAL_SERVER_ERROR');

@@ -6,10 +6,14 @@ import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations
 import { ModelRepository, type ModelConfig } from '@mserve/inference';
 import { buildModelSchema } from '@mserve/schema';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { GraphQLError } from 'graphql';
 import { pino, type Logger } from 'pino';
 import type { ApiConfig } from './config.js';
 import { RequestContext } from './context.js';
 import { errorBody, formatError } from './errors.js';
+import { fastExecutionGateway } from './fast-execution.js';
+import { InFlightRequests } from './in-flight.js';
+import { registerJsonBodyParser } from './json-body.js';
 import { complexityRules } from './limits.js';
 import { ApiMetrics } from './metrics.js';
 import { operationPlugin } from './operation-plugin.js';
@@ -23,8 +27,9 @@ export interface ApiServer {
   /** Starts listening; resolves with the bound address (models keep loading behind /readyz). */
   listen(): Promise<string>;
   /**
-   * Graceful stop: /readyz turns 503 and new rows are refused, queued and running rows finish
-   * (bounded by shutdownGraceMs), then the HTTP server and the sessions close.
+   * Graceful stop: /readyz turns 503 and new GraphQL requests get 503 SHUTTING_DOWN, requests
+   * already accepted finish with their queued and running rows (bounded by shutdownGraceMs), then
+   * the sessions and the HTTP server close.
    */
   close(): Promise<void>;
 }
@@ -66,6 +71,19 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  registerJsonBodyParser(app);
+  // Shutdown, step 1 (see close()): while draining, the listener stays open so probes still answer,
+  // but /graphql refuses new requests at once with a retryable 503, and `connection: close` sends the
+  // client elsewhere. Requests accepted before are counted, so close() can wait for exactly those.
+  const inFlight = new InFlightRequests();
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.url !== '/graphql') return;
+    if (phase === 'draining') {
+      reply.status(503).header('connection', 'close').header('retry-after', '1');
+      return reply.send(errorBody('SHUTTING_DOWN', 'The server is shutting down and accepts no new requests; retry later or on another replica'));
+    }
+    inFlight.track(reply.raw);
+  });
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return reply.status(413).send(errorBody('PAYLOAD_TOO_LARGE', `Request body exceeds the limit of ${config.bodyLimitBytes} bytes`));
@@ -77,36 +95,52 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
     return reply.status(500).send(errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
   });
 
+  // Execution goes through the fast-coercion twin unless turned off (see fast-execution.ts).
+  const schema = await buildModelSchema({ benchmarkFields: config.benchmarkFields });
   const apollo = new ApolloServer<RequestContext>({
-    schema: await buildModelSchema(),
+    ...(config.fastCoercion ? { gateway: fastExecutionGateway(schema) } : { schema }),
     introspection: config.introspection,
     formatError,
     includeStacktraceInErrorResponses: false,
     validationRules: complexityRules(config),
     parseOptions: { maxTokens: config.maxTokens },
     plugins: [fastifyApolloDrainPlugin(app), operationPlugin(logger, metrics), ApolloServerPluginLandingPageDisabled()],
+    // Apollo would stop itself on SIGTERM/SIGINT (outside NODE_ENV=test), closing the HTTP server at
+    // once and racing the drain in close(); main.ts owns the signals instead.
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
 
   const handler = fastifyApolloHandler(apollo, {
     context: async (request, reply) => {
-      // A client that goes away aborts its rows still waiting in the batchers.
+      const timeoutMs = requestTimeout(request.headers['x-timeout-ms']);
+      // A client that goes away aborts its rows still waiting in the batchers: the response closes
+      // without having been sent in full.
       const controller = new AbortController();
       reply.raw.on('close', () => {
         if (!reply.raw.writableFinished) controller.abort();
       });
-      return new RequestContext({ repository, requestId: String(request.id), signal: controller.signal, maxRowsPerRequest: config.maxRowsPerRequest });
+      return new RequestContext({ repository, requestId: String(request.id), signal: controller.signal, timeoutMs, maxRowsPerRequest: config.maxRowsPerRequest });
     },
   });
   app.route({ method: ['GET', 'POST'], url: '/graphql', handler });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
+    // A ready version shows its live session workers: fewer than its instances while a dead one is
+    // replaced (rows wait and then run, so it stays ready), none and not serving once no replacement
+    // could start (rows fail at once, so the server is not ready).
     const models = repository.list().map((entry) => ({
       name: entry.name,
-      versions: entry.versions.map((v) => ({ version: v.version, state: v.state.phase, ...(v.state.phase === 'failed' ? { reason: v.state.reason } : {}) })),
+      versions: entry.versions.map((v) => ({
+        version: v.version,
+        state: v.state.phase,
+        ...(v.state.phase === 'failed' ? { reason: v.state.reason } : {}),
+        ...(v.state.phase === 'ready' ? { workers: v.state.model.workers.alive, serving: v.state.model.workers.serving } : {}),
+      })),
     }));
-    const ready = phase === 'serving' && repository.allReady;
+    const serving = repository.list().every((entry) => entry.versions.every((v) => v.state.phase !== 'ready' || v.state.model.workers.serving));
+    const ready = phase === 'serving' && repository.allReady && serving;
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : phase === 'draining' ? 'draining' : 'not ready', models });
   });
   app.get('/metrics', async (_request, reply) => {
@@ -133,17 +167,42 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
       return app.listen({ port: config.port, host: config.host });
     },
     close() {
+      // The order matters. 1: draining: /readyz turns 503 and new /graphql requests are refused (the
+      // onRequest hook), while the listener stays open. 2: wait for the requests accepted before, with
+      // the batchers still serving: closing the batchers first would refuse the rows of a request that
+      // arrived before the signal but had not reached its batcher yet. 3: close the repository (nothing
+      // is left to drain unless the grace period ran out) and then the HTTP server. If the grace period
+      // runs out, the connections still open are cut (their queued rows are cancelled), the batches
+      // running finish and the sessions close, so the process exits without a worker inside onnxruntime.
       closing ??= (async () => {
         phase = 'draining';
-        const drained = repository.close();
+        const drained = inFlight.settled().then(() => repository.close());
         const grace = new Promise<'timeout'>((resolve) => setTimeout(resolve, config.shutdownGraceMs, 'timeout').unref());
-        if ((await Promise.race([drained, grace])) === 'timeout') logger.warn({ graceMs: config.shutdownGraceMs }, 'shutdown grace period passed with work still running');
+        if ((await Promise.race([drained, grace])) === 'timeout') {
+          logger.warn({ graceMs: config.shutdownGraceMs, requests: inFlight.size }, 'shutdown grace period passed with work still running');
+          app.server.closeAllConnections();
+          await repository.closeNow();
+        }
         await app.close();
         await apollo.stop();
       })();
       return closing;
     },
   };
+}
+
+/**
+ * The per-request deadline from the `x-timeout-ms` header: undefined when absent. It can only
+ * shorten the model's own `batching.timeoutMs` (the batcher takes the smaller of the two).
+ */
+function requestTimeout(header: string | string[] | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const raw = Array.isArray(header) ? header.join(',') : header;
+  const value = /^\s*[0-9]{1,9}\s*$/.test(raw) ? Number(raw) : NaN;
+  if (value >= 1) return value;
+  throw new GraphQLError(`Header x-timeout-ms must be a whole number of milliseconds ≥ 1, got "${raw.slice(0, 32)}"`, {
+    extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+  });
 }
 
 /** Server-wide overrides (flags/env) on top of one model's contract. */
@@ -154,6 +213,8 @@ function applyOverrides(config: ApiConfig, model: ModelConfig): ModelConfig {
       ...model.batching,
       ...(config.maxBatchSize !== undefined ? { maxBatchSize: config.maxBatchSize } : {}),
       ...(config.maxQueueDelayMicros !== undefined ? { maxQueueDelayMicros: config.maxQueueDelayMicros } : {}),
+      ...(config.maxQueueSize !== undefined ? { maxQueueSize: config.maxQueueSize } : {}),
+      ...(config.batching ? {} : { dynamic: false }),
     },
     ...(config.instances !== undefined ? { instances: config.instances } : {}),
     ...(config.threadsPerInstance !== undefined ? { threadsPerInstance: config.threadsPerInstance } : {}),

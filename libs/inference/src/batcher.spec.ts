@@ -118,6 +118,21 @@ describe('DynamicBatcher', () => {
     expect(await big).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
   });
 
+  test('mergeSubmissions: false runs each submission as its own batches, never merged, never held by a queue delay', async () => {
+    const { model, batcher } = setup({ maxBatchSize: 3, mergeSubmissions: false, maxQueueDelayMicros: 10_000 });
+    const first = batcher.submit(rows(1));
+    const later = [batcher.submit(rows(2)), batcher.submit(rows(3, 4, 5, 6)), batcher.submit(rows(7))];
+    expect(model.sizes).toEqual([1]);
+    for (let i = 0; i < 4; i++) {
+      model.batches[i].finish();
+      await flush();
+    }
+    model.batches[4].finish();
+    expect(model.batches.map((batch) => batch.rows.map((row) => row.id))).toEqual([[1], [2], [3, 4, 5], [6], [7]]);
+    expect(await first).toEqual([10]);
+    expect(await Promise.all(later)).toEqual([[20], [30, 40, 50, 60], [70]]);
+  });
+
   test('runs as many batches at once as there are instances', () => {
     const { model, batcher } = setup({ maxBatchSize: 2, instances: 3 });
     void batcher.submit(rows(1, 2, 3, 4, 5, 6, 7, 8));
@@ -134,6 +149,7 @@ describe('DynamicBatcher', () => {
     expect(refused.map(codeOf)).toEqual(['OVERLOADED', 'OVERLOADED']);
     expect((refused[0] as InferenceError).message).toBe('Model test@1 is overloaded: 2 rows queued, limit 3; retry later');
     expect((refused[0] as InferenceError).retryable).toBe(true);
+    expect((refused[0] as InferenceError).details.retryAfterSeconds).toBe(1);
     const fits = batcher.submit(rows(6));
     expect(batcher.pendingRows).toBe(3);
 
@@ -312,6 +328,22 @@ describe('DynamicBatcher', () => {
     await closing;
     expect(await a).toEqual([10]);
     expect(await b).toEqual([20]);
+  });
+
+  test('abandon() fails queued rows at once with SHUTTING_DOWN, lets the running batch finish, then resolves', async () => {
+    const { model, batcher } = setup({ maxBatchSize: 1 });
+    const running = batcher.submit(rows(1));
+    const queued = batcher.submit(rows(2, 3));
+    let idle = false;
+    const abandoning = batcher.abandon().then(() => (idle = true));
+    expect((await queued).map(codeOf)).toEqual(['SHUTTING_DOWN', 'SHUTTING_DOWN']);
+    expect((await batcher.submit(rows(4))).map(codeOf)).toEqual(['SHUTTING_DOWN']);
+    await flush();
+    expect(idle).toBe(false);
+    model.batches[0].finish();
+    await abandoning;
+    expect(await running).toEqual([10]);
+    expect(model.sizes).toEqual([1]);
   });
 
   test('reports batch sizes, queue waits and outcomes to the observer', async () => {

@@ -44,6 +44,12 @@ export interface BatcherOptions<Row, Out> {
   execute(rows: readonly Row[]): Promise<ReadonlyArray<Out | Error>>;
   /** Rows with different keys never share a batch (e.g. different per-row shapes). Default: one key. */
   shapeKey?(row: Row): string;
+  /**
+   * Whether rows of different submissions may share a batch (default true: dynamic batching).
+   * False gives the per-request pattern: each submission runs as its own batch (or several, when
+   * it has more than maxBatchSize rows), never merged with another's.
+   */
+  mergeSubmissions?: boolean;
   clock?: Clock;
   timers?: Timers;
   observer?: BatcherObserver;
@@ -99,6 +105,8 @@ interface Entry<Row, Out> {
  * - A row expires when its deadline passes while it waits (a timer fires at the earliest deadline;
  *   expiry does not wait for a free instance), and leaves the queue when its submission is aborted.
  *   A row that has started running is not expired: its result is delivered.
+ * - With `mergeSubmissions: false` (no dynamic batching) a batch takes only the oldest row's
+ *   submission's rows: one submission never shares a run with another, and never waits for one.
  * - Output i of a batch settles row i of that batch, by offset, never by completion order. An Error at
  *   index i fails row i alone; a failed batch fails each of its rows. Every row settles exactly once.
  */
@@ -114,6 +122,8 @@ export class DynamicBatcher<Row, Out> {
   private idleWaiters: Array<() => void> = [];
   private expiryTimer: { handle: unknown; at: number } | undefined;
   private delayTimer: { handle: unknown; at: number } | undefined;
+  /** Recent run time per row (moving average over batches), for the retry hint of OVERLOADED. */
+  private secondsPerRow = 0;
 
   constructor(private readonly options: BatcherOptions<Row, Out>) {
     if (!(options.maxBatchSize >= 1)) throw new RangeError(`maxBatchSize must be ≥ 1, got ${options.maxBatchSize}`);
@@ -173,6 +183,18 @@ export class DynamicBatcher<Row, Out> {
     return this.idle();
   }
 
+  /**
+   * Stops accepting rows and fails every queued row at once with SHUTTING_DOWN; running batches
+   * finish. Resolves once the batcher is idle. For a shutdown whose grace period ran out.
+   */
+  abandon(): Promise<void> {
+    this.closing = true;
+    const model = this.options.model;
+    const dropped = this.drop(() => true, () => inferenceError('SHUTTING_DOWN', { model }));
+    this.observe('rowsSettled', 'SHUTTING_DOWN', dropped);
+    return this.idle();
+  }
+
   /** Resolves when no row is queued or running. */
   idle(): Promise<void> {
     if (this.queued === 0 && this.running === 0) return Promise.resolve();
@@ -185,7 +207,11 @@ export class DynamicBatcher<Row, Out> {
     if (this.closing) return inferenceError('SHUTTING_DOWN', { model });
     if (signal?.aborted) return inferenceError('CANCELLED', { model });
     if (this.queued + count > this.options.maxQueueSize) {
-      return inferenceError('OVERLOADED', { model, queued: this.queued, limit: this.options.maxQueueSize }, { retryable: true });
+      // When to retry: about when the rows queued now will have run, in whole seconds (HTTP's
+      // Retry-After unit), at least 1 and at most 60.
+      const drainSeconds = (this.queued * this.secondsPerRow) / this.options.instances;
+      const retryAfterSeconds = Math.min(60, Math.max(1, Math.ceil(drainSeconds)));
+      return inferenceError('OVERLOADED', { model, queued: this.queued, limit: this.options.maxQueueSize }, { retryable: true, retryAfterSeconds });
     }
     return undefined;
   }
@@ -194,9 +220,10 @@ export class DynamicBatcher<Row, Out> {
   private schedule(): void {
     while (this.running < this.options.instances && this.queued > 0) {
       const oldest = this.firstQueued();
-      const batch = this.collect(oldest.key);
+      const batch = this.collect(oldest.key, this.options.mergeSubmissions === false ? oldest.submission : undefined);
       const delayMs = this.options.maxQueueDelayMicros / 1000;
-      if (batch.length < this.options.maxBatchSize && delayMs > 0) {
+      // Unmerged submissions cannot grow by waiting: no other submission's rows may join them.
+      if (batch.length < this.options.maxBatchSize && delayMs > 0 && this.options.mergeSubmissions !== false) {
         const due = oldest.enqueuedAt + delayMs;
         if (this.clock.now() < due) {
           this.armDelay(due);
@@ -215,11 +242,16 @@ export class DynamicBatcher<Row, Out> {
     return this.queue[0];
   }
 
-  /** Up to maxBatchSize queued entries with shape key `key`, oldest first. */
-  private collect(key: string): Array<Entry<Row, Out>> {
+  /**
+   * Up to maxBatchSize queued entries with shape key `key`, oldest first; only those of `only` when
+   * submissions are not merged (a submission's entries are contiguous in the queue: it pushes them
+   * at once, so the scan stops where they end).
+   */
+  private collect(key: string, only?: Submission<Out>): Array<Entry<Row, Out>> {
     const batch: Array<Entry<Row, Out>> = [];
     for (const entry of this.queue) {
-      if (entry.state === 'queued' && entry.key === key) {
+      if (only && batch.length > 0 && entry.submission !== only) break;
+      if (entry.state === 'queued' && entry.key === key && (!only || entry.submission === only)) {
         batch.push(entry);
         if (batch.length === this.options.maxBatchSize) break;
       }
@@ -248,7 +280,10 @@ export class DynamicBatcher<Row, Out> {
             const got = Array.isArray(outputs) ? outputs.length : typeof outputs;
             throw new Error(`model ${this.options.model} returned ${got} results for a batch of ${batch.length} rows`);
           }
-          this.observe('batchRun', batch.length, queueSeconds, (this.clock.now() - startedAt) / 1000);
+          const computeSeconds = (this.clock.now() - startedAt) / 1000;
+          const perRow = computeSeconds / batch.length;
+          this.secondsPerRow = this.secondsPerRow === 0 ? perRow : 0.8 * this.secondsPerRow + 0.2 * perRow;
+          this.observe('batchRun', batch.length, queueSeconds, computeSeconds);
           let ok = 0;
           batch.forEach((entry, i) => {
             const output = outputs[i];

@@ -10,10 +10,11 @@ export type { BatchingConfig, ExecutionProvider, FieldSpec, InputSpec, ModelConf
 export { ModelRepository } from './model-repository.js';
 export type { ModelEntry, ModelState, ModelVersionEntry, RepositoryOptions } from './model-repository.js';
 export { noMetrics, silentLogger } from './observability.js';
-export type { InferenceMetrics, Logger } from './observability.js';
+export type { InferenceMetrics, Logger, ModelObserver } from './observability.js';
 export { argmax, interpret, softmax, topK } from './predictions.js';
 export type { ClassScore, Prediction } from './predictions.js';
 export { checkSignature, isSymbolic } from './signature.js';
+export { ColumnCodec, base64Length } from './column-codec.js';
 export { ContractCodec, MAX_STRING_LENGTH, assembleBatch, rowKey, splitBatch } from './tensor-codec.js';
 export type { Row, RowOutput, RowTensor } from './tensor-codec.js';
 export type { ModelSignature, TensorSignature } from './worker-protocol.js';

@@ -1,9 +1,10 @@
 import { availableParallelism } from 'node:os';
 import { DynamicBatcher, type Clock, type SubmitOptions, type Timers } from './batcher.js';
+import { ColumnCodec } from './column-codec.js';
 import { allocate, elementCount } from './dtypes.js';
-import type { InferenceError } from './errors.js';
+import { inferenceError, type InferenceError } from './errors.js';
 import type { ModelConfig } from './model-config.js';
-import { noMetrics, poolLogEvents, silentLogger, type InferenceMetrics, type Logger } from './observability.js';
+import { noMetrics, poolLogEvents, silentLogger, type InferenceMetrics, type Logger, type ModelObserver } from './observability.js';
 import { interpret, type Prediction } from './predictions.js';
 import { SessionPool } from './session-pool.js';
 import { checkSignature } from './signature.js';
@@ -28,6 +29,7 @@ export interface LoadOptions {
 export class LoadedModel {
   private readonly batcher: DynamicBatcher<Row, RowOutput>;
   private readonly codec: ContractCodec;
+  private readonly columnCodec: ColumnCodec | undefined;
 
   private constructor(
     readonly name: string,
@@ -35,20 +37,23 @@ export class LoadedModel {
     readonly config: ModelConfig,
     private readonly pool: SessionPool,
     options: LoadOptions,
+    observer: ModelObserver,
   ) {
     this.codec = new ContractCodec(config);
+    this.columnCodec = ColumnCodec.supports(config) ? new ColumnCodec(config) : undefined;
     this.batcher = new DynamicBatcher<Row, RowOutput>({
       model: `${name}@${version}`,
       maxBatchSize: config.batching.maxBatchSize,
       maxQueueDelayMicros: config.batching.maxQueueDelayMicros ?? 0,
       maxQueueSize: config.batching.maxQueueSize,
       timeoutMs: config.batching.timeoutMs,
+      mergeSubmissions: config.batching.dynamic !== false,
       instances: config.instances,
       execute: (rows) => this.execute(rows),
       shapeKey: (row) => row.key,
       clock: options.clock,
       timers: options.timers,
-      observer: (options.metrics ?? noMetrics).forModel(name, version),
+      observer,
     });
   }
 
@@ -59,20 +64,30 @@ export class LoadedModel {
   static async load(options: LoadOptions): Promise<LoadedModel> {
     const { config, logger = silentLogger } = options;
     const threads = config.threadsPerInstance ?? Math.max(1, Math.floor(availableParallelism() / config.instances));
+    // The metrics hooks exist once the model has loaded; a worker can only die after that.
+    let observer: ModelObserver | undefined;
+    const logEvents = poolLogEvents(logger, options.name, options.version);
     const pool = await SessionPool.start({
       modelPath: options.modelPath,
       instances: config.instances,
       intraOpNumThreads: threads,
       executionProviders: config.executionProviders ?? ['cpu'],
       allowCpuFallback: config.allowCpuFallback ?? false,
-      events: poolLogEvents(logger, options.name, options.version),
+      events: {
+        ...logEvents,
+        workerExited: (instance, code, hadBatch) => {
+          logEvents.workerExited?.(instance, code, hadBatch);
+          observer?.workerRestarted?.();
+        },
+      },
     });
     try {
       checkSignature(config, pool.signature);
       if (pool.fallbackReason) {
         logger.warn({ model: options.name, version: options.version, reason: pool.fallbackReason }, 'GPU execution provider failed; running on CPU');
       }
-      const model = new LoadedModel(options.name, options.version, config, pool, options);
+      observer = (options.metrics ?? noMetrics).forModel(options.name, options.version);
+      const model = new LoadedModel(options.name, options.version, config, pool, options, observer);
       await model.warmup();
       return model;
     } catch (error) {
@@ -96,12 +111,45 @@ export class LoadedModel {
   }
 
   /**
+   * Session workers alive now, of `config.instances`; fewer while a dead one is being replaced.
+   * `serving` is false only when every worker is gone and none could be started: rows then fail at
+   * once (INTERNAL_SERVER_ERROR) rather than wait, and /readyz says so.
+   */
+  get workers(): { alive: number; serving: boolean } {
+    return { alive: this.pool.liveWorkers, serving: this.pool.canRun };
+  }
+
+  /**
    * Validates contract-shaped items, runs the valid ones and interprets their outputs. One entry
    * per item, in order: a Prediction, or the InferenceError of that item alone. Never rejects.
    * `indices` numbers the items in error messages (default: their positions).
    */
   async predict(items: readonly unknown[], options: SubmitOptions & { indices?: readonly number[] } = {}): Promise<Array<Prediction | InferenceError>> {
-    const encoded = this.codec.encode(items, options.indices);
+    return this.predictEncoded(this.encode(items, options.indices), options);
+  }
+
+  /**
+   * Checks contract-shaped items and packs the valid ones: one Row, or the BAD_USER_INPUT error of
+   * that item alone, per item. `indices` numbers the items in messages (default: their positions).
+   */
+  encode(items: readonly unknown[], indices?: readonly number[]): Array<Row | InferenceError> {
+    return this.codec.encode(items, indices);
+  }
+
+  /**
+   * The compact form (see ColumnCodec): rows from one base64 string per field. One Row, or the
+   * BAD_USER_INPUT error of that row alone, per row; throws BAD_USER_INPUT when the columns as a
+   * whole cannot be read, or when the model has non-numeric inputs (no compact form).
+   */
+  encodeColumns(columns: Readonly<Record<string, unknown>>): Array<Row | InferenceError> {
+    if (!this.columnCodec) {
+      throw inferenceError('BAD_USER_INPUT', { item: 0, field: '(columns)', reason: `model ${this.name} has non-numeric inputs, so no compact form; send rows as lists` });
+    }
+    return this.columnCodec.decode(columns);
+  }
+
+  /** Runs encoded rows and interprets their outputs; errors in `encoded` stay in place. Never rejects. */
+  async predictEncoded(encoded: ReadonlyArray<Row | InferenceError>, options: SubmitOptions = {}): Promise<Array<Prediction | InferenceError>> {
     const rows = encoded.filter((entry): entry is Row => !(entry instanceof Error));
     const outputs = await this.batcher.submit(rows, options);
     let next = 0;
@@ -112,7 +160,10 @@ export class LoadedModel {
     });
   }
 
-  /** Runs rows of raw tensors through the batcher. One output or error per row. Never rejects. */
+  /**
+   * Runs rows of raw tensors through the batcher. One output or error per row. Never rejects. A
+   * row's buffer may be moved to the worker thread (see assembleBatch): submit rows once.
+   */
   infer(rows: readonly Row[], options: SubmitOptions = {}): Promise<Array<RowOutput | InferenceError>> {
     return this.batcher.submit(rows, options);
   }
@@ -125,6 +176,17 @@ export class LoadedModel {
   /** Refuses new rows, finishes queued and running ones, then disposes the sessions. */
   async close(): Promise<void> {
     await this.batcher.close();
+    await this.pool.close();
+  }
+
+  /**
+   * Stops as soon as it safely can: queued rows fail at once (SHUTTING_DOWN), running batches finish,
+   * then the sessions are disposed. For a shutdown whose grace period ran out. (Terminating a worker
+   * while onnxruntime runs in it aborts the whole process: the binding throws a C++ exception into a
+   * terminating thread, so running batches are waited for, not cut.)
+   */
+  async closeNow(): Promise<void> {
+    await this.batcher.abandon();
     await this.pool.close();
   }
 

@@ -15,6 +15,8 @@ describe('parseModelConfig', () => {
     expect(config.instances).toBe(1);
     expect(config.batching.maxQueueDelayMicros).toBe(0);
     expect(config.inputs[0].dtype).toBe('float32');
+    expect(config.batching.dynamic).toBeUndefined();
+    expect(parseModelConfig({ ...base, batching: { ...base.batching, dynamic: false } }).batching.dynamic).toBe(false);
   });
 
   test.each([
@@ -27,6 +29,7 @@ describe('parseModelConfig', () => {
     [{ ...base, batching: { maxBatchSize: 0, maxQueueSize: 1, timeoutMs: 1 } }, 'batching.maxBatchSize: must be between 1 and 1048576, got 0'],
     [{ ...base, outputs: { p: { tensor: 'p', kind: 'votes' } } }, 'outputs.p.kind: must be one of probabilities, logits, regression, embedding, got "votes"'],
     [{ ...base, instance: 2 }, 'instance: unknown setting'],
+    [{ ...base, batching: { ...base.batching, dynamic: 'no' } }, 'batching.dynamic: must be true or false'],
     [{ ...base, inputs: [{ tensor: 'a', fields: [{ name: 'x' }] }, { tensor: 'b', fields: [{ name: 'x' }] }] }, 'inputs[].fields[].name: "x" appears twice'],
   ])('rejects a bad contract with a message naming the field (%#)', (json, expected) => {
     expect(() => parseModelConfig(json)).toThrow(new ConfigError(expected));

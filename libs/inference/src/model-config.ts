@@ -82,6 +82,12 @@ export interface BatchingConfig {
   maxQueueSize: number;
   /** Default deadline of a row, from submission. A request may shorten it, never lengthen it. */
   timeoutMs: number;
+  /**
+   * Dynamic batching across requests (default true). False runs each request's rows as their own
+   * batch, never merged with other requests' (one model run per request, like Triton without
+   * `dynamic_batching`): the per-request pattern, kept for comparison and benchmarks.
+   */
+  dynamic?: boolean;
 }
 
 export interface WarmupConfig {
@@ -184,6 +190,7 @@ function parseBatching(json: unknown): BatchingConfig {
     maxQueueDelayMicros: b.maxQueueDelayMicros === undefined ? 0 : integer(b.maxQueueDelayMicros, 'batching.maxQueueDelayMicros', 0, 10_000_000),
     maxQueueSize: integer(b.maxQueueSize, 'batching.maxQueueSize', 1, 1 << 24),
     timeoutMs: integer(b.timeoutMs, 'batching.timeoutMs', 1, 3_600_000),
+    ...(b.dynamic !== undefined ? { dynamic: boolean(b.dynamic, 'batching.dynamic') } : {}),
   };
 }
 

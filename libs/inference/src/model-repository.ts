@@ -105,6 +105,18 @@ export class ModelRepository {
     );
   }
 
+  /** Closes every loaded version without draining its queue (see LoadedModel.closeNow). */
+  async closeNow(): Promise<void> {
+    await Promise.all(
+      this.list().flatMap((entry) =>
+        entry.versions.map(async (v) => {
+          if (v.state.phase === 'ready') await v.state.model.closeNow();
+          v.state = { phase: 'closed' };
+        }),
+      ),
+    );
+  }
+
   private async scan(): Promise<void> {
     const { root, only } = this.options;
     const names = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);

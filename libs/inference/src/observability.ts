@@ -7,7 +7,13 @@ import type { PoolEvents } from './session-pool.js';
  */
 export interface InferenceMetrics {
   /** The hooks for one model version; called once when that version loads. */
-  forModel(name: string, version: number): BatcherObserver;
+  forModel(name: string, version: number): ModelObserver;
+}
+
+/** The hooks for one model version: its batcher's, and its session workers'. */
+export interface ModelObserver extends BatcherObserver {
+  /** A session worker died (crash, kill, out of memory) and a replacement is being started. */
+  workerRestarted?(): void;
 }
 
 /** The subset of a pino logger the library uses: structured fields first, then a message. */

@@ -26,6 +26,7 @@ interface Instance {
   index: number;
   worker: Worker;
   job: Job | undefined;
+  exited: boolean;
 }
 
 /**
@@ -39,6 +40,8 @@ export class SessionPool {
   private readonly instances: Instance[] = [];
   private nextId = 1;
   private closed = false;
+  /** Replacement workers being started. */
+  private replacing = 0;
 
   private constructor(
     private readonly options: SessionPoolOptions,
@@ -68,6 +71,7 @@ export class SessionPool {
   /** Runs one batch on an idle session. Rejects if the session fails or its worker dies. */
   run(feeds: WireTensors): Promise<WireTensors> {
     if (this.closed) return Promise.reject(new Error('session pool is closed'));
+    if (!this.canRun) return Promise.reject(new Error('no session worker is left: replacing a dead one failed'));
     return new Promise((resolve, reject) => {
       const job: Job = { id: this.nextId++, feeds, resolve, reject };
       const instance = this.idle.pop();
@@ -76,14 +80,37 @@ export class SessionPool {
     });
   }
 
+  /** Workers alive now (a dead one counts again once its replacement is ready). */
+  get liveWorkers(): number {
+    return this.instances.filter((instance) => !instance.exited).length;
+  }
+
+  /**
+   * Whether a batch sent now will run: a worker is alive, or one is being started. False once every
+   * worker died and no replacement could start; batches then fail at once instead of waiting forever.
+   */
+  get canRun(): boolean {
+    return !this.closed && (this.liveWorkers > 0 || this.replacing > 0);
+  }
+
   /** Thread ids of the workers, so a test can find (and kill) one. */
   get threadIds(): number[] {
     return this.instances.map((instance) => instance.worker.threadId);
   }
 
-  /** Terminates one worker as a crash would (for fault tests); the pool replaces it. */
+  /**
+   * Makes one worker die as a crash would, for fault tests: its batch fails at once and a
+   * replacement starts. A busy thread itself is terminated only once onnxruntime has returned in it
+   * (its result is ignored): terminating a thread while onnxruntime runs in it aborts the whole
+   * process, because the binding then throws a C++ exception into a dying thread.
+   */
   async killInstance(index: number): Promise<void> {
-    await this.instances[index].worker.terminate();
+    const instance = this.instances[index];
+    if (instance.exited) return;
+    const { worker, job } = instance;
+    this.onExit(instance, 1);
+    if (job) worker.once('message', () => void worker.terminate());
+    else await worker.terminate();
   }
 
   /** Terminates every worker. Waiting batches are rejected; call it after the batcher has drained. */
@@ -94,7 +121,7 @@ export class SessionPool {
   }
 
   private adopt(index: number, worker: Worker): void {
-    const instance: Instance = { index, worker, job: undefined };
+    const instance: Instance = { index, worker, job: undefined, exited: false };
     this.instances[index] = instance;
     worker.on('message', (message: WorkerReply) => this.onReply(instance, message));
     worker.on('error', () => {
@@ -125,7 +152,8 @@ export class SessionPool {
   }
 
   private onExit(instance: Instance, code: number): void {
-    if (this.instances[instance.index] !== instance) return;
+    if (this.instances[instance.index] !== instance || instance.exited) return;
+    instance.exited = true;
     const idleAt = this.idle.indexOf(instance);
     if (idleAt >= 0) this.idle.splice(idleAt, 1);
     const job = instance.job;
@@ -133,8 +161,10 @@ export class SessionPool {
     job?.reject(new Error(`session worker ${instance.index} exited with code ${code} while running a batch`));
     if (this.closed) return;
     this.options.events?.workerExited?.(instance.index, code, job !== undefined);
+    this.replacing++;
     spawn(this.options).then(
       ({ worker }) => {
+        this.replacing--;
         if (this.closed) {
           void worker.terminate();
           return;
@@ -142,7 +172,12 @@ export class SessionPool {
         this.adopt(instance.index, worker);
         this.options.events?.workerReplaced?.(instance.index);
       },
-      (error: Error) => this.options.events?.workerReplaceFailed?.(instance.index, error.message),
+      (error: Error) => {
+        this.replacing--;
+        this.options.events?.workerReplaceFailed?.(instance.index, error.message);
+        // With no worker left to take them, waiting batches would wait forever: fail them now.
+        if (!this.canRun) for (const waiting of this.waiting.splice(0)) waiting.reject(new Error(`no session worker is left: ${error.message}`));
+      },
     );
   }
 }

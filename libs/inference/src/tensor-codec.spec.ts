@@ -85,6 +85,25 @@ describe('ContractCodec', () => {
     expect(() => splitBatch({ p: { dtype: 'float32', dims: [2, 2], data: new Float32Array(4) } }, 3)).toThrow('output p has 2 rows for a batch of 3');
   });
 
+  test('assembleBatch takes rows that are a whole buffer, in order, as the batch itself; anything else is copied', () => {
+    const one = new ContractCodec(parseModelConfig({ ...config, inputs: [config.inputs[0]] }));
+    const item = { a: 1, v: [0.5, -0.5, 0] };
+    const rows = one.encode([item, { ...item, a: 5 }, { ...item, a: 9 }]) as Row[];
+    const buffer = (rows[0].tensors.features.data as Float32Array).buffer;
+    const batchBuffer = (batch: Row[]) => (assembleBatch(batch).features.data as Float32Array).buffer;
+    expect(batchBuffer(rows)).toBe(buffer);
+    expect(batchBuffer(rows.slice(0, 2))).not.toBe(buffer);
+    expect(batchBuffer([rows[1], rows[0], rows[2]])).not.toBe(buffer);
+    expect(Array.from(assembleBatch([rows[1], rows[0], rows[2]]).features.data as Float32Array).filter((_, i) => i % 5 === 0)).toEqual([5, 1, 9]);
+  });
+
+  test('a vector of numbers in range is checked in one loop and copied whole; the first bad element is still named', () => {
+    const v = Array.from({ length: 3 }, (_, k) => k / 2);
+    const [row] = codec.encode([{ ...good, v }]) as Row[];
+    expect(Array.from(row.tensors.features.data as Float32Array)).toEqual([1, 2, 0, 0.5, 1]);
+    expect(message(codec.encode([{ ...good, v: [0, null, 5] }])[0])).toBe('Invalid input at item 0, field v[1]: must be a number, got null');
+  });
+
   test('rowKey separates rows by per-row shape', () => {
     const a = rowKey({ x: { dtype: 'float32', dims: [3], data: new Float32Array(3) } });
     const b = rowKey({ x: { dtype: 'float32', dims: [4], data: new Float32Array(4) } });

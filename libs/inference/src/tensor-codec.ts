@@ -30,16 +30,39 @@ export function rowKey(tensors: Readonly<Record<string, RowTensor>>): string {
   return key;
 }
 
-/** Packs rows (all with the same shape key) into one batch tensor per input, batch axis first. */
+/**
+ * Packs rows (all with the same shape key) into one batch tensor per input, batch axis first. When
+ * the rows are, in order, the whole of one buffer (a request's rows packed by a codec, batched
+ * together), that buffer is the batch: nothing is copied, and since batches are moved to the worker
+ * thread, the rows' views are empty afterwards. Rows are submitted once, never reused.
+ */
 export function assembleBatch(rows: readonly Row[]): WireTensors {
   const feeds: WireTensors = {};
   for (const [name, first] of Object.entries(rows[0].tensors)) {
     const perRow = elementCount(first.dims);
-    const data = allocate(first.dtype, rows.length * perRow);
-    rows.forEach((row, i) => copyInto(data, row.tensors[name].data, i * perRow));
+    let data = wholeBuffer(rows, name, perRow);
+    if (!data) {
+      const target = allocate(first.dtype, rows.length * perRow);
+      rows.forEach((row, i) => copyInto(target, row.tensors[name].data, i * perRow));
+      data = target;
+    }
     feeds[name] = { dtype: first.dtype, dims: [rows.length, ...first.dims], data };
   }
   return feeds;
+}
+
+/** The buffer of tensor `name` when the rows are exactly its consecutive views, start to end, as a view of it all. */
+function wholeBuffer(rows: readonly Row[], name: string, perRow: number): TensorData | undefined {
+  const first = rows[0].tensors[name].data;
+  if (Array.isArray(first)) return undefined;
+  const typed = first as Float32Array;
+  const rowBytes = perRow * typed.BYTES_PER_ELEMENT;
+  if (typed.byteOffset !== 0 || typed.buffer.byteLength !== rows.length * rowBytes || rows.length * rowBytes === 0) return undefined;
+  for (let i = 0; i < rows.length; i++) {
+    const data = rows[i].tensors[name].data as Float32Array;
+    if (data.buffer !== typed.buffer || data.byteOffset !== i * rowBytes || data.length !== perRow) return undefined;
+  }
+  return rows.length === 1 ? typed : new (typed.constructor as Float32ArrayConstructor)(typed.buffer as ArrayBuffer, 0, rows.length * perRow);
 }
 
 /** Splits batch outputs (batch axis first) into `count` rows of views, by offset. */
@@ -67,6 +90,8 @@ interface Slot {
 interface TensorPlan {
   spec: InputSpec;
   dtype: DType;
+  /** float32 or float64: vectors are checked by one bounds loop and copied in one call. */
+  floating: boolean;
   dims: number[];
   perRow: number;
   slots: Slot[];
@@ -90,7 +115,8 @@ export class ContractCodec {
         offset += length;
         return slot;
       });
-      return { spec, dtype: spec.dtype ?? 'float32', dims: spec.shape ?? [offset], perRow: offset, slots };
+      const dtype = spec.dtype ?? 'float32';
+      return { spec, dtype, floating: DTYPES[dtype].kind === 'number', dims: spec.shape ?? [offset], perRow: offset, slots };
     });
     this.fieldNames = new Set(config.inputs.flatMap((input) => input.fields.map((field) => field.name)));
   }
@@ -141,7 +167,7 @@ export class ContractCodec {
         }
         if (!isVector(value)) return bad(field.name, `must be a list of ${length} values`);
         if (value.length !== length) return bad(field.name, `must have ${length} values, got ${value.length}`);
-        for (let k = 0; k < length; k++) {
+        for (let k = plan.floating ? firstOutside(value, field) : 0; k < length; k++) {
           const reason = checkElement(plan.dtype, field, value[k]);
           if (reason) return bad(`${field.name}[${k}]`, reason);
         }
@@ -156,14 +182,31 @@ export class ContractCodec {
       const value = item[field.name] ?? field.default;
       if (field.length === undefined) {
         setElement(plan.dtype, target, start + offset, value);
-      } else if (ArrayBuffer.isView(value) && !Array.isArray(target) && plan.dtype !== 'int64') {
-        (target as Float32Array).set(value as Float32Array, start + offset);
+      } else if ((plan.floating || ArrayBuffer.isView(value)) && !Array.isArray(target) && plan.dtype !== 'int64') {
+        // One typed-array copy (V8 converts a plain array of numbers in bulk); the values are checked.
+        (target as Float32Array).set(value as ArrayLike<number>, start + offset);
       } else {
         const list = value as ArrayLike<unknown>;
         for (let k = 0; k < length; k++) setElement(plan.dtype, target, start + offset + k, list[k]);
       }
     }
   }
+}
+
+/**
+ * The index of the first element of `values` that is not a finite number within the field's range,
+ * or `values.length` when all are: one tight loop over the common case, before the per-element
+ * checks (which then run from that index only, for their message).
+ */
+function firstOutside(values: ArrayLike<unknown>, field: FieldSpec): number {
+  // Bounds that also refuse NaN and ±Infinity (every comparison with NaN is false).
+  const lo = field.min ?? -Number.MAX_VALUE;
+  const hi = field.max ?? Number.MAX_VALUE;
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k];
+    if (typeof v !== 'number' || !(v >= lo && v <= hi)) return k;
+  }
+  return values.length;
 }
 
 function isVector(value: unknown): value is ArrayLike<unknown> {
@@ -174,7 +217,7 @@ const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
 /** Why `value` cannot be an element of `dtype` within the field's range; undefined when it can. */
-function checkElement(dtype: DType, field: FieldSpec, value: unknown): string | undefined {
+export function checkElement(dtype: DType, field: FieldSpec, value: unknown): string | undefined {
   switch (DTYPES[dtype].kind) {
     case 'string':
       if (typeof value !== 'string') return `must be a string, got ${describe(value)}`;

@@ -1,4 +1,4 @@
-import type { InferenceError, ModelRepository, Prediction } from '@mserve/inference';
+import type { InferenceError, ModelRepository, Prediction, SubmitOptions } from '@mserve/inference';
 
 /**
  * What resolvers need from the server, per request. The API implements `predict` with per-request
@@ -7,10 +7,18 @@ import type { InferenceError, ModelRepository, Prediction } from '@mserve/infere
  */
 export interface SchemaContext {
   readonly repository: ModelRepository;
+  /** The request's abort signal and deadline, for fields that submit rows themselves (`infer`). */
+  readonly submitOptions?: SubmitOptions;
   /**
    * Predicts `items` of `model` (newest version when `version` is undefined). One entry per item:
    * a Prediction or the InferenceError of that item alone. Rejects only when the whole call is
    * refused (unknown model, model not ready, too many rows in the request).
    */
   predict(model: string, version: number | undefined, items: readonly unknown[]): Promise<Array<Prediction | InferenceError>>;
+  /**
+   * Predicts every row of `columns`, the compact form: one base64 string per field (see the
+   * inference lib's ColumnCodec). One entry per row, as `predict`; rejects also when the columns as
+   * a whole cannot be read (BAD_USER_INPUT naming the field and row).
+   */
+  predictColumns(model: string, version: number | undefined, columns: Readonly<Record<string, unknown>>): Promise<Array<Prediction | InferenceError>>;
 }

@@ -59,7 +59,7 @@ export class InferResolver {
   ): Promise<InferResult> {
     const loaded = context.repository.get(model, version ?? undefined);
     const rows = toRows(loaded.signature.inputs, inputs);
-    const results = await loaded.infer(rows);
+    const results = await loaded.infer(rows, context.submitOptions);
     const failed = results.find((r): r is InferenceError => r instanceof InferenceError);
     if (failed) throw failed;
     return { model: loaded.name, version: loaded.version, outputs: mergeRows(results as RowOutput[]) };

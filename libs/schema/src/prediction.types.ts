@@ -86,3 +86,19 @@ export async function predictMany<T extends ClassificationPrediction | ValuesPre
   const labels = context.repository.get(model, version).config.labels;
   return results.map((result) => (result instanceof Error ? result : toObject(type, labels, result)));
 }
+
+/**
+ * Resolves a compact many-row field (one base64 column per contract field): one entry per row, as
+ * `predictMany`. Columns that cannot be read as a whole fail the field.
+ */
+export async function predictColumns<T extends ClassificationPrediction | ValuesPrediction>(
+  context: SchemaContext,
+  model: string,
+  version: number | undefined,
+  columns: object,
+  type: PredictionClass<T>,
+): Promise<Array<T | InferenceError>> {
+  const results = await context.predictColumns(model, version, columns as Readonly<Record<string, unknown>>);
+  const labels = context.repository.get(model, version).config.labels;
+  return results.map((result) => (result instanceof Error ? result : toObject(type, labels, result)));
+}

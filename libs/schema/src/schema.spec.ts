@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { fileURLToPath } from 'node:url';
 import { ModelRepository, type InferenceError, type Prediction } from '@mserve/inference';
-import { graphql, type GraphQLSchema } from 'graphql';
+import { graphql, printSchema, type GraphQLSchema } from 'graphql';
 import { buildModelSchema, printModelSchema } from './build-schema.js';
 import type { SchemaContext } from './context.js';
 
@@ -12,6 +12,10 @@ function directContext(repository: ModelRepository): SchemaContext {
   return {
     repository,
     predict: (model, version, items): Promise<Array<Prediction | InferenceError>> => repository.get(model, version).predict(items),
+    predictColumns: async (model, version, columns): Promise<Array<Prediction | InferenceError>> => {
+      const loaded = repository.get(model, version);
+      return loaded.predictEncoded(loaded.encodeColumns(columns));
+    },
   };
 }
 
@@ -29,7 +33,7 @@ describe('the generated schema', () => {
 
   test('has the fixed query names of the default models', () => {
     const fields = Object.keys(schema.getQueryType()?.getFields() ?? {}).sort();
-    expect(fields).toEqual(['infer', 'iris', 'irisBatch', 'mnist', 'mnistBatch', 'model', 'models']);
+    expect(fields).toEqual(['infer', 'iris', 'irisBatch', 'irisBatchCompact', 'mnist', 'mnistBatch', 'mnistBatchCompact', 'model', 'models']);
   });
 
   test('puts units and ranges from the contract into the field descriptions', async () => {
@@ -45,6 +49,51 @@ describe('the generated schema', () => {
     expect(iris.top).toHaveLength(2);
     expect(iris.top[0]).toEqual({ label: iris.label, classIndex: 2, score: Math.max(...iris.probabilities) });
     expect(iris.top[0].score).toBeGreaterThanOrEqual(iris.top[1].score);
+  });
+
+  test('the compact form gives the same predictions as lists, and fails a bad row alone', async () => {
+    const rows = [
+      [5.1, 3.5, 1.4, 0.2],
+      [6.3, 3.3, 6.0, 2.5],
+      [5.9, 3.0, 4.2, -1],
+    ];
+    const column = (k: number) => Buffer.from(new Float32Array(rows.map((row) => row[k])).buffer).toString('base64');
+    const columns = `{ sepalLength: "${column(0)}", sepalWidth: "${column(1)}", petalLength: "${column(2)}", petalWidth: "${column(3)}" }`;
+    const compact = await run(`{ irisBatchCompact(columns: ${columns}) { label classIndex } }`);
+    const lists = await run(
+      `{ irisBatch(inputs: [${rows.slice(0, 2).map((r) => `{ sepalLength: ${r[0]}, sepalWidth: ${r[1]}, petalLength: ${r[2]}, petalWidth: ${r[3]} }`)}]) { label classIndex } }`,
+    );
+    expect((compact.data?.irisBatchCompact as unknown[]).slice(0, 2)).toEqual(lists.data?.irisBatch);
+    expect((compact.data?.irisBatchCompact as unknown[])[2]).toBeNull();
+    expect(compact.errors?.map((e) => [e.message, e.path])).toEqual([['Invalid input at item 2, field petalWidth: must be ≥ 0, got -1', ['irisBatchCompact', 2]]]);
+
+    const torn = await run(`{ irisBatchCompact(columns: { sepalLength: "${column(0)}", sepalWidth: "${column(1)}", petalLength: "${column(2)}", petalWidth: "AAAA" }) { label } }`);
+    expect(torn.data?.irisBatchCompact).toBeNull();
+    expect(torn.errors?.[0].message).toBe('Invalid input at item 0, field petalWidth: must hold whole rows of 4 bytes (1 × float32); it has 3 bytes, so this row is incomplete');
+  });
+
+  test('benchmarkFields adds a ceiling_ twin of every model query that answers without inference', async () => {
+    const withCeiling = await buildModelSchema({ benchmarkFields: true });
+    const fields = Object.keys(withCeiling.getQueryType()?.getFields() ?? {});
+    expect(fields.filter((f) => f.startsWith('ceiling_')).sort()).toEqual(['ceiling_iris', 'ceiling_irisBatch', 'ceiling_irisBatchCompact', 'ceiling_mnist', 'ceiling_mnistBatch', 'ceiling_mnistBatchCompact']);
+    expect(printSchema(schema)).not.toContain('ceiling_');
+    const noModel: SchemaContext = {
+      repository,
+      predict: () => Promise.reject(new Error('a ceiling field must not predict')),
+      predictColumns: () => Promise.reject(new Error('a ceiling field must not predict')),
+    };
+    const pixels = Buffer.from(new Float32Array(2 * 784).buffer).toString('base64');
+    const result = await graphql({
+      schema: withCeiling,
+      source: `{ a: ceiling_mnistBatch(inputs: [{ pixels: [0.5] }, { pixels: [2] }, { pixels: [] }]) { label confidence } b: ceiling_mnistBatchCompact(columns: { pixels: "${pixels}" }) { label top(k: 1) { label } } }`,
+      contextValue: noModel,
+    });
+    expect(result).toEqual({
+      data: {
+        a: [1, 2, 3].map(() => ({ label: '0', confidence: 1 })),
+        b: [1, 2].map(() => ({ label: '0', top: [{ label: '0' }] })),
+      },
+    });
   });
 
   test('model(name) describes the contract merged with the ONNX signature', async () => {

@@ -1,5 +1,12 @@
 import 'reflect-metadata';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { writeSyntheticModel, type SyntheticModelOptions } from '@mserve/tools/synthetic-model';
 import { pino } from 'pino';
 import { configWith, type ApiConfig } from '../config.js';
 import { createApiServer, type ApiServer } from '../server.js';
@@ -18,7 +25,9 @@ export interface TestServer {
   url: string;
   server: ApiServer;
   logs: Array<Record<string, unknown>>;
-  graphql(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse>;
+  graphql(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>, signal?: AbortSignal): Promise<GraphQLResponse>;
+  /** POSTs `body` as it is (any bytes, any content type) to /graphql. */
+  post(body: string, headers?: Record<string, string>): Promise<GraphQLResponse>;
   /** Sum of the samples of a Prometheus metric whose labels include `labels`. */
   metric(name: string, labels?: Record<string, string>): Promise<number>;
   close(): Promise<void>;
@@ -42,20 +51,103 @@ export async function startServer(overrides: Partial<ApiConfig> = {}, options: {
     url,
     server,
     logs,
-    async graphql(query, variables, headers = {}) {
-      const response = await fetch(`${url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify({ query, variables }),
-      });
-      return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResponse['body'] };
-    },
+    graphql: (query, variables, headers = {}, signal) => postGraphQL(url, JSON.stringify({ query, variables }), headers, signal),
+    post: (body, headers = {}) => postGraphQL(url, body, headers),
     async metric(name, labels = {}) {
       const text = await (await fetch(`${url}/metrics`)).text();
       return sumMetric(text, name, labels);
     },
     close: () => server.close(),
   };
+}
+
+/** POSTs a raw body to `<url>/graphql`; the body is read as JSON (null when it is not JSON). */
+export async function postGraphQL(url: string, body: string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<GraphQLResponse> {
+  const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, signal });
+  const text = await response.text();
+  let parsed: GraphQLResponse['body'];
+  try {
+    parsed = JSON.parse(text) as GraphQLResponse['body'];
+  } catch {
+    parsed = { data: null, errors: [{ message: `not JSON: ${text.slice(0, 200)}` }] };
+  }
+  return { status: response.status, headers: response.headers, body: parsed };
+}
+
+/**
+ * The `infer` query for `rows` rows of float32 input, every element `value`, and its variables
+ * (base64: cheap to send and parse). Defaults fit a synthetic model (`features`, 4 wide); mnist
+ * is `{ tensor: 'pixels', width: 784 }`.
+ */
+export function inferRows(model: string, rows: number, options: { tensor?: string; width?: number; value?: number } = {}): { query: string; variables: Record<string, unknown> } {
+  const { tensor = 'features', width = 4, value = 0.5 } = options;
+  const data = new Float32Array(rows * width).fill(value);
+  return {
+    query: 'query Infer($model: String!, $inputs: [TensorInput!]!) { infer(model: $model, inputs: $inputs) { model version } }',
+    variables: { model, inputs: [{ name: tensor, shape: [rows, width], base64: Buffer.from(data.buffer).toString('base64') }] },
+  };
+}
+
+/** A scratch model repository in a temp folder: synthetic models, plus copies of the real ones named in `copy`. */
+export async function scratchModels(synthetic: Record<string, SyntheticModelOptions>, copy: readonly string[] = []): Promise<{ root: string; dispose(): Promise<void> }> {
+  const root = await mkdtemp(join(tmpdir(), 'mserve-models-'));
+  for (const [name, options] of Object.entries(synthetic)) writeSyntheticModel(root, name, options);
+  for (const name of copy) await cp(join(REPO_ROOT, 'models', name), join(root, name), { recursive: true });
+  return { root, dispose: () => rm(root, { recursive: true, force: true }) };
+}
+
+/** The API in a child process, started as `npm start` would but from the TypeScript sources. */
+export interface ChildServer {
+  url: string;
+  process: ChildProcess;
+  /** Its JSON log lines (stdout), as they arrive. */
+  logs: Array<Record<string, unknown>>;
+  /** What it wrote to stderr (nothing, normally). */
+  stderr: string[];
+  /** Settles when the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+
+/**
+ * Spawns `apps/api/src/main.ts` (through tsx, like the repo's scripts) on 127.0.0.1:<ephemeral>
+ * with `env` on top of this process's environment, and resolves once it logs "listening".
+ * Rejects if it exits first or does not listen within `startMs`.
+ */
+export function startChildServer(env: Record<string, string>, startMs = 30_000): Promise<ChildServer> {
+  const child = spawn(process.execPath, ['--conditions', '@mserve/source', '--import', 'tsx/esm', 'apps/api/src/main.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, NODE_ENV: 'production', TSX_TSCONFIG_PATH: 'tsconfig.base.json', PORT: '0', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  const stderr: string[] = [];
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`child server did not listen within ${startMs} ms; stderr: ${stderr.join('').slice(-2000)}`));
+    }, startMs);
+    void exited.then(({ code }) => {
+      clearTimeout(timer);
+      reject(new Error(`child server exited with code ${code} before listening; stderr: ${stderr.join('').slice(-2000)}`));
+    });
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      let entry: Record<string, unknown>;
+      try {
+        entry = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        entry = { msg: 'non-JSON output', line };
+      }
+      logs.push(entry);
+      if (entry.msg === 'listening' && typeof entry.address === 'string') {
+        clearTimeout(timer);
+        resolve({ url: entry.address, process: child, logs, stderr, exited });
+      }
+    });
+  });
 }
 
 /** Sums the samples of `name` in Prometheus text whose labels include every pair of `labels`. */

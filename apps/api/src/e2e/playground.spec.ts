@@ -53,7 +53,7 @@ describe.skipIf(!haveChromium)('the playground of the real API, in headless Chro
     await page.locator('button[aria-label="Show Documentation Explorer"]').click();
     const docs = page.locator('.graphiql-doc-explorer');
     await docs.locator('a.graphiql-doc-explorer-type-name', { hasText: 'Query' }).click();
-    await docs.locator('.graphiql-doc-explorer-field-name', { hasText: 'irisBatch' }).waitFor();
+    await docs.locator('.graphiql-doc-explorer-field-name', { hasText: /^irisBatch$/ }).waitFor();
     await docs.locator('.graphiql-doc-explorer-field-name', { hasText: /^iris$/ }).click();
     await docs.locator('a.graphiql-doc-explorer-type-name', { hasText: 'IrisInput' }).click();
     await docs.getByText('Petal width. Unit: cm. Range: 0 to 30.').waitFor();

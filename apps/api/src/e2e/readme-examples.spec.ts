@@ -22,7 +22,7 @@ describe('the README example queries, sent by a GraphQL client library', () => {
   afterAll(() => api.close());
 
   test('the README has the examples this test knows', async () => {
-    expect([...(await readmeQueries()).keys()]).toEqual(['IrisSpecies', 'IrisMany', 'Models', 'Raw']);
+    expect([...(await readmeQueries()).keys()]).toEqual(['IrisSpecies', 'IrisMany', 'Models', 'Raw', 'IrisCompact']);
   });
 
   test('IrisSpecies', async () => {
@@ -36,6 +36,11 @@ describe('the README example queries, sent by a GraphQL client library', () => {
   test('IrisMany', async () => {
     const data = await client.request<Record<string, unknown>>((await readmeQueries()).get('IrisMany') as string);
     expect(data).toMatchObject({ small: { label: 'setosa' }, large: { label: 'virginica' }, rows: [{ label: 'versicolor' }, { label: 'setosa' }] });
+  });
+
+  test('IrisCompact', async () => {
+    const data = await client.request<{ irisBatchCompact: Array<{ label: string; confidence: number }> }>((await readmeQueries()).get('IrisCompact') as string);
+    expect(data.irisBatchCompact.map((p) => p.label)).toEqual(['setosa', 'virginica']);
   });
 
   test('Models', async () => {

@@ -2,7 +2,7 @@
 import type { InferenceError } from '@mserve/inference';
 import { Arg, Ctx, Field, Float, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import type { SchemaContext } from '../context.js';
-import { ClassificationPrediction, predictMany, predictOne } from '../prediction.types.js';
+import { ClassificationPrediction, predictColumns, predictMany, predictOne } from '../prediction.types.js';
 
 @InputType("IrisInput", { description: "One row for the iris model: Iris species from sepal and petal measurements: a 4-16-3 MLP trained on the UCI Iris data set." })
 export class IrisInput {
@@ -17,6 +17,21 @@ export class IrisInput {
 
   @Field(() => Float, { description: "Petal width. Unit: cm. Range: 0 to 30." })
   petalWidth!: number;
+}
+
+@InputType("IrisColumns", { description: "Many rows for the iris model in compact form: one base64 string per field, holding that field's values for every row. The same checks apply as to IrisInput." })
+export class IrisColumns {
+  @Field(() => String, { description: "Sepal length. Unit: cm. Range: 0 to 30. Every row's sepalLength (one value per row), row after row, as base64 of little-endian float32." })
+  sepalLength!: string;
+
+  @Field(() => String, { description: "Sepal width. Unit: cm. Range: 0 to 30. Every row's sepalWidth (one value per row), row after row, as base64 of little-endian float32." })
+  sepalWidth!: string;
+
+  @Field(() => String, { description: "Petal length. Unit: cm. Range: 0 to 30. Every row's petalLength (one value per row), row after row, as base64 of little-endian float32." })
+  petalLength!: string;
+
+  @Field(() => String, { description: "Petal width. Unit: cm. Range: 0 to 30. Every row's petalWidth (one value per row), row after row, as base64 of little-endian float32." })
+  petalWidth!: string;
 }
 
 @ObjectType("IrisPrediction", { description: "A prediction of the iris model (classification). Labels: setosa, versicolor, virginica." })
@@ -47,5 +62,17 @@ export class IrisResolver {
     @Ctx() context: SchemaContext,
   ): Promise<Array<IrisPrediction | InferenceError>> {
     return predictMany(context, "iris", version ?? undefined, inputs, IrisPrediction);
+  }
+
+  @Query(() => [IrisPrediction], {
+    nullable: 'itemsAndList',
+    description: "Iris species from sepal and petal measurements: a 4-16-3 MLP trained on the UCI Iris data set. Many rows in compact form (IrisColumns): cheaper to send and to parse than lists; a bad row is null with its own error.",
+  })
+  irisBatchCompact(
+    @Arg('columns', () => IrisColumns) columns: IrisColumns,
+    @Arg('version', () => Int, { nullable: true, description: 'Model version; the newest when omitted.' }) version: number | undefined,
+    @Ctx() context: SchemaContext,
+  ): Promise<Array<IrisPrediction | InferenceError>> {
+    return predictColumns(context, "iris", version ?? undefined, columns, IrisPrediction);
   }
 }

@@ -2,12 +2,18 @@
 import type { InferenceError } from '@mserve/inference';
 import { Arg, Ctx, Field, Float, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import type { SchemaContext } from '../context.js';
-import { ClassificationPrediction, predictMany, predictOne } from '../prediction.types.js';
+import { ClassificationPrediction, predictColumns, predictMany, predictOne } from '../prediction.types.js';
 
 @InputType("MnistInput", { description: "One row for the mnist model: Handwritten digit 0–9 from a 28×28 grey image: a 784-512-256-10 MLP trained on MNIST digits." })
 export class MnistInput {
   @Field(() => [Float], { description: "28×28 grey levels, row-major, 0 = background, 1 = ink. 784 values. Range: 0 to 1." })
   pixels!: number[];
+}
+
+@InputType("MnistColumns", { description: "Many rows for the mnist model in compact form: one base64 string per field, holding that field's values for every row. The same checks apply as to MnistInput." })
+export class MnistColumns {
+  @Field(() => String, { description: "28×28 grey levels, row-major, 0 = background, 1 = ink. 784 values. Range: 0 to 1. Every row's pixels (784 values per row), row after row, as base64 of little-endian float32." })
+  pixels!: string;
 }
 
 @ObjectType("MnistPrediction", { description: "A prediction of the mnist model (classification). Labels: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9." })
@@ -38,5 +44,17 @@ export class MnistResolver {
     @Ctx() context: SchemaContext,
   ): Promise<Array<MnistPrediction | InferenceError>> {
     return predictMany(context, "mnist", version ?? undefined, inputs, MnistPrediction);
+  }
+
+  @Query(() => [MnistPrediction], {
+    nullable: 'itemsAndList',
+    description: "Handwritten digit 0–9 from a 28×28 grey image: a 784-512-256-10 MLP trained on MNIST digits. Many rows in compact form (MnistColumns): cheaper to send and to parse than lists; a bad row is null with its own error.",
+  })
+  mnistBatchCompact(
+    @Arg('columns', () => MnistColumns) columns: MnistColumns,
+    @Arg('version', () => Int, { nullable: true, description: 'Model version; the newest when omitted.' }) version: number | undefined,
+    @Ctx() context: SchemaContext,
+  ): Promise<Array<MnistPrediction | InferenceError>> {
+    return predictColumns(context, "mnist", version ?? undefined, columns, MnistPrediction);
   }
 }

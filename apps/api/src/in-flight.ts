@@ -1,0 +1,30 @@
+import type { ServerResponse } from 'node:http';
+
+/**
+ * Counts the HTTP requests the server has accepted and not yet answered, so a graceful shutdown
+ * can wait for exactly those. A request leaves the count when its response closes: sent in full,
+ * or its client went away (`close` fires in both cases, `finish` only in the first).
+ */
+export class InFlightRequests {
+  private count = 0;
+  private waiters: Array<() => void> = [];
+
+  /** Requests accepted and not yet answered. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Counts one accepted request until `response` closes. */
+  track(response: ServerResponse): void {
+    this.count++;
+    response.once('close', () => {
+      if (--this.count === 0) for (const resolve of this.waiters.splice(0)) resolve();
+    });
+  }
+
+  /** Resolves once no accepted request is left unanswered. */
+  settled(): Promise<void> {
+    if (this.count === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+}

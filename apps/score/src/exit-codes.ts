@@ -1,0 +1,47 @@
+/**
+ * The exit codes of `score`, documented in `--help` and the README:
+ * 0 every row read was written (scored, or rejected under `--on-error skip`);
+ * 1 usage or configuration error (bad flag, unknown model, model that fails to load);
+ * 2 a bad row under `--on-error fail` (the message names its line, field and reason);
+ * 3 I/O or internal error (unreadable input, unwritable output, a model run that failed);
+ * 130 interrupted (SIGINT/SIGTERM).
+ */
+export const EXIT = { ok: 0, usage: 1, badRow: 2, failure: 3, interrupted: 130 } as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** A bad flag or setting: exit 1, and `--help` is shown when `showHelp` says so. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+
+  constructor(
+    message: string,
+    readonly showHelp = true,
+  ) {
+    super(message);
+  }
+}
+
+/** Why one input row could not be scored: the row's line (or row number), field, code and reason. */
+export interface RowRejection {
+  line: number;
+  /** The contract field at fault, or `(row)` when the row itself is malformed. */
+  field: string;
+  /** `BAD_USER_INPUT` from the library's contract checks, `MALFORMED_ROW` from the input parser. */
+  code: string;
+  reason: string;
+}
+
+/** The first bad row under `--on-error fail`: exit 2. */
+export class BadRowError extends Error {
+  override readonly name = 'BadRowError';
+
+  constructor(readonly rejection: RowRejection) {
+    super(`Bad row at line ${rejection.line}, field ${rejection.field}: ${rejection.reason} (${rejection.code})`);
+  }
+}
+
+/** The run was stopped by a signal: exit 130. */
+export class InterruptedError extends Error {
+  override readonly name = 'InterruptedError';
+}

@@ -1,0 +1,104 @@
+import { evaluateTargets, halfPeak, percentile, renderChart, renderTable, summarize, type RunResult, type Scenario, type Traffic } from './bench-report.js';
+
+function run(traffic: Traffic, scenario: Scenario, load: RunResult['load'], fields: Partial<RunResult> = {}): RunResult {
+  return {
+    traffic,
+    scenario,
+    load,
+    rowsPerRequest: traffic === 'single' ? 1 : 256,
+    seconds: 5,
+    requests: 100,
+    failed: 0,
+    requestsPerSecond: 20,
+    predictionsPerSecond: 20,
+    latency: summarize([1, 2, 3]),
+    executions: 10,
+    meanBatch: 10,
+    cpuMicrosPerPrediction: 100,
+    ...fields,
+  };
+}
+
+describe('percentile', () => {
+  const hundred = Float64Array.from({ length: 100 }, (_, i) => i + 1);
+
+  test('is the nearest rank: the smallest value with at least p% of the values at or below it', () => {
+    expect(percentile(hundred, 50)).toBe(50);
+    expect(percentile(hundred, 95)).toBe(95);
+    expect(percentile(hundred, 99)).toBe(99);
+    expect(percentile(hundred, 100)).toBe(100);
+    expect(percentile(hundred, 0.5)).toBe(1);
+    expect(percentile([1, 2, 3, 4], 50)).toBe(2);
+    expect(percentile([1, 2, 3, 4], 51)).toBe(3);
+    expect(percentile([7], 99)).toBe(7);
+  });
+
+  test('is NaN for no values and refuses a p outside (0, 100]', () => {
+    expect(percentile([], 50)).toBeNaN();
+    expect(() => percentile(hundred, 0)).toThrow('percentile must be in (0, 100], got 0');
+    expect(() => percentile(hundred, 101)).toThrow(RangeError);
+  });
+});
+
+describe('summarize', () => {
+  test('sorts a copy and reports count, mean, percentiles and max', () => {
+    const values = [5, 1, 4, 2, 3];
+    expect(summarize(values)).toEqual({ count: 5, mean: 3, p50: 3, p95: 5, p99: 5, max: 5 });
+    expect(values).toEqual([5, 1, 4, 2, 3]);
+  });
+
+  test('of nothing is NaN, not an error', () => {
+    const empty = summarize([]);
+    expect(empty.count).toBe(0);
+    expect(empty.p99).toBeNaN();
+    expect(empty.mean).toBeNaN();
+  });
+});
+
+describe('targets', () => {
+  const closed = { kind: 'closed', clients: 64 } as const;
+  const results = [
+    run('bulk-compact', 'limit', { kind: 'in-process', batchSize: 512, concurrency: 2 }, { predictionsPerSecond: 300_000 }),
+    run('single', 'ceiling', closed, { predictionsPerSecond: 1000 }),
+    run('single', 'naive', closed, { predictionsPerSecond: 400, cpuMicrosPerPrediction: 400 }),
+    run('single', 'coalesced', closed, { predictionsPerSecond: 900, requestsPerSecond: 900, cpuMicrosPerPrediction: 150, eventLoopP99Ms: 12 }),
+    run('single', 'coalesced', { kind: 'open', rate: 225 }, { latency: { ...summarize([1]), p50: 1, p99: 9 } }),
+    run('single', 'coalesced', { kind: 'open', rate: 460 }, { latency: { ...summarize([1]), p50: 2, p99: 5 } }),
+    run('bulk-compact', 'coalesced', closed, { predictionsPerSecond: 60_000 }),
+    run('bulk-json', 'coalesced', closed, { predictionsPerSecond: 30_000 }),
+    run('bulk-json', 'coalesced-stock', closed, { predictionsPerSecond: 10_000 }),
+  ];
+
+  test('are judged from the runs of one benchmark, each with its figure', () => {
+    const targets = evaluateTargets(results);
+    expect(targets.map((t) => [t.name, t.value, t.met])).toEqual([
+      ['single-row throughput', '90.0%', true],
+      ['single-row CPU per prediction', '0.38 ×', true],
+      ['bulk compact throughput', '20.0%', false],
+      ['bulk JSON lists vs stock coercion', '3.00 ×', true],
+      ['single-row tail at half the peak', '2.50 × (p50 2.00 ms, p99 5.00 ms)', true],
+      ['event-loop delay at peak', '12.00 ms', false],
+      ['soak at peak', 'not measured', undefined],
+    ]);
+  });
+
+  test('the tail target uses the open-loop run nearest half of the closed-loop peak', () => {
+    expect(halfPeak(results)?.load).toEqual({ kind: 'open', rate: 460 });
+    expect(halfPeak([])).toBeUndefined();
+  });
+
+  test('the soak target compares the RSS at the end with the RSS after warm-up', () => {
+    const soak = { seconds: 300, warmupSeconds: 30, rss: [], rssAfterWarmupMiB: 200, rssEndMiB: 230, predictionsPerSecond: 1, latency: summarize([1]), failed: 0 };
+    expect(evaluateTargets([], soak).at(-1)).toMatchObject({ value: '1.150 × (200.0 → 230.0 MiB over 300 s)', met: false });
+  });
+
+  test('the table lists closed-loop and in-process runs only; the chart plots open-loop runs', () => {
+    const table = renderTable(results);
+    expect(table.split('\n')).toHaveLength(2 + 7);
+    expect(table).toContain('| single row (`mnist`) | coalesced (as shipped) | 64 clients | 900 | 900 |');
+    const svg = renderChart(results);
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.match(/<polyline/g)).toHaveLength(1);
+    expect(svg.match(/<circle/g)).toHaveLength(2);
+  });
+});

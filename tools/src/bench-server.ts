@@ -1,0 +1,119 @@
+/**
+ * The API under test, as its own process: `node apps/api/dist/main.js` (built by `npm run build`)
+ * on a free loopback port, configured by env vars, plus readings of its /metrics. Its CPU time is
+ * the process's own (`process_cpu_seconds_total`: every thread, the session workers included).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+/** What the benchmark reads from /metrics (counters are totals since the server started). */
+export interface ServerReading {
+  /** Session runs of the model, and rows over them. */
+  executions: number;
+  batchRows: number;
+  cpuSeconds: number;
+  rssBytes: number;
+  /** Event-loop delay p99 since the previous reading (the server's gauge resets on every scrape). */
+  eventLoopP99Seconds: number;
+}
+
+export interface BenchServer {
+  url: string;
+  process: ChildProcess;
+  read(): Promise<ServerReading>;
+  /** SIGTERM, then SIGKILL after 15 s; resolves once the process has exited. */
+  stop(): Promise<void>;
+}
+
+export interface BenchServerOptions {
+  root: string;
+  model: string;
+  /** Env vars on top of the defaults (LOG_LEVEL=warn, the one model, no playground). */
+  env?: Record<string, string>;
+  /** Node flags, e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
+  startTimeoutMs?: number;
+}
+
+/** Starts the built API and resolves once /readyz says every model is loaded and warm. */
+export async function startBenchServer(options: BenchServerOptions): Promise<BenchServer> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), join(options.root, 'apps/api/dist/main.js')], {
+    cwd: options.root,
+    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', PLAYGROUND: 'false', MODELS: options.model, SHUTDOWN_GRACE_MS: '2000', ...options.env },
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
+  const stderr: string[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr.push(chunk.toString('utf8'));
+    process.stderr.write(chunk);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let hasExited = false;
+  void exited.then(() => (hasExited = true));
+
+  const deadline = performance.now() + (options.startTimeoutMs ?? 60_000);
+  for (;;) {
+    if (hasExited) throw new Error(`the API exited before it was ready: ${stderr.join('').slice(-2000)}`);
+    if (performance.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('the API was not ready in time');
+    }
+    try {
+      if ((await fetch(`${url}/readyz`)).status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+
+  const labels = { model: options.model };
+  return {
+    url,
+    process: child,
+    async read() {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      return {
+        executions: sumMetric(text, 'inference_executions_total', labels),
+        batchRows: sumMetric(text, 'inference_batch_size_sum', labels),
+        cpuSeconds: sumMetric(text, 'process_cpu_seconds_total'),
+        rssBytes: sumMetric(text, 'process_resident_memory_bytes'),
+        eventLoopP99Seconds: sumMetric(text, 'eventloop_delay_p99_seconds'),
+      };
+    },
+    async stop() {
+      if (hasExited) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** A TCP port free on 127.0.0.1 right now (the OS picks it; the caller binds it soon after). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Sums the samples of `name` in Prometheus text whose labels include every pair of `labels`. */
+export function sumMetric(text: string, name: string, labels: Record<string, string> = {}): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => found[k] === v)) total += Number(match[3]);
+  }
+  return total;
+}

@@ -1,0 +1,350 @@
+/**
+ * The load benchmark: the API under load, side by side with its physical limit, the cost of
+ * GraphQL itself and the per-request pattern, in one run. Scenarios:
+ * - `limit`: the inference library alone at its best batch size, in this process (no HTTP);
+ * - `ceiling`: the API answering the same requests without inference (BENCHMARK_FIELDS=true, the
+ *   `ceiling_*` fields), plus `{ __typename }` for single rows;
+ * - `naive`: the API with cross-request batching off (BATCHING=off: one model run per request);
+ * - `coalesced`: the API as shipped; `coalesced-stock` the same with FAST_COERCION=false.
+ * Traffic: single-row `mnist` requests from 64 closed-loop clients, and bulk requests of 256 rows
+ * as base64 columns (`mnistBatchCompact`) and as JSON lists (`mnistBatch`); then open-loop Poisson
+ * arrivals at fractions of each scenario's closed-loop peak, for the throughput-vs-p99 chart.
+ *
+ * The API runs as `node apps/api/dist/main.js` in its own process (built first), the load comes
+ * from a child process of this one, all on 127.0.0.1. Writes `<out>.json`, `<out>.md` (between
+ * `<!-- load-bench:begin -->` and `<!-- load-bench:end -->` when the file has them) and `<out>.svg`.
+ *
+ *   npm run bench:load                         the full run (about 10 minutes)
+ *   npm run bench:load -- --out docs/benchmarks   …and update the committed report
+ *   npm run bench:load -- --smoke              a few seconds of everything, to check the harness
+ *   npm run bench:load -- --soak 300           5 minutes of single-row peak load: RSS over time
+ *   npm run bench:load -- --profile tmp/prof   CPU profiles of the coalesced server, per traffic
+ * Options: --model mnist --seconds 5 --warmup 2 --clients 64 --bulk-clients 8 --bulk-rows 256
+ *   --rates 0.25,0.5,0.75,0.9,1,1.1 --repeat 3 --traffic single,bulk-compact,bulk-json
+ *   --scenarios limit,ceiling,naive,coalesced,coalesced-stock --server-env K=V,… --no-build
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { parseModelConfig, type ModelConfig } from '@mserve/inference';
+import { runLimit } from './bench-limit.js';
+import { evaluateTargets, renderChart, renderOpenLoopTable, renderTable, renderTargets, summarize, type RunResult, type Scenario, type SoakResult, type Traffic } from './bench-report.js';
+import { startBenchServer, type BenchServer, type ServerReading } from './bench-server.js';
+import { bodiesFor, TYPENAME_BODY, type Bodies } from './bench-workload.js';
+import { renderProfile, summarizeProfile, type CpuProfile } from './cpu-profile.js';
+import { startLoadProcess, type LoadMode, type LoadProcess } from './load-generator.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+const { values: args } = parseArgs({
+  options: {
+    model: { type: 'string', default: 'mnist' },
+    seconds: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '2' },
+    clients: { type: 'string', default: '64' },
+    'bulk-clients': { type: 'string', default: '8' },
+    'bulk-rows': { type: 'string', default: '256' },
+    rates: { type: 'string', default: '0.25,0.5,0.75,0.9,1,1.1' },
+    repeat: { type: 'string', default: '3' },
+    traffic: { type: 'string', default: 'single,bulk-compact,bulk-json' },
+    scenarios: { type: 'string', default: 'limit,ceiling,naive,coalesced,coalesced-stock' },
+    'limit-sizes': { type: 'string', default: '64,128,256,512,1024' },
+    'server-env': { type: 'string', default: '' },
+    out: { type: 'string', default: 'tmp/bench/load' },
+    smoke: { type: 'boolean', default: false },
+    soak: { type: 'string' },
+    profile: { type: 'string' },
+    'no-build': { type: 'boolean', default: false },
+  },
+});
+
+const smoke = args.smoke as boolean;
+const settings = {
+  model: args.model as string,
+  seconds: smoke ? 0.6 : Number(args.seconds),
+  warmup: smoke ? 0.3 : Number(args.warmup),
+  clients: Number(args.clients),
+  bulkClients: Number(args['bulk-clients']),
+  bulkRows: smoke ? 32 : Number(args['bulk-rows']),
+  rates: (smoke ? '0.5' : (args.rates as string)).split(',').map(Number),
+  repeat: smoke ? 1 : Number(args.repeat),
+  traffic: (args.traffic as string).split(',') as Traffic[],
+  scenarios: (args.scenarios as string).split(',') as Scenario[],
+  limitSizes: (smoke ? '64' : (args['limit-sizes'] as string)).split(',').map(Number),
+  serverEnv: Object.fromEntries((args['server-env'] as string).split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string])),
+  out: resolve(ROOT, args.out as string),
+};
+
+/** Every batch size of the limit sweep (the table shows the best), and every closed-loop round (the table shows each median). */
+let limitSweep: RunResult[] = [];
+const allRounds: RunResult[] = [];
+
+/** The env of each server-side scenario. */
+const SERVER_ENV: Partial<Record<Scenario, Record<string, string>>> = {
+  ceiling: { BENCHMARK_FIELDS: 'true' },
+  naive: { BATCHING: 'off' },
+  coalesced: {},
+  'coalesced-stock': { FAST_COERCION: 'false' },
+};
+
+/** Which traffic each server-side scenario runs, and whether it gets an open-loop sweep. */
+function plays(scenario: Scenario, traffic: Traffic): { closed: boolean; open: boolean } {
+  if (scenario === 'coalesced-stock') return { closed: traffic !== 'bulk-compact', open: traffic === 'bulk-json' };
+  return { closed: true, open: true };
+}
+
+async function main(): Promise<void> {
+  if (!args['no-build']) {
+    console.log('building the API (npm run build)…');
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  }
+  const config = parseModelConfig(JSON.parse(readFileSync(join(ROOT, 'models', settings.model, 'config.json'), 'utf8')));
+  if (args.soak) return soak(config, Number(args.soak));
+  if (args.profile) return profile(config, resolve(ROOT, args.profile as string));
+
+  const results: RunResult[] = [];
+  const started = new Date();
+  if (settings.scenarios.includes('limit')) {
+    console.log(`limit: the library alone, batch sizes ${settings.limitSizes.join(', ')}…`);
+    const sweep = await runLimit({ modelsDir: join(ROOT, 'models'), model: settings.model, sizes: settings.limitSizes, seconds: Math.max(settings.seconds / 2, 0.5) });
+    const best = sweep.reduce((a, b) => (b.predictionsPerSecond > a.predictionsPerSecond ? b : a));
+    console.log(`  best: ${best.predictionsPerSecond.toFixed(0)} predictions/s at batch ${best.rowsPerRequest}`);
+    for (const traffic of settings.traffic) results.push({ ...best, traffic });
+    limitSweep = sweep;
+  }
+
+  // Every server scenario runs at once (idle ones cost nothing), so each point can take turns
+  // across scenarios: noise from other work on the machine then falls on all of them alike.
+  const servers = new Map<Scenario, BenchServer>();
+  const load = startLoadProcess();
+  try {
+    for (const scenario of settings.scenarios) {
+      const env = SERVER_ENV[scenario];
+      if (env) servers.set(scenario, await startBenchServer({ root: ROOT, model: settings.model, env: { ...env, ...settings.serverEnv } }));
+    }
+    for (const traffic of settings.traffic) {
+      const clients = traffic === 'single' ? settings.clients : settings.bulkClients;
+      const players = [...servers.entries()].filter(([scenario]) => plays(scenario, traffic).closed);
+      const bodies = new Map(players.map(([scenario]) => [scenario, bodiesFor(settings.model, config, traffic, { ceiling: scenario === 'ceiling', bulkRows: settings.bulkRows })]));
+      const rounds = new Map<Scenario, RunResult[]>();
+      const take = (result: RunResult) => rounds.set(result.scenario, [...(rounds.get(result.scenario) ?? []), result]);
+      for (let round = 0; round < settings.repeat; round++) {
+        for (const [scenario, server] of players) {
+          take(await measure(load, server, { traffic, scenario, bodies: bodies.get(scenario) as Bodies, mode: { kind: 'closed', clients } }));
+          if (scenario === 'ceiling' && traffic === 'single') {
+            take(await measure(load, server, { traffic, scenario: 'ceiling-typename', bodies: { bodies: [TYPENAME_BODY], rowsPerRequest: 1 }, mode: { kind: 'closed', clients } }));
+          }
+        }
+      }
+      // Each scenario's peak is its median round (by throughput); every round goes to the JSON.
+      const peaks = new Map<Scenario, RunResult>();
+      for (const [scenario, runs] of rounds) {
+        const sorted = [...runs].sort((a, b) => a.predictionsPerSecond - b.predictionsPerSecond);
+        const median = sorted[Math.floor((sorted.length - 1) / 2)];
+        peaks.set(scenario, median);
+        results.push(median);
+        allRounds.push(...runs);
+      }
+      for (const [i, fraction] of settings.rates.entries()) {
+        for (const [scenario, server] of players) {
+          const peak = peaks.get(scenario);
+          if (!peak || !plays(scenario, traffic).open) continue;
+          const rate = Math.max(1, peak.requestsPerSecond * fraction);
+          results.push(await measure(load, server, { traffic, scenario, bodies: bodies.get(scenario) as Bodies, mode: { kind: 'open', rate, seed: 1000 + i, maxInFlight: 1024 } }));
+        }
+      }
+    }
+  } finally {
+    await load.close();
+    for (const server of servers.values()) await server.stop();
+  }
+  write(results, started);
+}
+
+interface Measure {
+  traffic: Traffic;
+  scenario: Scenario;
+  bodies: Bodies;
+  mode: LoadMode;
+}
+
+/** One load run against a started server, with the server's counters read at the window's edges. */
+async function measure(load: LoadProcess, server: BenchServer, run: Measure): Promise<RunResult> {
+  let before: ServerReading | undefined;
+  let after: ServerReading | undefined;
+  const outcome = await load.run(
+    { url: `${server.url}/graphql`, bodies: run.bodies.bodies, mode: run.mode, warmupMs: settings.warmup * 1000, durationMs: settings.seconds * 1000, timeoutMs: 10_000 },
+    async (phase) => {
+      if (phase === 'start') before = await server.read();
+      else after = await server.read();
+    },
+  );
+  if (!before || !after) throw new Error('the load generator did not report its window');
+  const predictions = outcome.ok * run.bodies.rowsPerRequest;
+  const executions = after.executions - before.executions;
+  const result: RunResult = {
+    traffic: run.traffic,
+    scenario: run.scenario,
+    load: run.mode.kind === 'closed' ? { kind: 'closed', clients: run.mode.clients } : { kind: 'open', rate: run.mode.rate },
+    rowsPerRequest: run.bodies.rowsPerRequest,
+    seconds: outcome.windowMs / 1000,
+    requests: outcome.ok,
+    failed: outcome.failed,
+    requestsPerSecond: outcome.ok / (outcome.windowMs / 1000),
+    predictionsPerSecond: predictions / (outcome.windowMs / 1000),
+    latency: summarize([...outcome.latencies, ...outcome.failedLatencies]),
+    executions,
+    meanBatch: executions > 0 ? (after.batchRows - before.batchRows) / executions : 0,
+    cpuMicrosPerPrediction: predictions > 0 ? ((after.cpuSeconds - before.cpuSeconds) * 1e6) / predictions : Number.NaN,
+    eventLoopP99Ms: after.eventLoopP99Seconds * 1000,
+    rssMiB: after.rssBytes / 2 ** 20,
+    generatorCpuPercent: outcome.cpuPercent,
+    generatorLagP99Ms: run.mode.kind === 'open' ? outcome.lagP99Ms : undefined,
+  };
+  const failures = Object.entries(outcome.failures).map(([k, v]) => `${k} ×${v}`).join(', ');
+  console.log(
+    `${run.traffic.padEnd(12)} ${run.scenario.padEnd(16)} ${(run.mode.kind === 'closed' ? `${run.mode.clients} clients` : `${run.mode.rate.toFixed(0)} req/s`).padEnd(12)} ` +
+      `${result.predictionsPerSecond.toFixed(0).padStart(7)} pred/s  p50 ${result.latency.p50.toFixed(2)}  p99 ${result.latency.p99.toFixed(2)} ms  batch ${result.meanBatch.toFixed(1)}  ` +
+      `cpu ${result.cpuMicrosPerPrediction.toFixed(1)} µs/pred  loop p99 ${result.eventLoopP99Ms?.toFixed(1)} ms  gen ${outcome.cpuPercent.toFixed(0)}%${failures ? `  failed: ${failures}` : ''}`,
+  );
+  return result;
+}
+
+function machineNotes(started: Date): string {
+  const cpu = cpus()[0];
+  return [
+    `- ${started.toISOString()}: Node ${process.version}, ${availableParallelism()} cores (${cpu?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the start.`,
+    `- API, load generator and this harness share the machine: the generator (one process, node:http keep-alive) takes CPU from the server.`,
+    `- ${settings.seconds} s measured after ${settings.warmup} s of warm-up per point; single rows from ${settings.clients} closed-loop clients, bulk ${settings.bulkRows} rows from ${settings.bulkClients}; open loop at ${settings.rates.join(', ')} × each scenario's closed-loop peak.`,
+    `- Every server scenario runs at once, idle but for its turn; closed-loop points take ${settings.repeat} turns across scenarios and the table shows each one's median turn (all turns are in the JSON).`,
+    ...(Object.keys(settings.serverEnv).length ? [`- Server env for every scenario: ${JSON.stringify(settings.serverEnv)}.`] : []),
+  ].join('\n');
+}
+
+/** Writes `<out>.json`, `<out>.svg` and the report section of `<out>.md`. */
+function write(results: RunResult[], started: Date): void {
+  mkdirSync(dirname(settings.out), { recursive: true });
+  const soakFile = `${settings.out}.soak.json`;
+  const soak = existsSync(soakFile) ? (JSON.parse(readFileSync(soakFile, 'utf8')) as SoakResult) : undefined;
+  writeFileSync(`${settings.out}.json`, `${JSON.stringify({ started: started.toISOString(), settings, results, limitSweep, rounds: allRounds }, null, 2)}\n`);
+  writeFileSync(`${settings.out}.svg`, renderChart(results));
+  const section = [
+    `Command: \`npm run bench:load -- ${process.argv.slice(2).join(' ')}\`, ${started.toISOString().slice(0, 10)}.`,
+    '',
+    machineNotes(started),
+    '',
+    renderTable(results),
+    '',
+    '#### Targets',
+    '',
+    renderTargets(evaluateTargets(results, soak)),
+    '',
+    '<details><summary>Open-loop runs (the chart’s points)</summary>',
+    '',
+    renderOpenLoopTable(results),
+    '',
+    '</details>',
+  ].join('\n');
+  replaceSection(`${settings.out}.md`, 'load-bench', section);
+  console.log(`\n${renderTable(results)}\n\n${renderTargets(evaluateTargets(results, soak))}\n\nwrote ${settings.out}.{json,md,svg}`);
+}
+
+/** Puts `text` between `<!-- name:begin -->` and `<!-- name:end -->` in `file`, or writes the file with it. */
+function replaceSection(file: string, name: string, text: string): void {
+  const begin = `<!-- ${name}:begin -->`;
+  const end = `<!-- ${name}:end -->`;
+  const block = `${begin}\n${text}\n${end}`;
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const from = current.indexOf(begin);
+  const to = current.indexOf(end);
+  writeFileSync(file, from >= 0 && to > from ? `${current.slice(0, from)}${block}${current.slice(to + end.length)}` : `${current}${current ? '\n' : ''}${block}\n`);
+}
+
+/** `--soak S`: single-row closed-loop load on the coalesced server for S seconds after 30 s of warm-up; RSS every 5 s. */
+async function soak(config: ModelConfig, seconds: number): Promise<void> {
+  const warmupSeconds = smoke ? 2 : 30;
+  const server = await startBenchServer({ root: ROOT, model: settings.model, env: settings.serverEnv });
+  const load = startLoadProcess();
+  const rss: Array<[number, number]> = [];
+  const t0 = performance.now();
+  const sample = async () => rss.push([(performance.now() - t0) / 1000, (await server.read()).rssBytes / 2 ** 20]);
+  const timer = setInterval(() => void sample(), 5000);
+  try {
+    const bodies = bodiesFor(settings.model, config, 'single', { ceiling: false, bulkRows: settings.bulkRows });
+    let afterWarmup = 0;
+    const outcome = await load.run(
+      { url: `${server.url}/graphql`, bodies: bodies.bodies, mode: { kind: 'closed', clients: settings.clients }, warmupMs: warmupSeconds * 1000, durationMs: seconds * 1000, timeoutMs: 10_000 },
+      async (phase) => {
+        await sample();
+        if (phase === 'start') afterWarmup = rss[rss.length - 1][1];
+      },
+    );
+    clearInterval(timer);
+    const result: SoakResult = {
+      seconds,
+      warmupSeconds,
+      rss,
+      rssAfterWarmupMiB: afterWarmup,
+      rssEndMiB: rss[rss.length - 1][1],
+      predictionsPerSecond: outcome.ok / seconds,
+      latency: summarize(outcome.latencies),
+      failed: outcome.failed,
+    };
+    mkdirSync(dirname(settings.out), { recursive: true });
+    writeFileSync(`${settings.out}.soak.json`, `${JSON.stringify(result, null, 2)}\n`);
+    const text = [
+      `Command: \`npm run bench:load -- ${process.argv.slice(2).join(' ')}\`, ${new Date().toISOString().slice(0, 10)}.`,
+      '',
+      `${seconds} s of single-row load from ${settings.clients} closed-loop clients after ${warmupSeconds} s of warm-up: ${result.predictionsPerSecond.toFixed(0)} predictions/s, p50 ${result.latency.p50.toFixed(2)} ms, p99 ${result.latency.p99.toFixed(2)} ms, ${result.failed} failed.`,
+      `RSS after warm-up ${afterWarmup.toFixed(1)} MiB, at the end ${result.rssEndMiB.toFixed(1)} MiB (${(result.rssEndMiB / afterWarmup).toFixed(3)} ×; target ≤ 1.1 ×).`,
+      '',
+      `RSS every 5 s (MiB): ${rss.map(([, mib]) => mib.toFixed(0)).join(' ')}`,
+    ].join('\n');
+    replaceSection(`${settings.out}.md`, 'load-bench-soak', text);
+    console.log(text);
+  } finally {
+    clearInterval(timer);
+    await load.close();
+    await server.stop();
+  }
+}
+
+/** `--profile DIR`: each server scenario under each traffic's closed-loop peak with `--cpu-prof`; summaries in DIR. */
+async function profile(config: ModelConfig, dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const load = startLoadProcess();
+  const summaries: string[] = [];
+  try {
+    for (const scenario of settings.scenarios.filter((s) => SERVER_ENV[s])) {
+    for (const traffic of settings.traffic) {
+      const profDir = join(dir, `${scenario}-${traffic}`);
+      mkdirSync(profDir, { recursive: true });
+      const server = await startBenchServer({ root: ROOT, model: settings.model, env: { ...SERVER_ENV[scenario], ...settings.serverEnv }, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] });
+      try {
+        const bodies = bodiesFor(settings.model, config, traffic, { ceiling: scenario === 'ceiling', bulkRows: settings.bulkRows });
+        await measure(load, server, { traffic, scenario, bodies, mode: { kind: 'closed', clients: traffic === 'single' ? settings.clients : settings.bulkClients } });
+      } finally {
+        await server.stop();
+      }
+      // One profile per thread: the main thread is the one with the most samples outside (idle).
+      const profiles = readdirSync(profDir)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => ({ file: f, summary: summarizeProfile(JSON.parse(readFileSync(join(profDir, f), 'utf8')) as CpuProfile) }));
+      for (const { file, summary } of profiles) summaries.push(renderProfile(`${scenario}, ${traffic}: ${file}`, summary));
+    }
+    }
+  } finally {
+    await load.close();
+  }
+  const text = [`Profiles of the server (${JSON.stringify(settings.serverEnv)}), closed-loop peak per scenario and traffic.`, '', ...summaries].join('\n');
+  writeFileSync(join(dir, 'summary.md'), text);
+  console.log(text);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});

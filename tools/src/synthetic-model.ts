@@ -1,0 +1,52 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BatchingConfig, ModelConfig } from '@mserve/inference';
+import { createMlp } from './mlp.js';
+import { exportMlpToOnnx } from './onnx-export.js';
+import { mulberry32 } from './prng.js';
+
+/** The shape and serving settings of a synthetic model. */
+export interface SyntheticModelOptions {
+  /** Width of each of the two hidden layers: the cost of one row grows with its square. */
+  hidden: number;
+  batching: BatchingConfig;
+  instances?: number;
+  threadsPerInstance?: number;
+  seed?: number;
+}
+
+/** Named columns of the synthetic model's one input tensor, `features`. */
+export const SYNTHETIC_FIELDS = ['a', 'b', 'c', 'd'] as const;
+
+/**
+ * Writes `<root>/<name>/1/model.onnx` and `<root>/<name>/config.json` for an untrained MLP
+ * 4 → hidden → hidden → 3 with random weights (fixed seed). It predicts nothing useful: it is for
+ * tests that need the cost of a request to be in the model rather than in its input (16 bytes a
+ * row), such as overload, deadline and shutdown tests, so the worker thread is the bottleneck and
+ * not the HTTP layer.
+ */
+export function writeSyntheticModel(root: string, name: string, options: SyntheticModelOptions): void {
+  const mlp = createMlp([SYNTHETIC_FIELDS.length, options.hidden, options.hidden, 3], mulberry32(options.seed ?? 1));
+  const onnx = exportMlpToOnnx({
+    mlp,
+    inputName: 'features',
+    outputName: 'probabilities',
+    graphName: name,
+    description: `synthetic 4-${options.hidden}-${options.hidden}-3 MLP with random weights`,
+    metadata: {},
+  });
+  const config: ModelConfig = {
+    description: `Synthetic load model: a 4-${options.hidden}-${options.hidden}-3 MLP with random weights.`,
+    task: 'classification',
+    inputs: [{ tensor: 'features', dtype: 'float32', fields: SYNTHETIC_FIELDS.map((field) => ({ name: field })) }],
+    outputs: { probabilities: { tensor: 'probabilities', kind: 'probabilities' } },
+    labels: ['x', 'y', 'z'],
+    batching: options.batching,
+    instances: options.instances ?? 1,
+    threadsPerInstance: options.threadsPerInstance ?? 1,
+    warmup: { batchSizes: [1, options.batching.maxBatchSize] },
+  };
+  mkdirSync(join(root, name, '1'), { recursive: true });
+  writeFileSync(join(root, name, '1', 'model.onnx'), onnx);
+  writeFileSync(join(root, name, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+}
