@@ -75,7 +75,7 @@ describe('targets', () => {
       ['single-row throughput', '90.0%', true],
       ['single-row CPU per prediction', '0.38 ×', true],
       ['bulk compact throughput', '20.0%', false],
-      ['bulk JSON lists vs stock coercion', '3.00 ×', true],
+      ['bulk JSON lists vs stock coercion', '3.00 × end to end', true],
       ['single-row tail at half the peak', '2.50 × (p50 2.00 ms, p99 5.00 ms)', true],
       ['event-loop delay at peak', '12.00 ms', false],
       ['soak at peak', 'not measured', undefined],
@@ -85,6 +85,10 @@ describe('targets', () => {
   test('the tail target uses the open-loop run nearest half of the closed-loop peak', () => {
     expect(halfPeak(results)?.load).toEqual({ kind: 'open', rate: 460 });
     expect(halfPeak([])).toBeUndefined();
+  });
+
+  test('the bulk JSON target is judged end to end, with the coercion stage alone beside it', () => {
+    expect(evaluateTargets(results, undefined, { stockCoercionMs: 60, fastCoercionMs: 1.5 })[3].value).toBe('3.00 × end to end; the coercion stage alone 40 × (60.0 → 1.50 ms per request)');
   });
 
   test('the soak target compares the RSS at the end with the RSS after warm-up', () => {

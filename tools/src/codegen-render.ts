@@ -126,7 +126,7 @@ import { ${helpers.join(', ')} } from '../prediction.types.js';
 export class ${n.input} {
 ${inputFields}}
 ${compact.type}
-@ObjectType(${JSON.stringify(n.prediction)}, { description: ${JSON.stringify(`A prediction of the ${model} model (${config.task}).${labels}`)} })
+@ObjectType(${JSON.stringify(n.prediction)}, { description: ${JSON.stringify(`A prediction of the ${model} model (${config.task}).${labels}`)}, simpleResolvers: true })
 export class ${n.prediction} extends ${base} {
 ${outputFields}}
 

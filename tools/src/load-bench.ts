@@ -30,12 +30,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseModelConfig, type ModelConfig } from '@mserve/inference';
+import { measureCoercion, type CoercionCost } from './bench-coercion.js';
 import { runLimit } from './bench-limit.js';
 import { evaluateTargets, renderChart, renderOpenLoopTable, renderTable, renderTargets, summarize, type RunResult, type Scenario, type SoakResult, type Traffic } from './bench-report.js';
 import { startBenchServer, type BenchServer, type ServerReading } from './bench-server.js';
 import { bodiesFor, TYPENAME_BODY, type Bodies } from './bench-workload.js';
 import { renderProfile, summarizeProfile, type CpuProfile } from './cpu-profile.js';
-import { startLoadProcess, type LoadMode, type LoadProcess } from './load-generator.js';
+import { generatorPriority, startLoadProcess, type LoadMode, type LoadProcess } from './load-generator.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -80,6 +81,8 @@ const settings = {
 
 /** Every batch size of the limit sweep (the table shows the best), and every closed-loop round (the table shows each median). */
 let limitSweep: RunResult[] = [];
+/** The variables of one bulk JSON request, stage by stage, in this process. */
+let coercion: CoercionCost | undefined;
 const allRounds: RunResult[] = [];
 
 /** The env of each server-side scenario. */
@@ -107,6 +110,10 @@ async function main(): Promise<void> {
 
   const results: RunResult[] = [];
   const started = new Date();
+  if (settings.traffic.includes('bulk-json')) {
+    coercion = await measureCoercion(settings.model, config, settings.bulkRows);
+    console.log(`coercion of one ${coercion.rows}-row request: JSON.parse ${coercion.jsonParseMs.toFixed(2)} ms, stock ${coercion.stockCoercionMs.toFixed(2)} ms, fast ${coercion.fastCoercionMs.toFixed(2)} ms`);
+  }
   if (settings.scenarios.includes('limit')) {
     console.log(`limit: the library alone, batch sizes ${settings.limitSizes.join(', ')}…`);
     const sweep = await runLimit({ modelsDir: join(ROOT, 'models'), model: settings.model, sizes: settings.limitSizes, seconds: Math.max(settings.seconds / 2, 0.5) });
@@ -213,11 +220,15 @@ async function measure(load: LoadProcess, server: BenchServer, run: Measure): Pr
   return result;
 }
 
+/** The 1-, 5- and 15-minute load averages when the run began (other work on the machine shows here). */
+const loadAtStart = loadavg();
+
 function machineNotes(started: Date): string {
   const cpu = cpus()[0];
+  const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
   return [
-    `- ${started.toISOString()}: Node ${process.version}, ${availableParallelism()} cores (${cpu?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the start.`,
-    `- API, load generator and this harness share the machine: the generator (one process, node:http keep-alive) takes CPU from the server.`,
+    `- ${started.toISOString()}: Node ${process.version}, ${availableParallelism()} cores (${cpu?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; load average ${load(loadAtStart)} at the start, ${load(loadavg())} at the end.`,
+    `- API, load generator and this harness share the machine: the generator (one process, node:http keep-alive, priority ${generatorPriority}) takes CPU from the server.`,
     `- ${settings.seconds} s measured after ${settings.warmup} s of warm-up per point; single rows from ${settings.clients} closed-loop clients, bulk ${settings.bulkRows} rows from ${settings.bulkClients}; open loop at ${settings.rates.join(', ')} × each scenario's closed-loop peak.`,
     `- Every server scenario runs at once, idle but for its turn; closed-loop points take ${settings.repeat} turns across scenarios and the table shows each one's median turn (all turns are in the JSON).`,
     ...(Object.keys(settings.serverEnv).length ? [`- Server env for every scenario: ${JSON.stringify(settings.serverEnv)}.`] : []),
@@ -229,7 +240,7 @@ function write(results: RunResult[], started: Date): void {
   mkdirSync(dirname(settings.out), { recursive: true });
   const soakFile = `${settings.out}.soak.json`;
   const soak = existsSync(soakFile) ? (JSON.parse(readFileSync(soakFile, 'utf8')) as SoakResult) : undefined;
-  writeFileSync(`${settings.out}.json`, `${JSON.stringify({ started: started.toISOString(), settings, results, limitSweep, rounds: allRounds }, null, 2)}\n`);
+  writeFileSync(`${settings.out}.json`, `${JSON.stringify({ started: started.toISOString(), settings, results, limitSweep, rounds: allRounds, coercion }, null, 2)}\n`);
   writeFileSync(`${settings.out}.svg`, renderChart(results));
   const section = [
     `Command: \`npm run bench:load -- ${process.argv.slice(2).join(' ')}\`, ${started.toISOString().slice(0, 10)}.`,
@@ -238,9 +249,15 @@ function write(results: RunResult[], started: Date): void {
     '',
     renderTable(results),
     '',
+    ...(coercion
+      ? [
+          `Variables of one ${coercion.rows}-row \`mnistBatch\` request (${(coercion.bodyBytes / 2 ** 20).toFixed(2)} MiB of JSON), in-process medians: JSON.parse ${coercion.jsonParseMs.toFixed(2)} ms; graphql-js coercion, stock ${coercion.stockCoercionMs.toFixed(2)} ms, fast-coercion twin ${coercion.fastCoercionMs.toFixed(2)} ms (${(coercion.stockCoercionMs / coercion.fastCoercionMs).toFixed(0)}× less).`,
+          '',
+        ]
+      : []),
     '#### Targets',
     '',
-    renderTargets(evaluateTargets(results, soak)),
+    renderTargets(evaluateTargets(results, soak, coercion)),
     '',
     '<details><summary>Open-loop runs (the chart’s points)</summary>',
     '',
@@ -249,7 +266,7 @@ function write(results: RunResult[], started: Date): void {
     '</details>',
   ].join('\n');
   replaceSection(`${settings.out}.md`, 'load-bench', section);
-  console.log(`\n${renderTable(results)}\n\n${renderTargets(evaluateTargets(results, soak))}\n\nwrote ${settings.out}.{json,md,svg}`);
+  console.log(`\n${renderTable(results)}\n\n${renderTargets(evaluateTargets(results, soak, coercion))}\n\nwrote ${settings.out}.{json,md,svg}`);
 }
 
 /** Puts `text` between `<!-- name:begin -->` and `<!-- name:end -->` in `file`, or writes the file with it. */

@@ -100,8 +100,8 @@ describe('ModelRepository with the default models', () => {
 
   test('the event loop keeps ticking while a long batch runs in a worker', async () => {
     const model = repository.get('mnist');
-    // One large batch (several hundred ms of compute) straight through the batcher's execute path.
-    const rows = Array.from({ length: 256 * 80 }, (_, i) => mnistItems[i % mnistItems.length]);
+    // Many batches (several hundred ms of compute, under the queue limit of 20,000 rows) through the batcher.
+    const rows = Array.from({ length: 256 * 75 }, (_, i) => mnistItems[i % mnistItems.length]);
     const ticks: number[] = [];
     const interval = setInterval(() => ticks.push(performance.now()), 1);
     const started = performance.now();

@@ -3,7 +3,9 @@ import { topK } from '@mserve/inference';
 import { Arg, Field, Float, Int, ObjectType } from 'type-graphql';
 import type { SchemaContext } from './context.js';
 
-@ObjectType('ClassScore', { description: 'One class and its probability.' })
+// simpleResolvers: plain properties resolve by graphql-js's default resolver, without type-graphql's
+// per-field wrapper (no middleware or auth is used), which counts in bulk responses of many rows.
+@ObjectType('ClassScore', { description: 'One class and its probability.', simpleResolvers: true })
 export class ClassScore {
   @Field(() => String, { description: 'The class label.' })
   label!: string;

@@ -34,7 +34,7 @@ export class IrisColumns {
   petalWidth!: string;
 }
 
-@ObjectType("IrisPrediction", { description: "A prediction of the iris model (classification). Labels: setosa, versicolor, virginica." })
+@ObjectType("IrisPrediction", { description: "A prediction of the iris model (classification). Labels: setosa, versicolor, virginica.", simpleResolvers: true })
 export class IrisPrediction extends ClassificationPrediction {
 }
 

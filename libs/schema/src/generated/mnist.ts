@@ -16,7 +16,7 @@ export class MnistColumns {
   pixels!: string;
 }
 
-@ObjectType("MnistPrediction", { description: "A prediction of the mnist model (classification). Labels: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9." })
+@ObjectType("MnistPrediction", { description: "A prediction of the mnist model (classification). Labels: 0, 1, 2, 3, 4, 5, 6, 7, 8, 9.", simpleResolvers: true })
 export class MnistPrediction extends ClassificationPrediction {
 }
 
