@@ -33,10 +33,11 @@ import { parseModelConfig, type ModelConfig } from '@mserve/inference';
 import { measureCoercion, type CoercionCost } from './bench-coercion.js';
 import { runLimit } from './bench-limit.js';
 import { evaluateTargets, renderChart, renderOpenLoopTable, renderTable, renderTargets, summarize, type RunResult, type Scenario, type SoakResult, type Traffic } from './bench-report.js';
-import { startBenchServer, type BenchServer, type ServerReading } from './bench-server.js';
+import { measure, plays, SERVER_ENV } from './bench-measure.js';
+import { startBenchServer, type BenchServer } from './bench-server.js';
 import { bodiesFor, TYPENAME_BODY, type Bodies } from './bench-workload.js';
 import { renderProfile, summarizeProfile, type CpuProfile } from './cpu-profile.js';
-import { generatorPriority, startLoadProcess, type LoadMode, type LoadProcess } from './load-generator.js';
+import { generatorPriority, startLoadProcess } from './load-generator.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -85,19 +86,8 @@ let limitSweep: RunResult[] = [];
 let coercion: CoercionCost | undefined;
 const allRounds: RunResult[] = [];
 
-/** The env of each server-side scenario. */
-const SERVER_ENV: Partial<Record<Scenario, Record<string, string>>> = {
-  ceiling: { BENCHMARK_FIELDS: 'true' },
-  naive: { BATCHING: 'off' },
-  coalesced: {},
-  'coalesced-stock': { FAST_COERCION: 'false' },
-};
-
-/** Which traffic each server-side scenario runs, and whether it gets an open-loop sweep. */
-function plays(scenario: Scenario, traffic: Traffic): { closed: boolean; open: boolean } {
-  if (scenario === 'coalesced-stock') return { closed: traffic !== 'bulk-compact', open: traffic === 'bulk-json' };
-  return { closed: true, open: true };
-}
+/** The warm-up and window of every load run. */
+const timing = () => ({ warmup: settings.warmup, seconds: settings.seconds });
 
 async function main(): Promise<void> {
   if (!args['no-build']) {
@@ -140,9 +130,9 @@ async function main(): Promise<void> {
       const take = (result: RunResult) => rounds.set(result.scenario, [...(rounds.get(result.scenario) ?? []), result]);
       for (let round = 0; round < settings.repeat; round++) {
         for (const [scenario, server] of players) {
-          take(await measure(load, server, { traffic, scenario, bodies: bodies.get(scenario) as Bodies, mode: { kind: 'closed', clients } }));
+          take(await measure(load, server, { ...timing(), traffic, scenario, bodies: bodies.get(scenario) as Bodies, mode: { kind: 'closed', clients } }));
           if (scenario === 'ceiling' && traffic === 'single') {
-            take(await measure(load, server, { traffic, scenario: 'ceiling-typename', bodies: { bodies: [TYPENAME_BODY], rowsPerRequest: 1 }, mode: { kind: 'closed', clients } }));
+            take(await measure(load, server, { ...timing(), traffic, scenario: 'ceiling-typename', bodies: { bodies: [TYPENAME_BODY], rowsPerRequest: 1 }, mode: { kind: 'closed', clients } }));
           }
         }
       }
@@ -160,7 +150,7 @@ async function main(): Promise<void> {
           const peak = peaks.get(scenario);
           if (!peak || !plays(scenario, traffic).open) continue;
           const rate = Math.max(1, peak.requestsPerSecond * fraction);
-          results.push(await measure(load, server, { traffic, scenario, bodies: bodies.get(scenario) as Bodies, mode: { kind: 'open', rate, seed: 1000 + i, maxInFlight: 1024 } }));
+          results.push(await measure(load, server, { ...timing(), traffic, scenario, bodies: bodies.get(scenario) as Bodies, mode: { kind: 'open', rate, seed: 1000 + i, maxInFlight: 1024 } }));
         }
       }
     }
@@ -169,55 +159,6 @@ async function main(): Promise<void> {
     for (const server of servers.values()) await server.stop();
   }
   write(results, started);
-}
-
-interface Measure {
-  traffic: Traffic;
-  scenario: Scenario;
-  bodies: Bodies;
-  mode: LoadMode;
-}
-
-/** One load run against a started server, with the server's counters read at the window's edges. */
-async function measure(load: LoadProcess, server: BenchServer, run: Measure): Promise<RunResult> {
-  let before: ServerReading | undefined;
-  let after: ServerReading | undefined;
-  const outcome = await load.run(
-    { url: `${server.url}/graphql`, bodies: run.bodies.bodies, mode: run.mode, warmupMs: settings.warmup * 1000, durationMs: settings.seconds * 1000, timeoutMs: 10_000 },
-    async (phase) => {
-      if (phase === 'start') before = await server.read();
-      else after = await server.read();
-    },
-  );
-  if (!before || !after) throw new Error('the load generator did not report its window');
-  const predictions = outcome.ok * run.bodies.rowsPerRequest;
-  const executions = after.executions - before.executions;
-  const result: RunResult = {
-    traffic: run.traffic,
-    scenario: run.scenario,
-    load: run.mode.kind === 'closed' ? { kind: 'closed', clients: run.mode.clients } : { kind: 'open', rate: run.mode.rate },
-    rowsPerRequest: run.bodies.rowsPerRequest,
-    seconds: outcome.windowMs / 1000,
-    requests: outcome.ok,
-    failed: outcome.failed,
-    requestsPerSecond: outcome.ok / (outcome.windowMs / 1000),
-    predictionsPerSecond: predictions / (outcome.windowMs / 1000),
-    latency: summarize([...outcome.latencies, ...outcome.failedLatencies]),
-    executions,
-    meanBatch: executions > 0 ? (after.batchRows - before.batchRows) / executions : 0,
-    cpuMicrosPerPrediction: predictions > 0 ? ((after.cpuSeconds - before.cpuSeconds) * 1e6) / predictions : Number.NaN,
-    eventLoopP99Ms: after.eventLoopP99Seconds * 1000,
-    rssMiB: after.rssBytes / 2 ** 20,
-    generatorCpuPercent: outcome.cpuPercent,
-    generatorLagP99Ms: run.mode.kind === 'open' ? outcome.lagP99Ms : undefined,
-  };
-  const failures = Object.entries(outcome.failures).map(([k, v]) => `${k} ×${v}`).join(', ');
-  console.log(
-    `${run.traffic.padEnd(12)} ${run.scenario.padEnd(16)} ${(run.mode.kind === 'closed' ? `${run.mode.clients} clients` : `${run.mode.rate.toFixed(0)} req/s`).padEnd(12)} ` +
-      `${result.predictionsPerSecond.toFixed(0).padStart(7)} pred/s  p50 ${result.latency.p50.toFixed(2)}  p99 ${result.latency.p99.toFixed(2)} ms  batch ${result.meanBatch.toFixed(1)}  ` +
-      `cpu ${result.cpuMicrosPerPrediction.toFixed(1)} µs/pred  loop p99 ${result.eventLoopP99Ms?.toFixed(1)} ms  gen ${outcome.cpuPercent.toFixed(0)}%${failures ? `  failed: ${failures}` : ''}`,
-  );
-  return result;
 }
 
 /** The 1-, 5- and 15-minute load averages when the run began (other work on the machine shows here). */
@@ -334,24 +275,24 @@ async function profile(config: ModelConfig, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const load = startLoadProcess();
   const summaries: string[] = [];
+  const runs = settings.scenarios.filter((s) => SERVER_ENV[s]).flatMap((scenario) => settings.traffic.map((traffic) => ({ scenario, traffic })));
   try {
-    for (const scenario of settings.scenarios.filter((s) => SERVER_ENV[s])) {
-    for (const traffic of settings.traffic) {
+    for (const { scenario, traffic } of runs) {
       const profDir = join(dir, `${scenario}-${traffic}`);
       mkdirSync(profDir, { recursive: true });
-      const server = await startBenchServer({ root: ROOT, model: settings.model, env: { ...SERVER_ENV[scenario], ...settings.serverEnv }, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] });
+      const env = { ...SERVER_ENV[scenario], ...settings.serverEnv };
+      const server = await startBenchServer({ root: ROOT, model: settings.model, env, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] });
       try {
         const bodies = bodiesFor(settings.model, config, traffic, { ceiling: scenario === 'ceiling', bulkRows: settings.bulkRows });
-        await measure(load, server, { traffic, scenario, bodies, mode: { kind: 'closed', clients: traffic === 'single' ? settings.clients : settings.bulkClients } });
+        await measure(load, server, { ...timing(), traffic, scenario, bodies, mode: { kind: 'closed', clients: traffic === 'single' ? settings.clients : settings.bulkClients } });
       } finally {
         await server.stop();
       }
-      // One profile per thread: the main thread is the one with the most samples outside (idle).
-      const profiles = readdirSync(profDir)
-        .filter((f) => f.endsWith('.cpuprofile'))
-        .map((f) => ({ file: f, summary: summarizeProfile(JSON.parse(readFileSync(join(profDir, f), 'utf8')) as CpuProfile) }));
-      for (const { file, summary } of profiles) summaries.push(renderProfile(`${scenario}, ${traffic}: ${file}`, summary));
-    }
+      // Node writes one profile per thread when the server exits: the event loop's and each session worker's.
+      for (const file of readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'))) {
+        const summary = summarizeProfile(JSON.parse(readFileSync(join(profDir, file), 'utf8')) as CpuProfile);
+        summaries.push(renderProfile(`${scenario}, ${traffic}: ${file}`, summary));
+      }
     }
   } finally {
     await load.close();

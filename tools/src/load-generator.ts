@@ -27,14 +27,14 @@ export interface LoadPlan {
   warmupMs: number;
   /** The measured window. */
   durationMs: number;
-  /** A request that takes longer fails (and counts at this latency). */
+  /** A request whose connection stays silent this long fails (node:http's socket timeout). */
   timeoutMs: number;
 }
 
 export interface LoadOutcome {
   /** Latency (ms) of every request sent in the window that succeeded. */
   latencies: number[];
-  /** Latency (ms) of every request sent in the window that failed (timeouts at timeoutMs). */
+  /** Latency (ms) of every request sent in the window that failed, at its failure. */
   failedLatencies: number[];
   /** Requests sent in the window that succeeded. */
   ok: number;
@@ -175,6 +175,7 @@ export async function runLoad(plan: LoadPlan, onWindow: WindowListener = () => u
     lags.sort((a, b) => a - b);
     outcome.lagP99Ms = lags.length ? lags[Math.ceil(0.99 * lags.length) - 1] : 0;
   }
+  // The window has ended and every request sent in it has settled.
   await allSettled;
   windowTimers.forEach(clearTimeout);
   agent.destroy();

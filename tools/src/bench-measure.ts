@@ -1,0 +1,74 @@
+/**
+ * One load run of the benchmark against a started API server, and what each server-side scenario
+ * is: its settings and the traffic it plays.
+ */
+import { summarize, type RunResult, type Scenario, type Traffic } from './bench-report.js';
+import type { BenchServer, ServerReading } from './bench-server.js';
+import type { Bodies } from './bench-workload.js';
+import type { LoadMode, LoadProcess } from './load-generator.js';
+
+/** The env of each server-side scenario. */
+export const SERVER_ENV: Partial<Record<Scenario, Record<string, string>>> = {
+  ceiling: { BENCHMARK_FIELDS: 'true' },
+  naive: { BATCHING: 'off' },
+  coalesced: {},
+  'coalesced-stock': { FAST_COERCION: 'false' },
+};
+
+/** Which traffic each server-side scenario runs, and whether it gets an open-loop sweep. */
+export function plays(scenario: Scenario, traffic: Traffic): { closed: boolean; open: boolean } {
+  if (scenario === 'coalesced-stock') return { closed: traffic !== 'bulk-compact', open: traffic === 'bulk-json' };
+  return { closed: true, open: true };
+}
+
+export interface Measure {
+  traffic: Traffic;
+  scenario: Scenario;
+  bodies: Bodies;
+  mode: LoadMode;
+  /** Seconds of load before the measured window, and of the window. */
+  warmup: number;
+  seconds: number;
+}
+
+/** One load run against a started server, with the server's counters read at the window's edges. */
+export async function measure(load: LoadProcess, server: BenchServer, run: Measure): Promise<RunResult> {
+  let before: ServerReading | undefined;
+  let after: ServerReading | undefined;
+  const outcome = await load.run(
+    { url: `${server.url}/graphql`, bodies: run.bodies.bodies, mode: run.mode, warmupMs: run.warmup * 1000, durationMs: run.seconds * 1000, timeoutMs: 10_000 },
+    async (phase) => {
+      if (phase === 'start') before = await server.read();
+      else after = await server.read();
+    },
+  );
+  if (!before || !after) throw new Error('the load generator did not report its window');
+  const predictions = outcome.ok * run.bodies.rowsPerRequest;
+  const executions = after.executions - before.executions;
+  const result: RunResult = {
+    traffic: run.traffic,
+    scenario: run.scenario,
+    load: run.mode.kind === 'closed' ? { kind: 'closed', clients: run.mode.clients } : { kind: 'open', rate: run.mode.rate },
+    rowsPerRequest: run.bodies.rowsPerRequest,
+    seconds: outcome.windowMs / 1000,
+    requests: outcome.ok,
+    failed: outcome.failed,
+    requestsPerSecond: outcome.ok / (outcome.windowMs / 1000),
+    predictionsPerSecond: predictions / (outcome.windowMs / 1000),
+    latency: summarize([...outcome.latencies, ...outcome.failedLatencies]),
+    executions,
+    meanBatch: executions > 0 ? (after.batchRows - before.batchRows) / executions : 0,
+    cpuMicrosPerPrediction: predictions > 0 ? ((after.cpuSeconds - before.cpuSeconds) * 1e6) / predictions : Number.NaN,
+    eventLoopP99Ms: after.eventLoopP99Seconds * 1000,
+    rssMiB: after.rssBytes / 2 ** 20,
+    generatorCpuPercent: outcome.cpuPercent,
+    generatorLagP99Ms: run.mode.kind === 'open' ? outcome.lagP99Ms : undefined,
+  };
+  const failures = Object.entries(outcome.failures).map(([k, v]) => `${k} ×${v}`).join(', ');
+  console.log(
+    `${run.traffic.padEnd(12)} ${run.scenario.padEnd(16)} ${(run.mode.kind === 'closed' ? `${run.mode.clients} clients` : `${run.mode.rate.toFixed(0)} req/s`).padEnd(12)} ` +
+      `${result.predictionsPerSecond.toFixed(0).padStart(7)} pred/s  p50 ${result.latency.p50.toFixed(2)}  p99 ${result.latency.p99.toFixed(2)} ms  batch ${result.meanBatch.toFixed(1)}  ` +
+      `cpu ${result.cpuMicrosPerPrediction.toFixed(1)} µs/pred  loop p99 ${result.eventLoopP99Ms?.toFixed(1)} ms  gen ${outcome.cpuPercent.toFixed(0)}%${failures ? `  failed: ${failures}` : ''}`,
+  );
+  return result;
+}
