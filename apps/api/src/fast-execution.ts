@@ -23,7 +23,7 @@ export function fastExecutionGateway(schema: GraphQLSchema): GatewayInterface {
   const introspects = new WeakMap<DocumentNode, boolean>();
   const executor: GatewayExecutor = async (request) => {
     const document = request.document;
-    const args = { document, contextValue: request.context, variableValues: request.request.variables, operationName: request.operationName ?? undefined };
+    const args = { document, contextValue: request.context, variableValues: request.request.variables, operationName: request.request.operationName ?? undefined };
     let introspection = introspects.get(document);
     if (introspection === undefined) {
       introspection = usesIntrospection(document);
