@@ -1,4 +1,4 @@
-import { allocate, DTYPES, type DType, type TensorData } from './dtypes.js';
+import { allocatePacked, DTYPES, type DType, type TensorData } from './dtypes.js';
 import { inferenceError, type InferenceError } from './errors.js';
 import type { FieldSpec, ModelConfig } from './model-config.js';
 import { checkElement, type Row, type RowTensor } from './tensor-codec.js';
@@ -123,7 +123,7 @@ export class ColumnCodec {
 
     const data = new Map<ColumnSpec, TensorData>();
     for (const [column, { text, bytes }] of sizes) {
-      const values = allocate(column.dtype, bytes / DTYPES[column.dtype].bytes) as Float32Array;
+      const values = allocatePacked(column.dtype, bytes / DTYPES[column.dtype].bytes) as Float32Array;
       const written = Buffer.from(values.buffer, values.byteOffset, values.byteLength).write(text, 'base64');
       // Node's decoder skips characters outside the alphabet, so fewer bytes than the length promises means one was there.
       if (written !== bytes) {
@@ -142,7 +142,7 @@ export class ColumnCodec {
       const only = data.get(tensor.columns[0]);
       if (only) return only;
     }
-    const target = allocate(tensor.dtype, rows * tensor.perRow) as Float32Array;
+    const target = allocatePacked(tensor.dtype, rows * tensor.perRow) as Float32Array;
     for (const column of tensor.columns) {
       const values = data.get(column) as Float32Array | undefined;
       if (!values) {

@@ -26,6 +26,24 @@ export function allocate(dtype: DType, length: number): TensorData {
   return new DTYPES[dtype].array(length);
 }
 
+/**
+ * Buffers the library's codecs allocated to pack rows. Only these may be moved to a worker whole
+ * (and so emptied); rows that a caller built from its own arrays are copied, leaving them intact.
+ */
+const packedBuffers = new WeakSet<ArrayBufferLike>();
+
+/** A zeroed buffer like `allocate`'s, owned by the library, so a batch may take it without a copy. */
+export function allocatePacked(dtype: DType, length: number): TensorData {
+  const data = allocate(dtype, length);
+  if (!Array.isArray(data)) packedBuffers.add(data.buffer);
+  return data;
+}
+
+/** Whether `data` views a buffer from `allocatePacked`. */
+export function isPacked(data: TensorData): boolean {
+  return !Array.isArray(data) && packedBuffers.has(data.buffer);
+}
+
 /** Elements `[start, end)` of `data` without copying (a view for typed arrays). */
 export function view(data: TensorData, start: number, end: number): TensorData {
   return Array.isArray(data) ? data.slice(start, end) : data.subarray(start, end);

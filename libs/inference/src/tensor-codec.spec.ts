@@ -109,4 +109,15 @@ describe('ContractCodec', () => {
     const b = rowKey({ x: { dtype: 'float32', dims: [4], data: new Float32Array(4) } });
     expect(a).not.toBe(b);
   });
+
+  test('a batch takes a codec-packed buffer whole, but copies rows a caller built from its own arrays', () => {
+    const packed = codec.encode([good, { ...good, a: 5 }]) as Row[];
+    expect(assembleBatch(packed).features.data.buffer).toBe((packed[0].tensors.features.data as Float32Array).buffer);
+
+    const own = new Float32Array([1, 2, 0, 0, 0]);
+    const mine: Row = { key: '', tensors: { ...packed[0].tensors, features: { dtype: 'float32', dims: [5], data: own } } };
+    const batch = assembleBatch([mine]);
+    expect(batch.features.data.buffer).not.toBe(own.buffer);
+    expect(Array.from(batch.features.data as Float32Array)).toEqual([1, 2, 0, 0, 0]);
+  });
 });

@@ -1,4 +1,4 @@
-import { allocate, copyInto, DTYPES, elementCount, view, type DType, type TensorData } from './dtypes.js';
+import { allocate, allocatePacked, copyInto, DTYPES, elementCount, isPacked, view, type DType, type TensorData } from './dtypes.js';
 import { inferenceError, type InferenceError } from './errors.js';
 import type { FieldSpec, InputSpec, ModelConfig } from './model-config.js';
 import type { WireTensors } from './worker-protocol.js';
@@ -34,7 +34,8 @@ export function rowKey(tensors: Readonly<Record<string, RowTensor>>): string {
  * Packs rows (all with the same shape key) into one batch tensor per input, batch axis first. When
  * the rows are, in order, the whole of one buffer (a request's rows packed by a codec, batched
  * together), that buffer is the batch: nothing is copied, and since batches are moved to the worker
- * thread, the rows' views are empty afterwards. Rows are submitted once, never reused.
+ * thread, the rows' views are empty afterwards. Only buffers the codecs allocated (`allocatePacked`)
+ * are taken so: rows a caller built from its own arrays are copied and stay usable.
  */
 export function assembleBatch(rows: readonly Row[]): WireTensors {
   const feeds: WireTensors = {};
@@ -54,7 +55,7 @@ export function assembleBatch(rows: readonly Row[]): WireTensors {
 /** The buffer of tensor `name` when the rows are exactly its consecutive views, start to end, as a view of it all. */
 function wholeBuffer(rows: readonly Row[], name: string, perRow: number): TensorData | undefined {
   const first = rows[0].tensors[name].data;
-  if (Array.isArray(first)) return undefined;
+  if (!isPacked(first)) return undefined;
   const typed = first as Float32Array;
   const rowBytes = perRow * typed.BYTES_PER_ELEMENT;
   if (typed.byteOffset !== 0 || typed.buffer.byteLength !== rows.length * rowBytes || rows.length * rowBytes === 0) return undefined;
@@ -130,7 +131,7 @@ export class ContractCodec {
     const valid = results.filter((r) => r === undefined).length;
     if (valid === 0) return results as InferenceError[];
 
-    const buffers = this.plans.map((plan) => allocate(plan.dtype, valid * plan.perRow));
+    const buffers = this.plans.map((plan) => allocatePacked(plan.dtype, valid * plan.perRow));
     let row = 0;
     return results.map((error, i) => {
       if (error) return error;
