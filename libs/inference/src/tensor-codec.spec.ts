@@ -112,12 +112,12 @@ describe('ContractCodec', () => {
 
   test('a batch takes a codec-packed buffer whole, but copies rows a caller built from its own arrays', () => {
     const packed = codec.encode([good, { ...good, a: 5 }]) as Row[];
-    expect(assembleBatch(packed).features.data.buffer).toBe((packed[0].tensors.features.data as Float32Array).buffer);
+    expect((assembleBatch(packed).features.data as Float32Array).buffer).toBe((packed[0].tensors.features.data as Float32Array).buffer);
 
     const own = new Float32Array([1, 2, 0, 0, 0]);
     const mine: Row = { key: '', tensors: { ...packed[0].tensors, features: { dtype: 'float32', dims: [5], data: own } } };
     const batch = assembleBatch([mine]);
-    expect(batch.features.data.buffer).not.toBe(own.buffer);
+    expect((batch.features.data as Float32Array).buffer).not.toBe(own.buffer);
     expect(Array.from(batch.features.data as Float32Array)).toEqual([1, 2, 0, 0, 0]);
   });
 });
