@@ -1,4 +1,4 @@
-import { inferenceError, parseModelConfig, type InferenceError, type Prediction } from '@mserve/inference';
+import { badInput, inferenceError, parseModelConfig, type InferenceError, type Prediction } from '@mserve/inference';
 import { BadRowError } from './exit-codes.js';
 import type { SourceRow } from './readers.js';
 import { RowMapper } from './row-mapper.js';
@@ -34,7 +34,7 @@ class FakeModel implements Predictor {
         resolve(
           items.map((item, i) => {
             const x = (item as { x: number }).x;
-            if (x < 0) return inferenceError('BAD_USER_INPUT', { item: options.indices[i], field: 'x', reason: `must be ≥ 0, got ${x}` }, { item: options.indices[i], field: 'x' });
+            if (x < 0) return badInput(options.indices[i], 'x', `must be ≥ 0, got ${x}`);
             return { label: 'a', classIndex: 0, confidence: x, probabilities: [x, 1 - x], outputs: {} };
           }),
         );

@@ -124,9 +124,5 @@ async function write(scored: ScoredRow[], rejected: RejectedRow[], key: KeyColum
  */
 function rejectionOf(error: InferenceError, line: number): RowRejection {
   if (error.code !== 'BAD_USER_INPUT') throw new Error(`scoring the row at line ${line} failed: ${error.message}`, { cause: error });
-  const field = String(error.details.field ?? '(input)');
-  // The catalogue template is "Invalid input at item {item}, field {field}: {reason}".
-  const marker = `field ${field}: `;
-  const at = error.message.indexOf(marker);
-  return { line, field, code: error.code, reason: at >= 0 ? error.message.slice(at + marker.length) : error.message };
+  return { line, field: String(error.details.field ?? '(input)'), code: error.code, reason: String(error.details.reason ?? error.message) };
 }

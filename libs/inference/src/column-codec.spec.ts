@@ -98,7 +98,7 @@ describe('ColumnCodec', () => {
   test('columns must agree on the row count', () => {
     const error = failure(() => mixed.decode({ a: b64([1, 2, 3]), id: b64([1n, 2n], 'i64') }));
     expect(error.message).toBe('Invalid input at item 2, field id: has 2 rows but a has 3');
-    expect(error.details).toEqual({ item: 2, field: 'id' });
+    expect(error.details).toEqual({ item: 2, field: 'id', reason: 'has 2 rows but a has 3' });
   });
 
   test('exists only for contracts whose inputs are all numeric', () => {

@@ -1,5 +1,5 @@
 import { allocatePacked, DTYPES, type DType, type TensorData } from './dtypes.js';
-import { inferenceError, type InferenceError } from './errors.js';
+import { badInput, type InferenceError } from './errors.js';
 import type { FieldSpec, ModelConfig } from './model-config.js';
 import { checkElement, type Row, type RowTensor } from './tensor-codec.js';
 
@@ -191,4 +191,4 @@ export function base64Length(text: string): number | undefined {
   return Math.floor((end * 3) / 4);
 }
 
-const bad = (item: number, field: string, reason: string) => inferenceError('BAD_USER_INPUT', { item, field, reason }, { item, field });
+const bad = badInput;

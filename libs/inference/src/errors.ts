@@ -60,6 +60,14 @@ export function inferenceError(
   return new InferenceError(code, message, details, cause === undefined ? undefined : { cause });
 }
 
+/**
+ * The BAD_USER_INPUT error of one item's field. Its details give clients the item, the field and
+ * the reason apart from the message, so nobody has to cut them out of the sentence.
+ */
+export function badInput(item: number, field: string, reason: string): InferenceError {
+  return inferenceError('BAD_USER_INPUT', { item, field, reason }, { item, field, reason });
+}
+
 /** Any thrown value as an InferenceError; unknown failures become INTERNAL_SERVER_ERROR with the cause kept. */
 export function asInferenceError(error: unknown): InferenceError {
   return error instanceof InferenceError ? error : inferenceError('INTERNAL_SERVER_ERROR', {}, {}, error);

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { DynamicBatcher, type Clock, type SubmitOptions, type Timers } from './batcher.js';
 import { ColumnCodec } from './column-codec.js';
 import { allocate, elementCount } from './dtypes.js';
-import { inferenceError, type InferenceError } from './errors.js';
+import { badInput, type InferenceError } from './errors.js';
 import type { ModelConfig } from './model-config.js';
 import { noMetrics, poolLogEvents, silentLogger, type InferenceMetrics, type Logger, type ModelObserver } from './observability.js';
 import { interpret, type Prediction } from './predictions.js';
@@ -143,7 +143,7 @@ export class LoadedModel {
    */
   encodeColumns(columns: Readonly<Record<string, unknown>>): Array<Row | InferenceError> {
     if (!this.columnCodec) {
-      throw inferenceError('BAD_USER_INPUT', { item: 0, field: '(columns)', reason: `model ${this.name} has non-numeric inputs, so no compact form; send rows as lists` });
+      throw badInput(0, '(columns)', `model ${this.name} has non-numeric inputs, so no compact form; send rows as lists`);
     }
     return this.columnCodec.decode(columns);
   }

@@ -69,7 +69,7 @@ describe('ContractCodec', () => {
     const results = codec.encode([good, { ...good, a: 99 }, good], [100, 101, 102]);
     expect(results[0]).not.toBeInstanceOf(Error);
     expect(message(results[1])).toBe('Invalid input at item 101, field a: must be ≤ 10, got 99');
-    expect((results[1] as InferenceError).details).toEqual({ item: 101, field: 'a' });
+    expect((results[1] as InferenceError).details).toEqual({ item: 101, field: 'a', reason: 'must be ≤ 10, got 99' });
     const buffer = ((results[0] as Row).tensors.features.data as Float32Array).buffer;
     expect(buffer.byteLength).toBe(2 * 5 * 4);
   });

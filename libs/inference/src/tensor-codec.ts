@@ -1,5 +1,5 @@
 import { allocate, allocatePacked, copyInto, DTYPES, elementCount, isPacked, view, type DType, type TensorData } from './dtypes.js';
-import { inferenceError, type InferenceError } from './errors.js';
+import { badInput, type InferenceError } from './errors.js';
 import type { FieldSpec, InputSpec, ModelConfig } from './model-config.js';
 import type { WireTensors } from './worker-protocol.js';
 
@@ -148,7 +148,7 @@ export class ContractCodec {
 
   /** The first problem with one item, or undefined when it is valid. Allocates nothing. */
   private check(item: unknown, index: number): InferenceError | undefined {
-    const bad = (field: string, reason: string) => inferenceError('BAD_USER_INPUT', { item: index, field, reason }, { item: index, field });
+    const bad = (field: string, reason: string) => badInput(index, field, reason);
     if (typeof item !== 'object' || item === null || Array.isArray(item)) return bad('(input)', 'must be an object');
     const record = item as Record<string, unknown>;
     for (const key of Object.keys(record)) {

@@ -3,7 +3,7 @@ import {
   InferenceError,
   allocate,
   elementCount,
-  inferenceError,
+  badInput,
   isDType,
   isSymbolic,
   rowKey,
@@ -66,7 +66,7 @@ export class InferResolver {
   }
 }
 
-const bad = (field: string, reason: string) => inferenceError('BAD_USER_INPUT', { item: 0, field, reason }, { item: 0, field });
+const bad = (field: string, reason: string) => badInput(0, field, reason);
 
 /** Checks raw tensors against the model signature and cuts them into rows along the batch axis. */
 function toRows(signature: readonly TensorSignature[], inputs: readonly TensorInput[]): Row[] {
