@@ -8,6 +8,7 @@ import {
   isSymbolic,
   rowKey,
   toPlain,
+  view,
   type DType,
   type Row,
   type RowOutput,
@@ -95,7 +96,7 @@ function toRows(signature: readonly TensorSignature[], inputs: readonly TensorIn
     const row: Record<string, RowTensor> = {};
     for (const t of tensors) {
       const per = elementCount(t.dims);
-      row[t.name] = { dtype: t.dtype, dims: t.dims, data: Array.isArray(t.data) ? t.data.slice(i * per, (i + 1) * per) : t.data.subarray(i * per, (i + 1) * per) };
+      row[t.name] = { dtype: t.dtype, dims: t.dims, data: view(t.data, i * per, (i + 1) * per) };
     }
     rows.push({ tensors: row, key: rowKey(row) });
   }

@@ -1,10 +1,7 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startServer, type TestServer } from './harness.js';
+import { scratchModels, startServer, type TestServer } from './harness.js';
 
-const MODELS = fileURLToPath(new URL('../../../../models', import.meta.url));
 const IRIS = '{ iris(input: { sepalLength: 5.1, sepalWidth: 3.5, petalLength: 1.4, petalWidth: 0.2 }) { label } }';
 
 interface Readiness {
@@ -19,11 +16,12 @@ async function readyz(api: TestServer): Promise<{ status: number; body: Readines
 
 describe('/readyz and model state', () => {
   let root: string;
+  let scratch: Awaited<ReturnType<typeof scratchModels>>;
   let api: TestServer | undefined;
 
   beforeEach(async () => {
-    root = await mkdtemp(join(tmpdir(), 'readyz-'));
-    await cp(MODELS, root, { recursive: true });
+    scratch = await scratchModels({}, ['iris', 'mnist']);
+    root = scratch.root;
     // A long warm-up keeps mnist busy warming for a while after the server listens.
     const path = join(root, 'mnist', 'config.json');
     const config = JSON.parse(await readFile(path, 'utf8'));
@@ -33,7 +31,7 @@ describe('/readyz and model state', () => {
   afterEach(async () => {
     await api?.close();
     api = undefined;
-    await rm(root, { recursive: true, force: true });
+    await scratch.dispose();
   });
 
   test('is 503 until every model is warmed, then 200', async () => {
