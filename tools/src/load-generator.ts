@@ -67,6 +67,9 @@ export async function runLoad(plan: LoadPlan, onWindow: WindowListener = () => u
   const outcome: LoadOutcome = { latencies: [], failedLatencies: [], ok: 0, failed: 0, dropped: 0, failures: {}, windowMs: plan.durationMs, cpuPercent: 0, lagP99Ms: 0 };
   let inFlight = 0;
   let stopped = false;
+  // Open loop: every arrival of the schedule is sent, even one whose timer fires after the window's
+  // end timer (timers are coarse); the run settles only once the last one has been dispatched.
+  let scheduleDone = plan.mode.kind === 'closed';
   let settleAll: () => void = () => undefined;
   const allSettled = new Promise<void>((resolve) => (settleAll = resolve));
   const inWindow = (t: number) => t >= windowStart && t < windowEnd;
@@ -100,7 +103,7 @@ export async function runLoad(plan: LoadPlan, onWindow: WindowListener = () => u
         }
       } else fail(reason, dueAt, sentAt, now);
       done();
-      if (stopped && inFlight === 0) settleAll();
+      if (stopped && scheduleDone && inFlight === 0) settleAll();
     };
     const req = request(
       { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length }, timeout: plan.timeoutMs },
@@ -138,7 +141,7 @@ export async function runLoad(plan: LoadPlan, onWindow: WindowListener = () => u
       outcome.cpuPercent = ((cpu.user + cpu.system) / 1000 / plan.durationMs) * 100;
       stopped = true;
       onWindow('end');
-      if (inFlight === 0) settleAll();
+      if (scheduleDone && inFlight === 0) settleAll();
     }, plan.warmupMs + plan.durationMs),
   ];
 
@@ -168,7 +171,11 @@ export async function runLoad(plan: LoadPlan, onWindow: WindowListener = () => u
         }
         send(() => undefined, t0 + due);
       }
-      if (next < schedule.length && !stopped) setTimeout(tick, Math.max(0, schedule[next] - (performance.now() - t0) - 0.5));
+      if (next < schedule.length) setTimeout(tick, Math.max(0, schedule[next] - (performance.now() - t0) - 0.5));
+      else {
+        scheduleDone = true;
+        if (stopped && inFlight === 0) settleAll();
+      }
     };
     tick();
     await allSettled;
