@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { extname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -28,6 +29,8 @@ export interface ScoreOptions {
   concurrency: number;
   /** onnxruntime intra-op threads per session; undefined: the model's, capped to leave the main thread a core. */
   threads?: number;
+  /** Threads that parse a JSONL input (0: the main thread does); undefined: see `parseThreadsFor`. */
+  parseThreads?: number;
   onError: OnError;
   /** Where rejected rows go under `--on-error skip`; undefined under `fail`. */
   rejects?: string;
@@ -41,6 +44,9 @@ export type CliRequest = { kind: 'help' } | { kind: 'score'; options: ScoreOptio
 const DEFAULT_MODELS_DIR = fileURLToPath(new URL('../../../models', import.meta.url));
 const DEFAULT_CONCURRENCY = 4;
 const DEFAULT_PROGRESS_INTERVAL_MS = 2000;
+/** Default parse threads at most, and the input size from which they pay for their start (~0.3 s). */
+export const MAX_PARSE_THREADS = 4;
+export const PARSE_THREADS_FROM_BYTES = 2 ** 20;
 
 const INPUT_EXTENSIONS: Record<string, InputFormat> = { '.csv': 'csv', '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.parquet': 'parquet' };
 const OUTPUT_EXTENSIONS: Record<string, OutputFormat> = { '.csv': 'csv', '.jsonl': 'jsonl', '.ndjson': 'jsonl' };
@@ -82,6 +88,9 @@ Throughput
       --concurrency <n>      predict calls in flight while the next rows are parsed (default: ${DEFAULT_CONCURRENCY})
       --threads <n>          onnxruntime threads per model instance (default: the model's
                              threadsPerInstance, capped to leave one core for parsing)
+      --parse-threads <n>    JSONL only: threads that parse, map and pack rows while the main
+                             thread reads and writes; 0 parses on the main thread (default: one
+                             per core, up to ${MAX_PARSE_THREADS}, for stdin or a file of 1 MiB or more; else 0)
 
 Progress
   -q, --quiet                no progress (the summary line is still written)
@@ -121,6 +130,7 @@ export function parseCliOptions(argv: readonly string[], cwd: string): CliReques
         'batch-size': { type: 'string' },
         concurrency: { type: 'string' },
         threads: { type: 'string' },
+        'parse-threads': { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
         'progress-interval': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -154,6 +164,7 @@ export function parseCliOptions(argv: readonly string[], cwd: string): CliReques
       batchSize: v['batch-size'] === undefined ? undefined : integer(v['batch-size'], '--batch-size', 1),
       concurrency: v.concurrency === undefined ? DEFAULT_CONCURRENCY : integer(v.concurrency, '--concurrency', 1),
       threads: v.threads === undefined ? undefined : integer(v.threads, '--threads', 1),
+      parseThreads: v['parse-threads'] === undefined ? undefined : integer(v['parse-threads'], '--parse-threads', 0),
       onError,
       rejects: onError === 'skip' ? rejectsPath(v.rejects, output, cwd) : undefined,
       quiet: v.quiet ?? false,
@@ -210,4 +221,16 @@ function integer(raw: string, flag: string, min: number): number {
 function oneOf<T extends string>(raw: string, allowed: readonly T[], flag: string): T {
   if (!(allowed as readonly string[]).includes(raw)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, got "${raw}"`);
   return raw as T;
+}
+
+/**
+ * Parse threads for a run: `--parse-threads` if given; else, for JSONL from stdin or a file of at
+ * least 1 MiB, one per core up to MAX_PARSE_THREADS (parsing wide rows costs more than the model,
+ * see parse-pool.ts); else none. CSV and Parquet are parsed on the main thread (a CSV record may
+ * span lines, so the file cannot be cut at newlines; Parquet is decoded by column pages).
+ */
+export function parseThreadsFor(options: Pick<ScoreOptions, 'inputFormat' | 'parseThreads'>, inputBytes: number | undefined, cores = availableParallelism()): number {
+  if (options.inputFormat !== 'jsonl') return 0;
+  if (options.parseThreads !== undefined) return options.parseThreads;
+  return inputBytes === undefined || inputBytes >= PARSE_THREADS_FROM_BYTES ? Math.min(cores, MAX_PARSE_THREADS) : 0;
 }

@@ -1,12 +1,13 @@
 import type { Readable, Writable } from 'node:stream';
 import { InferenceError, type LoadedModel, type Logger, type ModelRepository } from '@mserve/inference';
 import type { Logger as PinoLogger } from 'pino';
-import { HELP_TEXT, parseCliOptions, type CliRequest, type ScoreOptions } from './cli-options.js';
+import { HELP_TEXT, parseCliOptions, parseThreadsFor, type CliRequest, type ScoreOptions } from './cli-options.js';
 import { BadRowError, EXIT, InterruptedError, UsageError, type ExitCode } from './exit-codes.js';
 import { openModel } from './model-loading.js';
 import { createLogger, createProgress, reportSummary, type RunSummary } from './progress.js';
 import { openInput } from './readers.js';
 import { RowMapper } from './row-mapper.js';
+import { ParsePool } from './parse-pool.js';
 import { prepareHere } from './row-preparer.js';
 import { scoreRows, type ScoreCounts } from './scorer.js';
 import { createFormatter, formatRejects, OutputFile } from './writers.js';
@@ -46,6 +47,7 @@ async function score(options: ScoreOptions, io: CliIo): Promise<ExitCode> {
   const startedAt = performance.now();
   const counts: ScoreCounts = { read: 0, scored: 0, rejected: 0 };
   let repository: ModelRepository | undefined;
+  let parsePool: ParsePool | undefined;
   let output: OutputFile | undefined;
   let rejects: OutputFile | undefined;
   let scoringStartedAt: number | undefined;
@@ -64,8 +66,11 @@ async function score(options: ScoreOptions, io: CliIo): Promise<ExitCode> {
     repository = opened.repository;
     const model = opened.model;
     const batchSize = checkedBatchSize(options, model);
-    const mapper = new RowMapper(model.config, { columnMap: options.columnMap, idColumn: options.idColumn, textValues: options.inputFormat === 'csv' });
-    const source = prepareHere(input, mapper, batchSize);
+    const mapperOptions = { columnMap: options.columnMap, idColumn: options.idColumn, textValues: options.inputFormat === 'csv' };
+    const mapper = new RowMapper(model.config, mapperOptions);
+    const parseThreads = parseThreadsFor(options, input.position().total);
+    parsePool = parseThreads > 0 ? await ParsePool.start(parseThreads, { config: model.config, mapper: mapperOptions }) : undefined;
+    const source = parsePool ? parsePool.prepare(input, batchSize) : prepareHere(input, mapper, model.config, batchSize);
     const formatter = createFormatter(options.outputFormat, model.config);
     const progress = createProgress({ stderr: io.stderr, tty, logger, counts, position: source.position, intervalMs: options.progressIntervalMs });
     scoringStartedAt = performance.now();
@@ -100,6 +105,7 @@ async function score(options: ScoreOptions, io: CliIo): Promise<ExitCode> {
     return code;
   } finally {
     // Closing waits for rows still in flight (after a bad row under fail); it has nothing to report.
+    await parsePool?.close();
     await repository?.close().catch(() => undefined);
   }
 }

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parquetWriteFile } from 'hyparquet-writer';
-import { InputError, openInput, type SourceRow } from './readers.js';
+import { InputError, jsonlBlockRows, lineBlocks, openInput, type SourceRow } from './readers.js';
 import { tempDir } from './testing/harness.js';
 
 const noStdin = () => Readable.from([]);
@@ -78,6 +78,35 @@ describe('readers', () => {
     await writeFile(path, `${JSON.stringify({ name })}\n${JSON.stringify({ name: 'b' })}\n`);
     const rows = await rowsOf((await openInput(path, 'jsonl', noStdin())).rows);
     expect(rows.map((r) => r.malformed === undefined && r.values.name)).toEqual([name, 'b']);
+  });
+
+  it('cuts JSONL into blocks of whole lines whose rows are the rows read line by line, whatever the read chunk size', async () => {
+    // A BOM, CRLF, blank lines, bad JSON, a non-object, multi-byte characters, no final newline.
+    const text = '\uFEFF{"a":1}\r\n\r\n{"a":2,"b":"é€😀"}\n{"a":\n[1,2]\n   \n{"a":3}\n{"b":"ü"}\r\n{"a":4}';
+    const path = join(dir.path, 'blocks.jsonl');
+    await writeFile(path, text);
+    const expected = await rowsOf((await openInput(path, 'jsonl', noStdin())).rows);
+    const bytes = Buffer.from(text);
+    for (const chunkSize of [1, 2, 3, 7, bytes.length]) {
+      for (const linesPerBlock of [1, 2, 3, 100]) {
+        const chunks = Array.from({ length: Math.ceil(bytes.length / chunkSize) }, (_, i) => bytes.subarray(i * chunkSize, (i + 1) * chunkSize));
+        const blocks = [];
+        for await (const block of lineBlocks(Readable.from(chunks), linesPerBlock)) blocks.push(block);
+        // Every block but the last holds exactly linesPerBlock lines, and they number the file's lines in order.
+        expect(blocks.slice(0, -1).every((b) => b.lines === linesPerBlock)).toBe(true);
+        expect(blocks.map((b) => b.firstLine)).toEqual(blocks.map((_, i) => 1 + i * linesPerBlock));
+        expect(blocks.reduce((n, b) => n + b.lines, 0)).toBe(9);
+        expect(Buffer.concat(blocks.map((b) => b.bytes)).toString()).toBe(text);
+        expect(blocks.flatMap((block) => jsonlBlockRows(block)), `chunks of ${chunkSize} B, blocks of ${linesPerBlock} lines`).toEqual(expected);
+      }
+    }
+    expect(expected.map((r) => r.line)).toEqual([1, 3, 4, 5, 7, 8, 9]);
+  });
+
+  it('gives each block a buffer of its own, so it can be moved to another thread', async () => {
+    const blocks = [];
+    for await (const block of lineBlocks(Readable.from([Buffer.from('{"a":1}\n{"a":2}\n{"a":3}\n')]), 1)) blocks.push(block);
+    expect(blocks.map((b) => [b.bytes.byteOffset, b.bytes.buffer.byteLength === b.bytes.length])).toEqual([[0, true], [0, true], [0, true]]);
   });
 
   it('reads stdin', async () => {

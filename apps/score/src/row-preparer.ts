@@ -1,3 +1,4 @@
+import { ContractCodec, InferenceError, type ModelConfig, type Row } from '@mserve/inference';
 import type { RowRejection } from './exit-codes.js';
 import type { InputSource, ReadPosition, SourceRow } from './readers.js';
 import type { RowMapper } from './row-mapper.js';
@@ -15,50 +16,103 @@ export interface Layout {
 }
 
 /**
- * One input row made ready for the model: its contract item, or why it cannot be scored (a
- * malformed line, a column that cannot be read). `id` is null unless the layout's key is `id`.
+ * One input row on its way to the model: its line, its id (null when it has no id column) and, when
+ * it cannot be scored, why (a malformed line, a column that cannot be read, a contract violation).
  */
-export type PreparedRow =
-  | { line: number; id: RowId; item: Record<string, unknown>; rejection?: undefined }
-  | { line: number; id: RowId; rejection: Omit<RowRejection, 'line'> };
+export interface PreparedRow {
+  line: number;
+  id: RowId;
+  rejection?: Omit<RowRejection, 'line'>;
+}
 
-/** Prepared rows in input order, in chunks of one predict call each. */
+/** The rows of one predict call, checked and packed for the model. */
+export interface PreparedChunk {
+  rows: PreparedRow[];
+  /** The model rows of `rows` without a rejection, in order: packed by the contract codec. */
+  encoded: Row[];
+  /**
+   * The layout of the first readable row its builder saw, on the chunk holding that row (later
+   * chunks of the builder have none): the first chunk in input order that has one gives the file's.
+   */
+  layout?: Layout;
+}
+
+/** Prepared chunks in input order. */
 export interface PreparedSource {
-  chunks: AsyncIterable<PreparedRow[]>;
-  /** Undefined until the first readable row has been prepared. */
-  layout(): Layout | undefined;
+  chunks: AsyncIterable<PreparedChunk>;
   position(): ReadPosition;
 }
 
-/** Turns read rows into prepared rows; the first readable row fixes the layout. */
-export class RowPreparer {
-  layout: Layout | undefined;
+/**
+ * Turns read rows into chunks ready for `predictEncoded`: maps each row's columns to a contract item
+ * (RowMapper), then checks and packs a chunk's items at once (ContractCodec, one buffer per tensor);
+ * an item the contract refuses becomes the rejection of its row. Runs on the main thread
+ * (`prepareHere`) or in a parse worker (parse-pool.ts): the same code either way.
+ */
+export class ChunkBuilder {
+  private readonly codec: ContractCodec;
+  private rows: PreparedRow[] = [];
+  private items: Array<Record<string, unknown>> = [];
+  private lines: number[] = [];
+  private layout: Layout | undefined;
+  private layoutTaken = false;
 
-  constructor(private readonly mapper: RowMapper) {}
+  constructor(
+    private readonly mapper: RowMapper,
+    config: ModelConfig,
+  ) {
+    this.codec = new ContractCodec(config);
+  }
 
-  prepare(row: SourceRow): PreparedRow {
-    if (row.malformed !== undefined) return { line: row.line, id: null, rejection: { field: '(row)', code: 'MALFORMED_ROW', reason: row.malformed } };
-    this.layout ??= { key: this.mapper.hasId(row.values) ? 'id' : 'line', ignoredColumns: this.mapper.ignoredColumns(row.values) };
-    const id = this.layout.key === 'id' ? this.mapper.id(row.values) : null;
+  get size(): number {
+    return this.rows.length;
+  }
+
+  add(row: SourceRow): void {
+    if (row.malformed !== undefined) {
+      this.rows.push({ line: row.line, id: null, rejection: { field: '(row)', code: 'MALFORMED_ROW', reason: row.malformed } });
+      return;
+    }
+    if (!this.layoutTaken) this.layout ??= { key: this.mapper.hasId(row.values) ? 'id' : 'line', ignoredColumns: this.mapper.ignoredColumns(row.values) };
+    const id = this.mapper.id(row.values);
     const mapped = this.mapper.map(row.values);
-    if (mapped.field !== undefined) return { line: row.line, id, rejection: { field: mapped.field, code: 'BAD_USER_INPUT', reason: mapped.reason } };
-    return { line: row.line, id, item: mapped.item };
+    if (mapped.field !== undefined) {
+      this.rows.push({ line: row.line, id, rejection: { field: mapped.field, code: 'BAD_USER_INPUT', reason: mapped.reason } });
+      return;
+    }
+    this.rows.push({ line: row.line, id });
+    this.items.push(mapped.item);
+    this.lines.push(row.line);
+  }
+
+  /** The rows added since the last call, as a chunk (empty when none were added). */
+  take(): PreparedChunk {
+    const encoded = this.codec.encode(this.items, this.lines);
+    const chunk: PreparedChunk = { rows: this.rows, encoded: [], ...(this.layout && !this.layoutTaken ? { layout: this.layout } : {}) };
+    if (this.layout) this.layoutTaken = true;
+    let next = 0;
+    for (const row of this.rows) {
+      if (row.rejection !== undefined) continue;
+      const entry = encoded[next++];
+      if (entry instanceof InferenceError) row.rejection = { field: String(entry.details.field ?? '(input)'), code: entry.code, reason: String(entry.details.reason ?? entry.message) };
+      else chunk.encoded.push(entry);
+    }
+    this.rows = [];
+    this.items = [];
+    this.lines = [];
+    return chunk;
   }
 }
 
-/** Prepares the rows of `input` as they are read, `chunkRows` rows to a chunk. */
-export function prepareHere(input: InputSource, mapper: RowMapper, chunkRows: number): PreparedSource {
-  const preparer = new RowPreparer(mapper);
-  async function* chunks(): AsyncGenerator<PreparedRow[]> {
-    let chunk: PreparedRow[] = [];
+/** Prepares the rows of `input` on this thread as they are read, `chunkRows` rows to a chunk. */
+export function prepareHere(input: InputSource, mapper: RowMapper, config: ModelConfig, chunkRows: number): PreparedSource {
+  const builder = new ChunkBuilder(mapper, config);
+  async function* chunks(): AsyncGenerator<PreparedChunk> {
     for await (const row of input.rows) {
-      chunk.push(preparer.prepare(row));
-      if (chunk.length >= chunkRows) {
-        yield chunk;
-        chunk = [];
-      }
+      builder.add(row);
+      if (builder.size >= chunkRows) yield builder.take();
     }
-    if (chunk.length > 0) yield chunk;
+    if (builder.size > 0) yield builder.take();
   }
-  return { chunks: chunks(), layout: () => preparer.layout, position: input.position };
+  return { chunks: chunks(), position: input.position };
 }

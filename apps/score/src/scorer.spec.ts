@@ -1,4 +1,4 @@
-import { badInput, inferenceError, parseModelConfig, type InferenceError, type Prediction } from '@mserve/inference';
+import { inferenceError, parseModelConfig, type InferenceError, type Prediction, type Row } from '@mserve/inference';
 import { BadRowError } from './exit-codes.js';
 import type { SourceRow } from './readers.js';
 import { RowMapper } from './row-mapper.js';
@@ -17,29 +17,28 @@ const config = parseModelConfig({
 const mapper = new RowMapper(config, { columnMap: new Map(), idColumn: 'id', textValues: false });
 
 /**
- * Scores x as a prediction whose confidence is x, rejects x < 0 like the contract would, and
- * resolves each call only when the test releases it, so completion order is up to the test.
+ * Scores x (as the contract codec packed it) as a prediction whose confidence is x, and resolves
+ * each call only when the test releases it, so completion order is up to the test.
  */
 class FakeModel implements Predictor {
-  readonly calls: Array<{ indices: readonly number[]; release: () => void }> = [];
+  readonly calls: Array<{ release: () => void }> = [];
   inFlight = 0;
   maxInFlight = 0;
 
-  predict(items: readonly unknown[], options: { indices: readonly number[] }): Promise<Array<Prediction | InferenceError>> {
+  predictEncoded(rows: readonly Row[]): Promise<Array<Prediction | InferenceError>> {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     return new Promise((resolve) => {
       const release = () => {
         this.inFlight--;
         resolve(
-          items.map((item, i) => {
-            const x = (item as { x: number }).x;
-            if (x < 0) return badInput(options.indices[i], 'x', `must be ≥ 0, got ${x}`);
+          rows.map((row) => {
+            const x = (row.tensors.x.data as Float32Array)[0];
             return { label: 'a', classIndex: 0, confidence: x, probabilities: [x, 1 - x], outputs: {} };
           }),
         );
       };
-      this.calls.push({ indices: options.indices, release });
+      this.calls.push({ release });
     });
   }
 
@@ -58,7 +57,7 @@ async function* source(rows: SourceRow[], onPull?: (line: number) => void): Asyn
 
 /** `rows` prepared in chunks of `batchSize`, as the CLI prepares a file. */
 function prepared(rows: AsyncIterable<SourceRow>, batchSize: number): PreparedSource {
-  return prepareHere({ rows, position: () => ({ done: 0, total: undefined }) }, mapper, batchSize);
+  return prepareHere({ rows, position: () => ({ done: 0, total: undefined }) }, mapper, config, batchSize);
 }
 
 const rowsOf = (xs: number[]): SourceRow[] => xs.map((x, i) => ({ line: i + 1, values: { id: `r${i + 1}`, x } }));
@@ -81,7 +80,7 @@ describe('scoreRows', () => {
       clearInterval(timer);
     }
     expect(written.map((r) => r.key)).toEqual(Array.from({ length: 50 }, (_, i) => `r${i + 1}`));
-    expect(written.map((r) => r.prediction.confidence)).toEqual(Array.from({ length: 50 }, (_, i) => i / 100));
+    expect(written.map((r) => r.prediction.confidence)).toEqual(Array.from({ length: 50 }, (_, i) => Math.fround(i / 100)));
     expect(model.maxInFlight).toBe(3);
   });
 
@@ -182,7 +181,7 @@ describe('scoreRows', () => {
   });
 
   it('stops the run on an error that is not the row’s fault (a timeout) rather than rejecting good rows', async () => {
-    const model: Predictor = { predict: async (items) => items.map(() => inferenceError('TIMEOUT', { timeoutMs: 5, model: 'm@1' })) };
+    const model: Predictor = { predictEncoded: async (rows) => rows.map(() => inferenceError('TIMEOUT', { timeoutMs: 5, model: 'm@1' })) };
     const run = scoreRows(prepared(source(rowsOf([0.1])), 1), {
         model, concurrency: 1, onError: 'skip', writeScored: async () => undefined, writeRejected: async () => undefined });
     await expect(run).rejects.toThrow('scoring the row at line 1 failed: Deadline of 5 ms passed before model m@1 ran the row');

@@ -1,4 +1,4 @@
-import { InferenceError, type Prediction } from '@mserve/inference';
+import { InferenceError, type Prediction, type Row } from '@mserve/inference';
 import type { OnError } from './cli-options.js';
 import { BadRowError, InterruptedError, type RowRejection } from './exit-codes.js';
 import type { KeyColumn, Layout, PreparedRow, PreparedSource, RowId } from './row-preparer.js';
@@ -23,7 +23,7 @@ export interface ScoreCounts {
 
 /** The part of LoadedModel the pipeline uses (a fake in unit tests). */
 export interface Predictor {
-  predict(items: readonly unknown[], options: { indices: readonly number[] }): Promise<Array<Prediction | InferenceError>>;
+  predictEncoded(rows: readonly Row[]): Promise<Array<Prediction | InferenceError>>;
 }
 
 export interface PipelineOptions {
@@ -65,18 +65,11 @@ export async function scoreRows(source: PreparedSource, options: PipelineOptions
   let layout: Layout | undefined;
   const key = (): KeyColumn => layout?.key ?? 'line';
 
-  for await (const rows of source.chunks) {
+  for await (const chunk of source.chunks) {
     if (options.signal?.aborted) throw new InterruptedError('interrupted');
-    if (layout === undefined && (layout = source.layout()) !== undefined) options.onLayout?.(layout);
-    counts.read += rows.length;
-    const items: unknown[] = [];
-    const indices: number[] = [];
-    for (const row of rows) {
-      if (row.rejection !== undefined) continue;
-      items.push(row.item);
-      indices.push(row.line);
-    }
-    inFlight.push({ rows, results: options.model.predict(items, { indices }) });
+    if (layout === undefined && (layout = chunk.layout) !== undefined) options.onLayout?.(layout);
+    counts.read += chunk.rows.length;
+    inFlight.push({ rows: chunk.rows, results: options.model.predictEncoded(chunk.encoded) });
     while (inFlight.length >= options.concurrency) await emit(inFlight.shift() as InFlight, key(), options, counts);
   }
   while (inFlight.length > 0) await emit(inFlight.shift() as InFlight, key(), options, counts);

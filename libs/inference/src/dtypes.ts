@@ -39,6 +39,14 @@ export function allocatePacked(dtype: DType, length: number): TensorData {
   return data;
 }
 
+/**
+ * Hands a buffer to the library as if `allocatePacked` had made it: for rows packed in another
+ * thread and moved here (see `rowsOfBatch`), which no caller holds any more.
+ */
+export function adoptPacked(data: TensorData): void {
+  if (!Array.isArray(data)) packedBuffers.add(data.buffer);
+}
+
 /** Whether `data` views a buffer from `allocatePacked`. */
 export function isPacked(data: TensorData): boolean {
   return !Array.isArray(data) && packedBuffers.has(data.buffer);

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { ExecutionProvider } from './model-config.js';
-import { transferList, type ModelSignature, type WireTensors, type WorkerInit, type WorkerReply } from './worker-protocol.js';
+import { startWorker, transferList, type ModelSignature, type WireTensors, type WorkerInit, type WorkerReply } from './worker-protocol.js';
 
 /** What the pool reports to its owner (for logs and metrics). Must not throw. */
 export interface PoolEvents {
@@ -195,7 +195,7 @@ function spawn(init: WorkerInit): Promise<Spawned> {
     executionProviders: init.executionProviders,
     allowCpuFallback: init.allowCpuFallback,
   };
-  const worker = createWorker(workerInit);
+  const worker = startWorker(new URL('./session-worker.js', import.meta.url), workerInit);
   return new Promise((resolve, reject) => {
     const onMessage = (message: WorkerReply) => {
       if (message.type === 'ready') {
@@ -226,17 +226,3 @@ function spawn(init: WorkerInit): Promise<Spawned> {
   });
 }
 
-/**
- * The worker runs the compiled `session-worker.js` beside this file. When this file is the
- * TypeScript source (tests, `tsx`), the worker registers tsx first so it can load the `.ts` source
- * (tsx is a dev dependency, resolved from the working directory: the repo or one of its projects).
- */
-function createWorker(init: WorkerInit): Worker {
-  const self = import.meta.url;
-  if (self.endsWith('.ts')) {
-    const url = new URL('./session-worker.ts', self).href;
-    const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url)}); });`;
-    return new Worker(bootstrap, { eval: true, workerData: init });
-  }
-  return new Worker(new URL('./session-worker.js', self), { workerData: init });
-}

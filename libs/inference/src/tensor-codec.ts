@@ -1,4 +1,4 @@
-import { allocate, allocatePacked, copyInto, DTYPES, elementCount, isPacked, view, type DType, type TensorData } from './dtypes.js';
+import { adoptPacked, allocate, allocatePacked, copyInto, DTYPES, elementCount, isPacked, view, type DType, type TensorData } from './dtypes.js';
 import { badInput, type InferenceError } from './errors.js';
 import type { FieldSpec, InputSpec, ModelConfig } from './model-config.js';
 import type { WireTensors } from './worker-protocol.js';
@@ -50,6 +50,18 @@ export function assembleBatch(rows: readonly Row[]): WireTensors {
     feeds[name] = { dtype: first.dtype, dims: [rows.length, ...first.dims], data };
   }
   return feeds;
+}
+
+/**
+ * The inverse of `assembleBatch`: the rows of a batch (batch axis first), each a view into its
+ * buffers. For rows encoded in another thread (the scoring CLI's parse workers) and moved here: the
+ * buffers become the library's, so a batch of exactly these rows takes them whole again, uncopied.
+ */
+export function rowsOfBatch(feeds: WireTensors): Row[] {
+  const names = Object.keys(feeds);
+  if (names.length === 0) return [];
+  for (const name of names) adoptPacked(feeds[name].data);
+  return splitBatch(feeds, feeds[names[0]].dims[0]).map((tensors) => ({ tensors, key: '' }));
 }
 
 /** The buffer of tensor `name` when the rows are exactly its consecutive views, start to end, as a view of it all. */

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import type { DType, TensorData } from './dtypes.js';
 import type { ExecutionProvider } from './model-config.js';
 
@@ -54,4 +56,27 @@ export function transferList(tensors: WireTensors): ArrayBuffer[] {
     }
   }
   return buffers;
+}
+
+/**
+ * A worker thread running the compiled module `entry` (a `.js` URL beside the caller). When the
+ * caller is itself TypeScript source (tests, `tsx`), the worker runs the `.ts` source beside it
+ * instead, registering tsx first (`--import tsx` in execArgv would not reach a worker's entry) and
+ * resolving workspace packages to their sources (`@mserve/source` condition). tsx
+ * is a dev dependency, resolved from the working directory (the repo or one of its projects).
+ */
+export function startWorker(entry: URL, workerData: unknown): Worker {
+  if (!entry.href.endsWith('.js')) throw new Error(`startWorker: ${entry.href} is not a .js module`);
+  if (!isTypeScriptSource(entry)) return new Worker(entry, { workerData });
+  const source = entry.href.replace(/\.js$/, '.ts');
+  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(source)}); });`;
+  // The workspace packages it imports resolve to their sources too. (An explicit execArgv replaces
+  // the inherited one, and a V8 or process-wide flag in it would fail the start: pass only this.)
+  const inherits = process.execArgv.some((arg) => arg.includes('@mserve/source'));
+  return new Worker(bootstrap, { eval: true, workerData, ...(inherits ? {} : { execArgv: ['--conditions=@mserve/source'] }) });
+}
+
+/** Whether `entry` (a compiled module's URL) is not there and its TypeScript source is: running from sources. */
+function isTypeScriptSource(entry: URL): boolean {
+  return !existsSync(entry) && existsSync(new URL(entry.href.replace(/\.js$/, '.ts')));
 }
