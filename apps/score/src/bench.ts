@@ -8,18 +8,20 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { silentLogger, type LoadedModel } from '@mserve/inference';
+import { parseThreadsFor } from './cli-options.js';
 import { openModel, scoringThreads } from './model-loading.js';
 import { openInput } from './readers.js';
 import { RowMapper } from './row-mapper.js';
 import { mnistDigits } from './sample-data.js';
 
 /**
- * `npm run score:bench -- [--rows 50000] [--batch-size 256] [--concurrency 4] [--threads n] [--json out.json]`
+ * `npm run score:bench -- [--rows 50000] [--batch-size 256] [--concurrency 4] [--threads n] [--parse-threads n] [--json out.json]`
  *
  * Where the CLI's time goes, side by side in one run on a generated mnist JSONL of real digits:
  * (a) reading + parsing + mapping the file (the CLI's own reader and row mapper, no model);
  * (b) the library alone: `predict` on pre-built items, same batch size and concurrency, no file;
- * (c) the whole CLI, as its own process, its rows/s over the scoring phase (model load excluded).
+ * (c) the whole CLI, as its own process, its rows/s over the scoring phase (model load and parse-thread
+ *     start excluded), with its default parse threads unless `--parse-threads` says otherwise.
  * The CLI can at best match the slower of (a) and (b); the ratio c / min(a, b) says how close it gets.
  */
 const MODELS_DIR = fileURLToPath(new URL('../../../models', import.meta.url));
@@ -32,7 +34,7 @@ interface Measure {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { rows: { type: 'string' }, 'batch-size': { type: 'string' }, concurrency: { type: 'string' }, json: { type: 'string' }, 'models-dir': { type: 'string' }, threads: { type: 'string' } },
+    options: { rows: { type: 'string' }, 'batch-size': { type: 'string' }, concurrency: { type: 'string' }, json: { type: 'string' }, 'models-dir': { type: 'string' }, threads: { type: 'string' }, 'parse-threads': { type: 'string' } },
   });
   const rows = Number(values.rows ?? 50_000);
   const modelsDir = values['models-dir'] ?? MODELS_DIR;
@@ -50,7 +52,8 @@ async function main(): Promise<void> {
     const read = await measureRead(input, model);
     const library = await measureLibrary(model, digits, rows, batchSize, concurrency);
     await repository.close();
-    const cli = await measureCli(input, join(dir, 'out.jsonl'), modelsDir, batchSize, concurrency, threads);
+    const parseThreads = parseThreadsFor({ inputFormat: 'jsonl', parseThreads: values['parse-threads'] === undefined ? undefined : Number(values['parse-threads']) }, bytes);
+    const cli = await measureCli(input, join(dir, 'out.jsonl'), modelsDir, batchSize, concurrency, threads, parseThreads);
 
     const ratio = cli.rowsPerSec / Math.min(read.rowsPerSec, library.rowsPerSec);
     const stages: Array<[string, Measure]> = [
@@ -59,11 +62,11 @@ async function main(): Promise<void> {
       ['(c) full CLI', cli],
     ];
     const table = [['stage', 'rows', 'seconds', 'rows/s'], ...stages.map(([name, m]) => [name, String(m.rows), m.seconds.toFixed(2), String(m.rowsPerSec)])];
-    process.stdout.write(`mnist JSONL, ${rows} rows, ${(bytes / 2 ** 20).toFixed(0)} MiB, batch ${batchSize}, concurrency ${concurrency}, session threads ${scoringThreads(model.config, threads)}\n`);
+    process.stdout.write(`mnist JSONL, ${rows} rows, ${(bytes / 2 ** 20).toFixed(0)} MiB, batch ${batchSize}, concurrency ${concurrency}, session threads ${scoringThreads(model.config, threads)}, parse threads ${parseThreads}\n`);
     for (const row of table) process.stdout.write(`${row[0].padEnd(26)}${row[1].padStart(8)}${row[2].padStart(10)}${row[3].padStart(10)}\n`);
     process.stdout.write(`c / min(a, b) = ${(ratio * 100).toFixed(1)}% (target ≥ 80%)\n`);
     if (values.json) {
-      await writeFile(values.json, JSON.stringify({ model: 'mnist', rows, bytes, batchSize, concurrency, threads: scoringThreads(model.config, threads), read, library, cli, ratio }, null, 2) + '\n');
+      await writeFile(values.json, JSON.stringify({ model: 'mnist', rows, bytes, batchSize, concurrency, threads: scoringThreads(model.config, threads), parseThreads, read, library, cli, ratio }, null, 2) + '\n');
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -115,8 +118,8 @@ async function measureLibrary(model: LoadedModel, digits: number[][], rows: numb
  * The CLI as its own process, started the way this script was (same node, loader and conditions),
  * so its heap holds only its own rows; its summary line gives rows/s over the scoring phase.
  */
-async function measureCli(input: string, output: string, modelsDir: string, batchSize: number, concurrency: number, threads: number | undefined): Promise<Measure> {
-  const argv = [...(threads === undefined ? [] : ['--threads', String(threads)]), '--model', 'mnist', '--models-dir', modelsDir, '--input', input, '--output', output, '--batch-size', String(batchSize), '--concurrency', String(concurrency), '--quiet'];
+async function measureCli(input: string, output: string, modelsDir: string, batchSize: number, concurrency: number, threads: number | undefined, parseThreads: number): Promise<Measure> {
+  const argv = ['--parse-threads', String(parseThreads), ...(threads === undefined ? [] : ['--threads', String(threads)]), '--model', 'mnist', '--models-dir', modelsDir, '--input', input, '--output', output, '--batch-size', String(batchSize), '--concurrency', String(concurrency), '--quiet'];
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './main.ts' : './main.js', import.meta.url)), ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
