@@ -63,12 +63,14 @@ export async function measure(load: LoadProcess, server: BenchServer, run: Measu
     rssMiB: after.rssBytes / 2 ** 20,
     generatorCpuPercent: outcome.cpuPercent,
     generatorLagP99Ms: run.mode.kind === 'open' ? outcome.lagP99Ms : undefined,
+    generatorLoopP99Ms: outcome.loopP99Ms,
+    generatorLoopMaxMs: outcome.loopMaxMs,
   };
   const failures = Object.entries(outcome.failures).map(([k, v]) => `${k} ×${v}`).join(', ');
   console.log(
     `${run.traffic.padEnd(12)} ${run.scenario.padEnd(16)} ${(run.mode.kind === 'closed' ? `${run.mode.clients} clients` : `${run.mode.rate.toFixed(0)} req/s`).padEnd(12)} ` +
       `${result.predictionsPerSecond.toFixed(0).padStart(7)} pred/s  p50 ${result.latency.p50.toFixed(2)}  p99 ${result.latency.p99.toFixed(2)} ms  batch ${result.meanBatch.toFixed(1)}  ` +
-      `cpu ${result.cpuMicrosPerPrediction.toFixed(1)} µs/pred  loop p99 ${result.eventLoopP99Ms?.toFixed(1)} ms  gen ${outcome.cpuPercent.toFixed(0)}%${failures ? `  failed: ${failures}` : ''}`,
+      `cpu ${result.cpuMicrosPerPrediction.toFixed(1)} µs/pred  loop p99 ${result.eventLoopP99Ms?.toFixed(1)} ms  gen ${outcome.cpuPercent.toFixed(0)}% (loop p99 ${outcome.loopP99Ms.toFixed(1)}, max ${outcome.loopMaxMs.toFixed(1)} ms)${failures ? `  failed: ${failures}` : ''}`,
   );
   return result;
 }

@@ -52,6 +52,9 @@ export interface RunResult {
   /** Load generator's own CPU, percent of one core, and how late its open-loop sends were (p99, ms). */
   generatorCpuPercent?: number;
   generatorLagP99Ms?: number;
+  /** The load generator's own event-loop delay p99 over the window, ms: its pauses count as latency. */
+  generatorLoopP99Ms?: number;
+  generatorLoopMaxMs?: number;
 }
 
 export interface SoakResult {

@@ -57,6 +57,9 @@ describe('runLoad', () => {
     expect(outcome.ok + outcome.failed).toBe(inWindow);
     expect(outcome.failed).toBe(0);
     expect(outcome.lagP99Ms).toBeLessThan(50);
+    // Its own event-loop delay over the window is measured (a 1 ms timer never reads 0), max ≥ p99.
+    expect(outcome.loopP99Ms).toBeGreaterThan(0);
+    expect(outcome.loopMaxMs).toBeGreaterThanOrEqual(outcome.loopP99Ms);
   });
 
   test('open loop: arrivals beyond maxInFlight are dropped and counted as failures, not queued', async () => {

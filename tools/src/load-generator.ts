@@ -12,6 +12,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { setPriority } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { poissonArrivals } from './arrivals.js';
 
@@ -48,6 +49,13 @@ export interface LoadOutcome {
   cpuPercent: number;
   /** How late open-loop sends left, ms (p99). */
   lagP99Ms: number;
+  /**
+   * This process's own event-loop delay over the window, ms (p99): a pause here (its GC, the
+   * scheduler) delays the reading of answers, and so adds to every latency it measures meanwhile.
+   */
+  loopP99Ms: number;
+  /** Its longest pause over the window, ms. */
+  loopMaxMs: number;
 }
 
 /** Called when the measured window starts and ends (before waiting for the window's last answers). */
@@ -64,7 +72,7 @@ export async function runLoad(plan: LoadPlan, onWindow: WindowListener = () => u
   const t0 = performance.now();
   const windowStart = t0 + plan.warmupMs;
   const windowEnd = windowStart + plan.durationMs;
-  const outcome: LoadOutcome = { latencies: [], failedLatencies: [], ok: 0, failed: 0, dropped: 0, failures: {}, windowMs: plan.durationMs, cpuPercent: 0, lagP99Ms: 0 };
+  const outcome: LoadOutcome = { latencies: [], failedLatencies: [], ok: 0, failed: 0, dropped: 0, failures: {}, windowMs: plan.durationMs, cpuPercent: 0, lagP99Ms: 0, loopP99Ms: 0, loopMaxMs: 0 };
   let inFlight = 0;
   let stopped = false;
   // Open loop: every arrival of the schedule is sent, even one whose timer fires after the window's
@@ -131,12 +139,17 @@ export async function runLoad(plan: LoadPlan, onWindow: WindowListener = () => u
   };
 
   const cpuAtStart = { value: process.cpuUsage() };
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   const windowTimers = [
     setTimeout(() => {
       cpuAtStart.value = process.cpuUsage();
+      loopDelay.enable();
       onWindow('start');
     }, plan.warmupMs),
     setTimeout(() => {
+      loopDelay.disable();
+      outcome.loopP99Ms = loopDelay.count > 0 ? loopDelay.percentile(99) / 1e6 : 0;
+      outcome.loopMaxMs = loopDelay.count > 0 ? loopDelay.max / 1e6 : 0;
       const cpu = process.cpuUsage(cpuAtStart.value);
       outcome.cpuPercent = ((cpu.user + cpu.system) / 1000 / plan.durationMs) * 100;
       stopped = true;
