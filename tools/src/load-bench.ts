@@ -76,7 +76,7 @@ const settings = {
   traffic: (args.traffic as string).split(',') as Traffic[],
   scenarios: (args.scenarios as string).split(',') as Scenario[],
   limitSizes: (smoke ? '64' : (args['limit-sizes'] as string)).split(',').map(Number),
-  serverEnv: Object.fromEntries((args['server-env'] as string).split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string])),
+  serverEnv: Object.fromEntries((args['server-env'] as string).split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as [string, string])),
   out: resolve(ROOT, args.out as string),
 };
 
