@@ -67,6 +67,7 @@ async function score(options: ScoreOptions, io: CliIo): Promise<ExitCode> {
     const model = opened.model;
     const batchSize = checkedBatchSize(options, model);
     const mapperOptions = { columnMap: options.columnMap, idColumn: options.idColumn, textValues: options.inputFormat === 'csv' };
+    // Built here with parse threads too: it checks `--map` against the model (a usage error, exit 1).
     const mapper = new RowMapper(model.config, mapperOptions);
     const parseThreads = parseThreadsFor(options, input.position().total);
     parsePool = parseThreads > 0 ? await ParsePool.start(parseThreads, { config: model.config, mapper: mapperOptions }) : undefined;

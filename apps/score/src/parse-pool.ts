@@ -102,8 +102,9 @@ export class ParsePool {
   }
 
   private onReply(entry: ParseWorker, reply: ParseReply): void {
+    if (reply.type === 'ready') return;
     const waiter = entry.pending.shift();
-    if (waiter === undefined || reply.type === 'ready') return;
+    if (waiter === undefined) return;
     if (reply.type === 'error') {
       waiter.reject(new Error(`parsing failed: ${reply.message}`));
       return;

@@ -94,7 +94,7 @@ export class ChunkBuilder {
     for (const row of this.rows) {
       if (row.rejection !== undefined) continue;
       const entry = encoded[next++];
-      if (entry instanceof InferenceError) row.rejection = { field: String(entry.details.field ?? '(input)'), code: entry.code, reason: String(entry.details.reason ?? entry.message) };
+      if (entry instanceof InferenceError) row.rejection = rejectionOf(entry, row.line);
       else chunk.encoded.push(entry);
     }
     this.rows = [];
@@ -115,4 +115,14 @@ export function prepareHere(input: InputSource, mapper: RowMapper, config: Model
     if (builder.size > 0) yield builder.take();
   }
   return { chunks: chunks(), position: input.position };
+}
+
+/**
+ * A library error as the rejection of the row at `line`. Only contract violations (BAD_USER_INPUT)
+ * are the row's fault; anything else (timeout, overload, failed run) would lose rows that are fine,
+ * so it throws, stopping the run instead.
+ */
+export function rejectionOf(error: InferenceError, line: number): Omit<RowRejection, 'line'> {
+  if (error.code !== 'BAD_USER_INPUT') throw new Error(`scoring the row at line ${line} failed: ${error.message}`, { cause: error });
+  return { field: String(error.details.field ?? '(input)'), code: error.code, reason: String(error.details.reason ?? error.message) };
 }

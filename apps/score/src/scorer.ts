@@ -1,7 +1,7 @@
 import { InferenceError, type Prediction, type Row } from '@mserve/inference';
 import type { OnError } from './cli-options.js';
 import { BadRowError, InterruptedError, type RowRejection } from './exit-codes.js';
-import type { KeyColumn, Layout, PreparedRow, PreparedSource, RowId } from './row-preparer.js';
+import { rejectionOf, type KeyColumn, type Layout, type PreparedRow, type PreparedSource, type RowId } from './row-preparer.js';
 
 /** One scored row: the value of its key column and its prediction. */
 export interface ScoredRow {
@@ -92,7 +92,7 @@ async function emit(chunk: InFlight, key: KeyColumn, options: PipelineOptions, c
       scored.push({ key: key === 'id' ? row.id : row.line, prediction: result });
       continue;
     }
-    const rejection = result === undefined ? { line: row.line, ...(row.rejection as Omit<RowRejection, 'line'>) } : rejectionOf(result, row.line);
+    const rejection: RowRejection = { line: row.line, ...(result === undefined ? (row.rejection as Omit<RowRejection, 'line'>) : rejectionOf(result, row.line)) };
     if (options.onError === 'fail') {
       // Rows before the bad one still go out, so a stdout consumer sees every row up to it.
       await write(scored, rejected, key, options, counts);
@@ -108,14 +108,4 @@ async function write(scored: ScoredRow[], rejected: RejectedRow[], key: KeyColum
   if (rejected.length > 0) await options.writeRejected(rejected);
   counts.scored += scored.length;
   counts.rejected += rejected.length;
-}
-
-/**
- * A library error as a row rejection. Only contract violations (BAD_USER_INPUT) are the row's
- * fault; anything else (timeout, overload, failed run) would lose rows that are fine, so it stops
- * the run instead.
- */
-function rejectionOf(error: InferenceError, line: number): RowRejection {
-  if (error.code !== 'BAD_USER_INPUT') throw new Error(`scoring the row at line ${line} failed: ${error.message}`, { cause: error });
-  return { line, field: String(error.details.field ?? '(input)'), code: error.code, reason: String(error.details.reason ?? error.message) };
 }
