@@ -12,6 +12,7 @@ import { parseThreadsFor } from './cli-options.js';
 import { openModel, scoringThreads } from './model-loading.js';
 import { openInput } from './readers.js';
 import { RowMapper } from './row-mapper.js';
+import { sourceRows } from './row-preparer.js';
 import { mnistDigits } from './sample-data.js';
 
 /**
@@ -92,7 +93,7 @@ async function measureRead(input: string, model: LoadedModel): Promise<Measure> 
   const started = performance.now();
   const source = await openInput(input, 'jsonl', Readable.from([]));
   let count = 0;
-  for await (const row of source.rows) {
+  for await (const row of sourceRows(source, mapper)) {
     if (row.malformed === undefined && mapper.map(row.values).field === undefined) count++;
   }
   return measure(count, started);

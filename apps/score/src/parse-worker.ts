@@ -8,13 +8,15 @@ import { ChunkBuilder } from './row-preparer.js';
 /** A parse thread of parse-pool.ts: each block of JSONL lines in, one prepared chunk out (tensors moved, not copied). */
 const init = workerData as ParseWorkerInit;
 const port = parentPort as NonNullable<typeof parentPort>;
-const builder = new ChunkBuilder(new RowMapper(init.config, init.mapper), init.config);
+const mapper = new RowMapper(init.config, init.mapper);
+const vectorColumns = mapper.vectorColumns();
+const builder = new ChunkBuilder(mapper, init.config);
 
 port.on('message', ({ seq, block }: ParseRequest) => {
   let reply: ParseReply;
   let feeds: WireTensors = {};
   try {
-    for (const row of jsonlBlockRows(block)) builder.add(row);
+    for (const row of jsonlBlockRows(block, vectorColumns)) builder.add(row);
     const chunk = builder.take();
     // The codec packed the chunk's rows into one buffer per tensor: that buffer is the batch, uncopied.
     if (chunk.encoded.length > 0) feeds = assembleBatch(chunk.encoded);

@@ -81,8 +81,8 @@ describe('readers', () => {
   });
 
   it('cuts JSONL into blocks of whole lines whose rows are the rows read line by line, whatever the read chunk size', async () => {
-    // A BOM, CRLF, blank lines, bad JSON, a non-object, multi-byte characters, no final newline.
-    const text = '\uFEFF{"a":1}\r\n\r\n{"a":2,"b":"é€😀"}\n{"a":\n[1,2]\n   \n{"a":3}\n{"b":"ü"}\r\n{"a":4}';
+    // A BOM, CRLF, blank lines, bad JSON, a non-object, multi-byte characters, a list, no final newline.
+    const text = '\uFEFF{"a":1}\r\n\r\n{"a":2,"b":"é€😀"}\n{"a":\n[1,2]\n   \n{"a":3}\n{"b":"ü"}\r\n{"a":[1,2.5e-1,30],"b":"€"}\r\n{"a":4}';
     const path = join(dir.path, 'blocks.jsonl');
     await writeFile(path, text);
     const expected = await rowsOf((await openInput(path, 'jsonl', noStdin())).rows);
@@ -95,12 +95,16 @@ describe('readers', () => {
         // Every block but the last holds exactly linesPerBlock lines, and they number the file's lines in order.
         expect(blocks.slice(0, -1).every((b) => b.lines === linesPerBlock)).toBe(true);
         expect(blocks.map((b) => b.firstLine)).toEqual(blocks.map((_, i) => 1 + i * linesPerBlock));
-        expect(blocks.reduce((n, b) => n + b.lines, 0)).toBe(9);
+        expect(blocks.reduce((n, b) => n + b.lines, 0)).toBe(10);
         expect(Buffer.concat(blocks.map((b) => b.bytes)).toString()).toBe(text);
         expect(blocks.flatMap((block) => jsonlBlockRows(block)), `chunks of ${chunkSize} B, blocks of ${linesPerBlock} lines`).toEqual(expected);
+        // With `a` as a vector column, its list is read from the bytes into a Float64Array; every row is otherwise the same.
+        const withVectors = blocks.flatMap((block) => jsonlBlockRows(block, new Set(['a'])));
+        expect(withVectors[6].malformed === undefined && withVectors[6].values.a).toEqual(new Float64Array([1, 0.25, 30]));
+        expect(withVectors.map((r) => (r.malformed === undefined && r.values.a instanceof Float64Array ? { ...r, values: { ...r.values, a: Array.from(r.values.a) } } : r))).toEqual(expected);
       }
     }
-    expect(expected.map((r) => r.line)).toEqual([1, 3, 4, 5, 7, 8, 9]);
+    expect(expected.map((r) => r.line)).toEqual([1, 3, 4, 5, 7, 8, 9, 10]);
   });
 
   it('gives each block a buffer of its own, so it can be moved to another thread', async () => {

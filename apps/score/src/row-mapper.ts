@@ -87,6 +87,16 @@ export class RowMapper {
     return values[this.options.idColumn] !== undefined;
   }
 
+  /**
+   * Columns that hold a numeric vector field as one list (`pixels`): a JSONL reader may read them
+   * straight into Float64Arrays (see parseObjectWithVectors), which the contract codec takes as it
+   * takes lists. The id column never, as its value is written out as it is.
+   */
+  vectorColumns(): Set<string> {
+    const numeric = this.sources.filter((s) => s.length !== undefined && s.kind !== 'string' && s.kind !== 'boolean');
+    return new Set(numeric.map((s) => s.column).filter((column) => column !== this.options.idColumn));
+  }
+
   /** Columns of `values` that feed no field and are not the id column: reported once, then ignored. */
   ignoredColumns(values: Record<string, unknown>): string[] {
     const used = new Set<string>([this.options.idColumn]);

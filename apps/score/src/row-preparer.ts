@@ -1,6 +1,6 @@
 import { ContractCodec, InferenceError, type ModelConfig, type Row } from '@mserve/inference';
 import type { RowRejection } from './exit-codes.js';
-import type { InputSource, ReadPosition, SourceRow } from './readers.js';
+import { jsonlBlockRows, JSONL_LINES_PER_BLOCK, type InputSource, type ReadPosition, type SourceRow } from './readers.js';
 import type { RowMapper } from './row-mapper.js';
 
 /** How output rows name their input row: by its id column, or by its line (row number for Parquet). */
@@ -108,13 +108,23 @@ export class ChunkBuilder {
 export function prepareHere(input: InputSource, mapper: RowMapper, config: ModelConfig, chunkRows: number): PreparedSource {
   const builder = new ChunkBuilder(mapper, config);
   async function* chunks(): AsyncGenerator<PreparedChunk> {
-    for await (const row of input.rows) {
+    for await (const row of sourceRows(input, mapper)) {
       builder.add(row);
       if (builder.size >= chunkRows) yield builder.take();
     }
     if (builder.size > 0) yield builder.take();
   }
   return { chunks: chunks(), position: input.position };
+}
+
+/** The rows of `input`; JSONL through its blocks, with the mapper's vector columns read from the bytes, as the parse threads read it. */
+export async function* sourceRows(input: InputSource, mapper: RowMapper): AsyncGenerator<SourceRow> {
+  if (input.blocks === undefined) {
+    yield* input.rows;
+    return;
+  }
+  const vectorColumns = mapper.vectorColumns();
+  for await (const block of input.blocks(JSONL_LINES_PER_BLOCK)) yield* jsonlBlockRows(block, vectorColumns);
 }
 
 /**

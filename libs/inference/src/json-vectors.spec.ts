@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { parseObjectWithVectors } from './json-vectors.js';
+
+const VECTORS = new Set(['pixels', 'v']);
+
+function parse(text: string, keys: ReadonlySet<string> = VECTORS): Record<string, unknown> | undefined {
+  const bytes = Buffer.from(text);
+  return parseObjectWithVectors(bytes, 0, bytes.length, keys);
+}
+
+/** What the function promises: either it declines, or it gives exactly JSON.parse's object (same keys in the same order, same doubles, -0 included). */
+function expectAgreement(text: string): Record<string, unknown> | undefined {
+  const fast = parse(text);
+  if (fast === undefined) return undefined;
+  const reference = JSON.parse(text) as Record<string, unknown>;
+  expect(Object.keys(fast), text).toEqual(Object.keys(reference));
+  for (const key of Object.keys(reference)) {
+    const got: unknown = fast[key];
+    if (got instanceof Float64Array) {
+      const want = reference[key] as number[];
+      expect(got.length, text).toBe(want.length);
+      for (let k = 0; k < want.length; k++) if (!Object.is(got[k], want[k])) expect.fail(`${text}: element ${k} is ${got[k]}, JSON.parse gives ${want[k]}`);
+    } else {
+      expect(got, `${text}: ${key}`).toStrictEqual(reference[key]);
+    }
+  }
+  return fast;
+}
+
+/** A small seeded generator, so a failure replays. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** Numbers spelled every way JSON allows: short decimals, shortest round-trip doubles, 17+ digits, exponents near and past the double range. */
+function numberSpellings(rnd: () => number, count: number): string[] {
+  const spellings = ['0', '-0', '0.0', '-0.0', '1', '-1', '0.5', '1e0', '1E+2', '1e-2', '2.5e-3', '123456789012345', '1234567890123456', '12345678901234567890',
+    '9007199254740993', '0.1', '0.30000000000000004', '1e22', '1e23', '1e-22', '1e-23', '4.9e-324', '2e-324', '1.7976931348623157e308', '1.8e308', '1e400', '-1e400',
+    '1e-400', '0.000001', '100000000000000000000000', '0.00000000000000000000000000001', '3.141592653589793238462643383279'];
+  for (let i = 0; i < count; i++) {
+    const x = (rnd() - 0.5) * 10 ** Math.floor(rnd() * 40 - 20);
+    spellings.push(JSON.stringify(x), x.toFixed(Math.floor(rnd() * 8)), x.toExponential(Math.floor(rnd() * 18)), String(Math.round(rnd() * 255) / 255), (rnd() * 1e6).toPrecision(1 + Math.floor(rnd() * 20)));
+  }
+  return spellings.map((s) => s.replace('e+', rnd() < 0.5 ? 'e+' : 'e').replace('e', rnd() < 0.5 ? 'e' : 'E'));
+}
+
+describe('parseObjectWithVectors', () => {
+  it('reads every spelling of a number as the double JSON.parse gives', () => {
+    const spellings = numberSpellings(random(1), 2000);
+    const fast = expectAgreement(`{"v":[${spellings.join(',')}]}`);
+    expect(fast?.v).toBeInstanceOf(Float64Array);
+    expect((fast?.v as Float64Array).length).toBe(spellings.length);
+  });
+
+  it('gives the other keys exactly as JSON.parse does, in the same order', () => {
+    const text = '{"id":"d1","n":-1.5e3,"ok":true,"no":false,"none":null,"nested":{"a":[1,{"b":"]"}]},"list":[1,2],"s":"caf\u00e9 \\"q\\" \\u00e9\\n","pixels":[0,0.624,1],"e":"","u":"\u{1F600}"}';
+    const fast = expectAgreement(text);
+    expect(fast?.pixels).toBeInstanceOf(Float64Array);
+    // A list under a key that is not a vector key stays a list.
+    expect(fast?.list).toEqual([1, 2]);
+  });
+
+  it('takes JSON whitespace anywhere JSON does, and empty objects and vectors', () => {
+    expect(expectAgreement(' \t{ "pixels" :\r\n[ 1 ,\t2 , -0 ] , "id" : 7 } \t')?.pixels).toEqual(new Float64Array([1, 2, -0]));
+    expect(expectAgreement('{}')).toEqual({});
+    expect(expectAgreement('{"pixels":[]}')?.pixels).toEqual(new Float64Array(0));
+    // A repeated key: the last value wins, in the first one's place, as with JSON.parse.
+    expect(Object.keys(expectAgreement('{"pixels":[1],"id":2,"pixels":[3]}') ?? {})).toEqual(['pixels', 'id']);
+  });
+
+  it('declines what it does not read itself, leaving it to JSON.parse', () => {
+    const declined = [
+      '', ' ', '[1,2]', '12', '"s"', 'null', '{', '{"pixels":[1,2]', '{"pixels":[1,2]}}', '{"pixels":[1,2]} x', '{"pixels":[1,2],}', '{,"pixels":[1]}',
+      '{"pixels":[01]}', '{"pixels":[1.]}', '{"pixels":[.5]}', '{"pixels":[-]}', '{"pixels":[1e]}', '{"pixels":[1e+]}', '{"pixels":[+1]}', '{"pixels":[1,,2]}',
+      '{"pixels":[1,]}', '{"pixels":[,1]}', '{"pixels":[NaN]}', '{"pixels":[Infinity]}', '{"pixels":[0x10]}', '{"pixels":[1 2]}', '{"pixels":1}',
+      '{"pixels":[null]}', '{"pixels":["1"]}', '{"pixels":[[1]]}', '{"pixels":[true]}', '{"pixels":{"0":1}}', '{"pix\\u0065ls":[1]}', '{"__proto__":{"x":1}}',
+      '{"id":tru}', '{"id":"unterminated}', '{"id":"a\tb"}', '{id:1}', "{'id':1}", '{"id" 1}', '{"id":1 "v":[1]}', '\ufeff{"id":1}',
+    ];
+    for (const text of declined) expect(parse(text), text).toBeUndefined();
+  });
+
+  it('never disagrees with JSON.parse on texts broken at random', () => {
+    const rnd = random(7);
+    const base = '{"id":"d1","digit":7,"pixels":[0,0,0.2,0.624,1,-0,1e-3,2.5E+2,0.30000000000000004],"meta":{"a":[1,"x"]},"s":"q\\"r"}';
+    const alphabet = '{}[]",:.-+eE0123456789 \\tnul';
+    let taken = 0;
+    for (let i = 0; i < 5000; i++) {
+      let text = base;
+      for (let edits = 1 + Math.floor(rnd() * 3); edits > 0; edits--) {
+        const at = Math.floor(rnd() * text.length);
+        const op = rnd();
+        const char = alphabet[Math.floor(rnd() * alphabet.length)];
+        text = op < 0.4 ? text.slice(0, at) + text.slice(at + 1) : op < 0.7 ? text.slice(0, at) + char + text.slice(at) : text.slice(0, at) + char + text.slice(at + 1);
+      }
+      let valid = true;
+      try {
+        JSON.parse(text);
+      } catch {
+        valid = false;
+      }
+      if (!valid) expect(parse(text), text).toBeUndefined();
+      else if (expectAgreement(text) !== undefined) taken++;
+    }
+    // Many edits leave valid JSON that it reads itself: the comparison above is not vacuous.
+    expect(taken).toBeGreaterThan(100);
+  });
+
+  it('reads only its own bytes of a larger buffer', () => {
+    const bytes = Buffer.from('xx{"pixels":[1,2]}\n{"pixels":[3,4\n]}\n');
+    expect(parseObjectWithVectors(bytes, 2, 18, VECTORS)?.pixels).toEqual(new Float64Array([1, 2]));
+    // The next line is cut short: the bytes after its end would complete it, and must not.
+    const second = bytes.indexOf('{', 3);
+    expect(parseObjectWithVectors(bytes, second, bytes.indexOf('\n', second), VECTORS)).toBeUndefined();
+    expect(parseObjectWithVectors(bytes, second, bytes.length - 1, VECTORS)?.pixels).toEqual(new Float64Array([3, 4]));
+  });
+
+  it('keeps every vector intact across many rows and vectors longer than its buffers', () => {
+    const rnd = random(3);
+    const rows = Array.from({ length: 400 }, (_, i) => Array.from({ length: i === 200 ? 150_000 : 1 + Math.floor(rnd() * 900) }, () => Math.round(rnd() * 1000) / 1000));
+    const parsed = rows.map((row) => parse(JSON.stringify({ pixels: row }))?.pixels as Float64Array);
+    parsed.forEach((vector, i) => expect(Array.from(vector), `row ${i}`).toEqual(rows[i]));
+  });
+
+  it('leaves keys outside the set to JSON.parse', () => {
+    expect(expectAgreement('{"pixels":[1,2]}')?.pixels).toBeInstanceOf(Float64Array);
+    expect(parse('{"pixels":[1,2]}', new Set(['other']))?.pixels).toEqual([1, 2]);
+  });
+});
