@@ -1,8 +1,10 @@
 /**
  * JSON.parse of one JSON object held as UTF-8 bytes, with the arrays of numbers under the given keys
- * read straight from the bytes into Float64Arrays. A row of mnist JSON is 784 numbers; JSON.parse
- * makes an array of them (then garbage once packed into the float32 batch) and was most of the
- * scoring CLI's CPU. Reading the digits here costs under half as much and leaves no garbage.
+ * (a contract's vector fields, at any depth) read straight from the bytes into Float64Arrays, which
+ * the contract codec takes as it takes lists. A row of mnist JSON is 784 numbers; JSON.parse makes an
+ * array of them (garbage once packed into the float32 batch): most of the scoring CLI's CPU, and of
+ * a JSON-list request to the API. Reading the digits here costs under half as much and leaves no
+ * garbage.
  *
  * Exactness: every number is the double JSON.parse gives. Up to 15 significant digits and a decimal
  * exponent within ±22, the value is `digits / 10^k` (or `× 10^k`): both operands are exact doubles
@@ -34,61 +36,141 @@ let longest = 0;
 const NO_ROOM = -2;
 
 /**
- * The object in `bytes[start, end)` (one JSON text), as JSON.parse would return it but with the value
- * of each key in `vectorKeys` a Float64Array; undefined when the general parser must decide. Never
- * throws.
+ * The object in `text[start, end)` (one JSON text), as JSON.parse would return it but with every
+ * value under a key in `vectorKeys` (at any depth) a Float64Array; undefined when the general parser
+ * must decide. Never throws.
  */
 export function parseObjectWithVectors(text: Buffer, start: number, end: number, vectorKeys: ReadonlySet<string>): Record<string, unknown> | undefined {
-  let pos = skipSpace(text, start, end);
+  const pos = skipSpace(text, start, end);
   if (text[pos] !== OPEN_BRACE) return undefined;
+  const object = readObject(text, pos, end, vectorKeys, 0);
+  // A token that ran past `end` (only in malformed text) leaves the cursor beyond it: never equal.
+  if (object === INVALID || skipSpace(text, cursor, end) !== end) return undefined;
+  return object as Record<string, unknown>;
+}
+
+/** Deeper nesting is left to JSON.parse (and its own limit). */
+const MAX_DEPTH = 256;
+/** Where the value that `readObject`, `readArray` or `readValue` last read ends. */
+let cursor = 0;
+
+/** The object whose `{` is at `pos`, or INVALID. */
+function readObject(text: Buffer, pos: number, end: number, vectorKeys: ReadonlySet<string>, depth: number): Record<string, unknown> | typeof INVALID {
+  if (depth > MAX_DEPTH) return INVALID;
   const object: Record<string, unknown> = {};
   pos = skipSpace(text, pos + 1, end);
-  if (text[pos] === CLOSE_BRACE) return skipSpace(text, pos + 1, end) === end ? object : undefined;
+  if (text[pos] === CLOSE_BRACE) {
+    cursor = pos + 1;
+    return object;
+  }
   for (;;) {
-    if (text[pos] !== QUOTE) return undefined;
+    if (text[pos] !== QUOTE) return INVALID;
     const keyEnd = plainStringEnd(text, pos + 1, end);
-    if (keyEnd < 0) return undefined;
+    if (keyEnd < 0) return INVALID;
     const key = stringOf(text, pos + 1, keyEnd);
     // JSON.parse makes `__proto__` an own property; assignment would set the prototype.
-    if (key === '__proto__') return undefined;
+    if (key === '__proto__') return INVALID;
     pos = skipSpace(text, keyEnd + 1, end);
-    if (text[pos] !== COLON) return undefined;
+    if (text[pos] !== COLON) return INVALID;
     pos = skipSpace(text, pos + 1, end);
-    let valueEnd: number;
     if (vectorKeys.has(key)) {
-      // The slab is replaced here, not inside readVector: its loop is optimized within a few rows,
-      // and a branch it had not taken by then (a full slab) deoptimized it, measured to leave about
-      // one process in five reading 35% slower for good.
-      if (slab.length - slabUsed < longest) newSlab(longest);
-      valueEnd = readVector(text, pos);
-      if (valueEnd === NO_ROOM) {
-        newSlab(Math.max(2 * longest, 2 * (slab.length - slabUsed)));
-        valueEnd = readVector(text, pos);
-        while (valueEnd === NO_ROOM) {
-          newSlab(2 * slab.length);
-          valueEnd = readVector(text, pos);
-        }
-      }
-      if (valueEnd < 0) return undefined;
-      if (vectorLength > longest) longest = vectorLength;
-      object[key] = slab.subarray(slabUsed, slabUsed + vectorLength);
-      slabUsed += vectorLength;
+      const vector = readVectorValue(text, pos);
+      if (vector === INVALID) return INVALID;
+      object[key] = vector;
     } else {
-      valueEnd = valueEndOf(text, pos, end);
-      if (valueEnd < 0) return undefined;
-      const value = parseValue(text, pos, valueEnd);
-      if (value === INVALID) return undefined;
+      const value = readValue(text, pos, end, vectorKeys, depth);
+      if (value === INVALID) return INVALID;
       object[key] = value;
     }
-    // A token that ran past `end` (only in malformed text) leaves pos beyond it: never equal below.
-    pos = skipSpace(text, valueEnd, end);
+    pos = skipSpace(text, cursor, end);
     if (text[pos] === COMMA) {
       pos = skipSpace(text, pos + 1, end);
       continue;
     }
-    if (text[pos] !== CLOSE_BRACE) return undefined;
-    return skipSpace(text, pos + 1, end) === end ? object : undefined;
+    if (text[pos] !== CLOSE_BRACE) return INVALID;
+    cursor = pos + 1;
+    return object;
   }
+}
+
+/** The array whose `[` is at `pos`, or INVALID. */
+function readArray(text: Buffer, pos: number, end: number, vectorKeys: ReadonlySet<string>, depth: number): unknown[] | typeof INVALID {
+  if (depth > MAX_DEPTH) return INVALID;
+  const array: unknown[] = [];
+  pos = skipSpace(text, pos + 1, end);
+  if (text[pos] === CLOSE_BRACKET) {
+    cursor = pos + 1;
+    return array;
+  }
+  for (;;) {
+    const value = readValue(text, pos, end, vectorKeys, depth);
+    if (value === INVALID) return INVALID;
+    array.push(value);
+    pos = skipSpace(text, cursor, end);
+    if (text[pos] === COMMA) {
+      pos = skipSpace(text, pos + 1, end);
+      continue;
+    }
+    if (text[pos] !== CLOSE_BRACKET) return INVALID;
+    cursor = pos + 1;
+    return array;
+  }
+}
+
+/** Any JSON value at `pos`, or INVALID. Scalars other than plain strings go through JSON.parse of their text. */
+function readValue(text: Buffer, pos: number, end: number, vectorKeys: ReadonlySet<string>, depth: number): unknown {
+  const c = text[pos];
+  if (c === OPEN_BRACE) return readObject(text, pos, end, vectorKeys, depth + 1);
+  if (c === OPEN_BRACKET) return readArray(text, pos, end, vectorKeys, depth + 1);
+  let valueEnd = pos;
+  if (c === QUOTE) {
+    const close = plainStringEnd(text, pos + 1, end);
+    if (close >= 0) {
+      cursor = close + 1;
+      return stringOf(text, pos + 1, close);
+    }
+    // Escapes: find the closing quote, and let JSON.parse read (and check) the string.
+    for (valueEnd = pos + 1; valueEnd < end && text[valueEnd] !== QUOTE; valueEnd++) if (text[valueEnd] === BACKSLASH) valueEnd++;
+    if (valueEnd >= end) return INVALID;
+    valueEnd++;
+  } else {
+    // A number or a literal: up to the next delimiter.
+    while (valueEnd < end && !isDelimiter(text[valueEnd])) valueEnd++;
+    if (valueEnd === pos) return INVALID;
+  }
+  cursor = valueEnd;
+  try {
+    return JSON.parse(text.toString('utf8', pos, valueEnd)) as unknown;
+  } catch {
+    return INVALID;
+  }
+}
+
+function isDelimiter(c: number): boolean {
+  return c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET || c === SPACE || c === TAB || c === LF || c === CR;
+}
+
+/** The array of numbers at `pos` as a view of the slab, or INVALID. */
+function readVectorValue(text: Buffer, pos: number): Float64Array | typeof INVALID {
+  // The slab is replaced here, not inside readVector: its loop is optimized within a few rows, and a
+  // branch it had not taken by then (a full slab) deoptimized it, measured to leave about one
+  // process in five reading 35% slower for good.
+  if (slab.length - slabUsed < longest) newSlab(longest);
+  let valueEnd = readVector(text, pos);
+  if (valueEnd === NO_ROOM) {
+    newSlab(Math.max(2 * longest, 2 * (slab.length - slabUsed)));
+    valueEnd = readVector(text, pos);
+    while (valueEnd === NO_ROOM) {
+      newSlab(2 * slab.length);
+      valueEnd = readVector(text, pos);
+    }
+  }
+  if (valueEnd < 0) return INVALID;
+  if (vectorLength > longest) longest = vectorLength;
+  const vector = slab.subarray(slabUsed, slabUsed + vectorLength);
+  slabUsed += vectorLength;
+  cursor = valueEnd;
+  return vector;
 }
 
 const TAB = 0x09;
@@ -229,42 +311,5 @@ function readVector(text: Buffer, pos: number): number {
     if (c !== CLOSE_BRACKET) return -1;
     vectorLength = n - slabUsed;
     return pos + 1;
-  }
-}
-
-/**
- * The end of the JSON value at `pos` (a string, or a run of anything up to the `,` or `}` that ends
- * it at this depth), without checking it: `parseValue` does. -1 if it runs past the text.
- */
-function valueEndOf(text: Buffer, pos: number, end: number): number {
-  let depth = 0;
-  for (; pos < end; pos++) {
-    const c = text[pos];
-    if (c === QUOTE) {
-      for (pos++; pos < end && text[pos] !== QUOTE; pos++) if (text[pos] === BACKSLASH) pos++;
-      if (pos >= end) return -1;
-      if (depth === 0) return pos + 1;
-    } else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
-      depth++;
-    } else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) {
-      if (depth === 0) return pos;
-      if (--depth === 0) return pos + 1;
-    } else if (depth === 0 && (c === COMMA || c === SPACE || c === TAB || c === LF || c === CR)) {
-      return pos;
-    }
-  }
-  return depth === 0 ? pos : -1;
-}
-
-/** The value in `text[start, end)` as JSON.parse gives it, or INVALID when it is not one JSON value. */
-function parseValue(text: Buffer, start: number, end: number): unknown {
-  if (text[start] === QUOTE) {
-    const close = plainStringEnd(text, start + 1, end);
-    if (close === end - 1) return stringOf(text, start + 1, close);
-  }
-  try {
-    return JSON.parse(text.toString('utf8', start, end)) as unknown;
-  } catch {
-    return INVALID;
   }
 }
