@@ -48,10 +48,13 @@ function random(seed: number): () => number {
 function numberSpellings(rnd: () => number, count: number): string[] {
   const spellings = ['0', '-0', '0.0', '-0.0', '1', '-1', '0.5', '1e0', '1E+2', '1e-2', '2.5e-3', '123456789012345', '1234567890123456', '12345678901234567890',
     '9007199254740993', '0.1', '0.30000000000000004', '1e22', '1e23', '1e-22', '1e-23', '4.9e-324', '2e-324', '1.7976931348623157e308', '1.8e308', '1e400', '-1e400',
-    '1e-400', '0.000001', '100000000000000000000000', '0.00000000000000000000000000001', '3.141592653589793238462643383279'];
+    '1e-400', '0.000001', '100000000000000000000000', '0.00000000000000000000000000001', '3.141592653589793238462643383279',
+    // Digits about 2^53 = 9007199254740992, where the fast path ends.
+    '9007199254740991', '9007199254740992', '9007199254740993', '0.9007199254740991', '0.9007199254740993', '9.007199254740993e-7', '0.99215686321258545'];
   for (let i = 0; i < count; i++) {
     const x = (rnd() - 0.5) * 10 ** Math.floor(rnd() * 40 - 20);
-    spellings.push(JSON.stringify(x), x.toFixed(Math.floor(rnd() * 8)), x.toExponential(Math.floor(rnd() * 18)), String(Math.round(rnd() * 255) / 255), (rnd() * 1e6).toPrecision(1 + Math.floor(rnd() * 20)));
+    // float32 values printed as doubles (16–17 digits), as clients that hold float32 data send them.
+    spellings.push(JSON.stringify(Math.fround(rnd())), JSON.stringify(Math.fround(x)), JSON.stringify(x), x.toFixed(Math.floor(rnd() * 8)), x.toExponential(Math.floor(rnd() * 18)), String(Math.round(rnd() * 255) / 255), (rnd() * 1e6).toPrecision(1 + Math.floor(rnd() * 20)));
   }
   return spellings.map((s) => s.replace('e+', rnd() < 0.5 ? 'e+' : 'e').replace('e', rnd() < 0.5 ? 'e' : 'E'));
 }
