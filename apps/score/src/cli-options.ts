@@ -227,8 +227,9 @@ function oneOf<T extends string>(raw: string, allowed: readonly T[], flag: strin
  * Parse threads for a run: `--parse-threads` if given; else, for JSONL from stdin or a file of at
  * least 1 MiB, one per core but the main thread's, at least 1 and at most MAX_PARSE_THREADS
  * (parsing wide rows costs about what the model costs, see parse-pool.ts; on 2 cores, 1 parse thread
- * measured 83–89k rows/s against 72–75k with 2 and 69–73k with none); else none. CSV and Parquet are parsed on the main thread (a CSV record may
- * span lines, so the file cannot be cut at newlines; Parquet is decoded by column pages).
+ * measured 83–89k rows/s against 72–75k with 2 and 69–73k with none); else none. CSV and Parquet
+ * are parsed on the main thread (a CSV record may span lines, so the file cannot be cut at
+ * newlines; Parquet is decoded by column pages).
  */
 export function parseThreadsFor(options: Pick<ScoreOptions, 'inputFormat' | 'parseThreads'>, inputBytes: number | undefined, cores = availableParallelism()): number {
   if (options.inputFormat !== 'jsonl') return 0;

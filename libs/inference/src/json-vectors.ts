@@ -1,6 +1,6 @@
 /**
  * JSON.parse of one JSON object held as UTF-8 bytes, with the arrays of numbers under the given keys
- * (a contract's vector fields, at any depth) read straight from the bytes into Float64Arrays, which
+ * (a row's vector columns) read straight from the bytes into Float64Arrays, which
  * the contract codec takes as it takes lists. A row of mnist JSON is 784 numbers; JSON.parse makes an
  * array of them (garbage once packed into the float32 batch): most of the scoring CLI's CPU. For
  * short decimals (`0.624`) reading the digits here costs under half as much and leaves no garbage.
@@ -40,9 +40,10 @@ let longest = 0;
 const NO_ROOM = -2;
 
 /**
- * The object in `text[start, end)` (one JSON text), as JSON.parse would return it but with every
- * value under a key in `vectorKeys` (at any depth) a Float64Array; undefined when the general parser
- * must decide. Never throws.
+ * The object in `text[start, end)` (one JSON text), as JSON.parse would return it but with the value
+ * of each of its own keys in `vectorKeys` a Float64Array; undefined when the general parser must
+ * decide. Never throws. Only the object's own keys: a nested object (an id column holding
+ * `{"pixels": [1]}`) is a value to pass on as it is, lists and all.
  */
 export function parseObjectWithVectors(text: Buffer, start: number, end: number, vectorKeys: ReadonlySet<string>): Record<string, unknown> | undefined {
   const pos = skipSpace(text, start, end);
@@ -57,6 +58,8 @@ export function parseObjectWithVectors(text: Buffer, start: number, end: number,
 const MAX_DEPTH = 256;
 /** Where the value that `readObject`, `readArray` or `readValue` last read ends. */
 let cursor = 0;
+/** The vector keys of nested objects: none. */
+const NO_VECTOR_KEYS: ReadonlySet<string> = new Set();
 
 /** The object whose `{` is at `pos`, or INVALID. */
 function readObject(text: Buffer, pos: number, end: number, vectorKeys: ReadonlySet<string>, depth: number): Record<string, unknown> | typeof INVALID {
@@ -82,7 +85,7 @@ function readObject(text: Buffer, pos: number, end: number, vectorKeys: Readonly
       if (vector === INVALID) return INVALID;
       object[key] = vector;
     } else {
-      const value = readValue(text, pos, end, vectorKeys, depth);
+      const value = readValue(text, pos, end, depth);
       if (value === INVALID) return INVALID;
       object[key] = value;
     }
@@ -98,7 +101,7 @@ function readObject(text: Buffer, pos: number, end: number, vectorKeys: Readonly
 }
 
 /** The array whose `[` is at `pos`, or INVALID. */
-function readArray(text: Buffer, pos: number, end: number, vectorKeys: ReadonlySet<string>, depth: number): unknown[] | typeof INVALID {
+function readArray(text: Buffer, pos: number, end: number, depth: number): unknown[] | typeof INVALID {
   if (depth > MAX_DEPTH) return INVALID;
   const array: unknown[] = [];
   pos = skipSpace(text, pos + 1, end);
@@ -107,7 +110,7 @@ function readArray(text: Buffer, pos: number, end: number, vectorKeys: ReadonlyS
     return array;
   }
   for (;;) {
-    const value = readValue(text, pos, end, vectorKeys, depth);
+    const value = readValue(text, pos, end, depth);
     if (value === INVALID) return INVALID;
     array.push(value);
     pos = skipSpace(text, cursor, end);
@@ -122,10 +125,10 @@ function readArray(text: Buffer, pos: number, end: number, vectorKeys: ReadonlyS
 }
 
 /** Any JSON value at `pos`, or INVALID. Scalars other than plain strings go through JSON.parse of their text. */
-function readValue(text: Buffer, pos: number, end: number, vectorKeys: ReadonlySet<string>, depth: number): unknown {
+function readValue(text: Buffer, pos: number, end: number, depth: number): unknown {
   const c = text[pos];
-  if (c === OPEN_BRACE) return readObject(text, pos, end, vectorKeys, depth + 1);
-  if (c === OPEN_BRACKET) return readArray(text, pos, end, vectorKeys, depth + 1);
+  if (c === OPEN_BRACE) return readObject(text, pos, end, NO_VECTOR_KEYS, depth + 1);
+  if (c === OPEN_BRACKET) return readArray(text, pos, end, depth + 1);
   let valueEnd = pos;
   if (c === QUOTE) {
     const close = plainStringEnd(text, pos + 1, end);
