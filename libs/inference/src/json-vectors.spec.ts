@@ -67,6 +67,30 @@ describe('parseObjectWithVectors', () => {
     expect((fast?.v as Float64Array).length).toBe(spellings.length);
   });
 
+  it('reads 16 to 19 digits as JSON.parse does, numbers a hair from a midpoint between two doubles included', () => {
+    const rnd = random(11);
+    const bits = new BigUint64Array(1);
+    const double = new Float64Array(bits.buffer);
+    const spellings: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const x = rnd() * 10 ** Math.floor(rnd() * 30 - 15);
+      // The exact decimal of the midpoint between x and the next double up, (2m + 1) · 2^(e − 1),
+      // cut to 16–19 digits and nudged by one in the last: the numbers whose rounding is hardest.
+      double[0] = x;
+      const exponent = Number(bits[0] >> 52n) - 1076;
+      const digits = (((bits[0] & ((1n << 52n) - 1n)) | (1n << 52n)) * 2n + 1n) * 5n ** BigInt(-exponent);
+      const text = digits.toString();
+      const kept = 16 + Math.floor(rnd() * 4);
+      spellings.push(`${BigInt(text.slice(0, kept)) + BigInt(Math.floor(rnd() * 3) - 1)}e${text.length - kept + exponent}`);
+      // Random digits with the point anywhere, and float32 values printed as doubles.
+      let random16to19 = String(1 + Math.floor(rnd() * 9));
+      while (random16to19.length < kept) random16to19 += String(Math.floor(rnd() * 10));
+      const point = Math.floor(rnd() * kept);
+      spellings.push(`${random16to19.slice(0, point) || '0'}.${random16to19.slice(point)}`, `-${random16to19}e${Math.floor(rnd() * 45) - 22}`, JSON.stringify(Math.fround(rnd())));
+    }
+    expect(expectAgreement(`{"v":[${spellings.join(',')}]}`)?.v).toBeInstanceOf(Float64Array);
+  });
+
   it('gives the other keys exactly as JSON.parse does, in the same order', () => {
     const text = '{"id":"d1","n":-1.5e3,"ok":true,"no":false,"none":null,"nested":{"a":[1,{"b":"]"}]},"list":[1,2],"s":"caf\u00e9 \\"q\\" \\u00e9\\n","pixels":[0,0.624,1],"e":"","u":"\u{1F600}"}';
     const fast = expectAgreement(text);

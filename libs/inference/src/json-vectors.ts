@@ -2,17 +2,18 @@
  * JSON.parse of one JSON object held as UTF-8 bytes, with the arrays of numbers under the given keys
  * (a row's vector columns) read straight from the bytes into Float64Arrays, which
  * the contract codec takes as it takes lists. A row of mnist JSON is 784 numbers; JSON.parse makes an
- * array of them (garbage once packed into the float32 batch): most of the scoring CLI's CPU. For
- * short decimals (`0.624`) reading the digits here costs under half as much and leaves no garbage.
- * float32 data printed as doubles (`0.6240000128746033`) is as fast as JSON.parse, no faster: about
- * half its numbers have digits beyond 2^53, which take the Number() path below.
+ * array of them (garbage once packed into the float32 batch): most of the scoring CLI's CPU. Reading
+ * the digits here costs about half as much as JSON.parse, on short decimals (`0.624`), on k/255
+ * printed as doubles and on float32 values printed as doubles (`0.6240000128746033`) alike, and
+ * leaves no garbage.
  *
  * Exactness: every number is the double JSON.parse gives. When its digits, read as an integer, are
  * below 2^53 and its decimal exponent is within ±22, the value is `digits / 10^k` (or `× 10^k`): both
  * operands are exact doubles and IEEE division rounds once, so the result is the correctly rounded
- * value, as JSON.parse's is (Clinger's fast path). Any other number goes through Number() on its
- * text. (The digits are accumulated in a double: exact while below 2^53, and rounding is monotonic,
- * so a true value of 2^53 or more never reads below it.)
+ * value, as JSON.parse's is (Clinger's fast path). 16 to 19 digits (about half of the float32 values
+ * and of k/255 printed as doubles) take `longDecimal`, exact by the argument given there. Any other
+ * number goes through Number() on its text. (The digits are accumulated in a double: exact while below
+ * 2^53, and rounding is monotonic, so a true value of 2^53 or more never reads below it.)
  *
  * Anything outside the simple case (not an object, an escape or `__proto__` as a key, a vector key
  * whose value is not a flat array of numbers, anything malformed) returns undefined: the caller then
@@ -302,7 +303,9 @@ function readVector(text: Buffer, pos: number): number {
       value = exponent < 0 ? mantissa / POWERS_OF_TEN[-exponent] : mantissa * POWERS_OF_TEN[exponent];
       if (negative) value = -value;
     } else {
-      value = Number(text.toString('latin1', numberStart, pos));
+      value = exponent >= -22 && exponent <= 22 ? longDecimal(text, negative ? numberStart + 1 : numberStart, exponent) : NaN;
+      if (value !== value) value = Number(text.toString('latin1', numberStart, pos));
+      else if (negative) value = -value;
     }
     if (n === out.length) return NO_ROOM;
     out[n++] = value;
@@ -316,4 +319,84 @@ function readVector(text: Buffer, pos: number): number {
     vectorLength = n - slabUsed;
     return pos + 1;
   }
+}
+
+/** 2^27 + 1 (Veltkamp): splits a double into two halves whose products with another's halves are exact. */
+const SPLITTER = 134217729;
+/** 2^-85: far above the error of the correction below (under 2^-93 of the value), far below half an ulp (2^-53). */
+const MIDPOINT_MARGIN = 2 ** -85;
+/** The low part of the product `twoProduct` last returned. */
+let productLow = 0;
+
+/** a × b rounded, with its rounding error, exact, left in productLow (Dekker's product). */
+function twoProduct(a: number, b: number): number {
+  const product = a * b;
+  let t = SPLITTER * a;
+  const aHigh = t - (t - a);
+  const aLow = a - aHigh;
+  t = SPLITTER * b;
+  const bHigh = t - (t - b);
+  const bLow = b - bHigh;
+  productLow = aHigh * bHigh - product + aHigh * bLow + aLow * bHigh + aLow * bLow;
+  return product;
+}
+
+/**
+ * The value of a number of 16 to 19 significant digits whose digits start at `start` and whose
+ * decimal exponent (of its digits read as an integer) is `exponent`, within ±22; NaN when it has
+ * more digits, or lies so near a midpoint between two doubles that this cannot tell which way it
+ * rounds (then Number() decides). float32 data printed as doubles is mostly such numbers, and
+ * Number() on their text costs several times more than this.
+ *
+ * Exactness: the digits D are held exactly as high + low (high = D rounded; low an integer below
+ * 2^11). For D / 10^k, q = high / 10^k is within an ulp of the answer, and D − q·10^k is computed
+ * exactly but for a last rounding (q·10^k as an exact two-double product, high − its upper half exact
+ * by Sterbenz's lemma), so q + (D − q·10^k) / 10^k is the true value but for an error below 2^-93 of
+ * it. Rounding is monotonic: when the sum with that correction nudged by ± a margin above the error
+ * rounds the same both ways, the true value rounds the same way too. D × 10^k is alike: its product
+ * is exact as two doubles, plus low × 10^k.
+ */
+function longDecimal(text: Buffer, start: number, exponent: number): number {
+  let head = 0;
+  let headDigits = 0;
+  let tail = 0;
+  let tailDigits = 0;
+  for (let pos = start; ; pos++) {
+    const c = text[pos];
+    if (c === DOT) continue;
+    if (!(c >= ZERO && c <= NINE)) break;
+    // Leading zeros (0.000123) are no digits of the integer.
+    if (headDigits === 0 && c === ZERO) continue;
+    if (headDigits < 15) {
+      head = head * 10 + (c - ZERO);
+      headDigits++;
+    } else if (tailDigits < 4) {
+      tail = tail * 10 + (c - ZERO);
+      tailDigits++;
+    } else {
+      return NaN;
+    }
+  }
+  // D = head × 10^tailDigits + tail < 10^19, as high + low exactly: the product (below 2^64) as two
+  // doubles, then the sum's rounding error (Knuth's two-sum); the two low parts are small integers.
+  const shifted = twoProduct(head, POWERS_OF_TEN[tailDigits]);
+  const high = shifted + tail;
+  const tailPart = high - shifted;
+  const low = shifted - (high - tailPart) + (tail - tailPart) + productLow;
+  let estimate: number;
+  let correction: number;
+  if (exponent < 0) {
+    const power = POWERS_OF_TEN[-exponent];
+    estimate = high / power;
+    const back = twoProduct(estimate, power);
+    correction = (high - back + (low - productLow)) / power;
+  } else {
+    const power = POWERS_OF_TEN[exponent];
+    estimate = twoProduct(high, power);
+    correction = productLow + low * power;
+  }
+  const margin = (estimate < 0 ? -estimate : estimate) * MIDPOINT_MARGIN;
+  const value = estimate + correction;
+  if (estimate + (correction - margin) !== estimate + (correction + margin)) return NaN;
+  return value;
 }
