@@ -1,6 +1,7 @@
 import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
 import { fastCoercionSchema } from '@mserve/schema';
 import { BREAK, execute, printSchema, visit, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { plainVariables } from './json-body.js';
 
 /** Apollo's gateway types, as its options name them (their own package is not a dependency here). */
 type GatewayInterface = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
@@ -14,7 +15,9 @@ type GatewayExecutor = NonNullable<Awaited<ReturnType<GatewayInterface['load']>>
  * - an operation that introspects (`__schema`, `__type`) runs on `schema`, so it sees the API types;
  * - every other one runs on the twin; if its variables fail to coerce there (no `data`), it runs
  *   again on `schema`, so a bad variable gets graphql-js's own error, word for word. Nothing has
- *   resolved by then: variables are coerced before any resolver runs.
+ *   resolved by then: variables are coerced before any resolver runs. It runs with the variables
+ *   as JSON.parse gives them (`plainVariables`): the body parser may have read lists into
+ *   Float64Arrays, which graphql-js would print differently in a message.
  * Plugins' `willResolveField` hooks (Apollo wraps the resolvers of `schema`) do not fire on the
  * twin; the server uses none (Apollo's cache-control plugin still answers `no-store`).
  */
@@ -33,7 +36,7 @@ export function fastExecutionGateway(schema: GraphQLSchema): GatewayInterface {
       const result = await execute({ schema: twin, ...args });
       if (result.data !== undefined) return result;
     }
-    return execute({ schema, ...args });
+    return execute({ schema, ...args, variableValues: plainVariables(request.request.variables) });
   };
   return {
     onSchemaLoadOrUpdate(callback) {

@@ -1,5 +1,5 @@
 import Fastify from 'fastify';
-import { registerJsonBodyParser } from './json-body.js';
+import { plainVariables, registerJsonBodyParser } from './json-body.js';
 
 describe('the JSON body parser', () => {
   const app = Fastify();
@@ -31,3 +31,33 @@ describe('the JSON body parser', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
+
+describe('the JSON body parser with vector keys', () => {
+  const app = Fastify();
+  registerJsonBodyParser(app, new Set(['pixels']));
+  app.post('/shape', async (request) => {
+    const body = request.body as { variables?: { items: Array<{ pixels: unknown }> } };
+    const items = body.variables?.items ?? [];
+    return { typed: items.map((item) => item.pixels instanceof Float64Array), values: items.map((item) => Array.from(item.pixels as ArrayLike<number>)), plain: plainVariables(body.variables) };
+  });
+  afterAll(() => app.close());
+
+  const post = (payload: string) => app.inject({ method: 'POST', url: '/shape', headers: { 'content-type': 'application/json' }, payload });
+
+  test('reads the lists under those keys into Float64Arrays; plainVariables gives them as JSON.parse does', async () => {
+    const variables = { items: [{ pixels: [0, 0.25, 1e-3, -0.5] }, { pixels: [1, 2] }] };
+    const response = await post(JSON.stringify({ query: '{ x }', variables }));
+    expect(response.json()).toEqual({ typed: [true, true], values: [[0, 0.25, 1e-3, -0.5], [1, 2]], plain: variables });
+  });
+
+  test.each([
+    ['a list that is not all numbers', '{"variables":{"items":[{"pixels":[1,"x"]}]}}', [[1, 'x']]],
+    ['an escape anywhere', '{"variables":{"items":[{"pixels":[1]}]},"q":"\\u0041"}', [[1]]],
+    ['a constructor key', '{"variables":{"items":[{"pixels":[1],"constructor":1}]}}', [[1]]],
+  ])('leaves a body with %s to JSON.parse (plain lists)', async (_name, payload, values) => {
+    const response = await post(payload);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ typed: [false], values });
+  });
+});
+

@@ -4,7 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import { ModelRepository, type ModelConfig } from '@mserve/inference';
-import { buildModelSchema } from '@mserve/schema';
+import { buildModelSchema, fastListFieldNames } from '@mserve/schema';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { GraphQLError } from 'graphql';
 import { pino, type Logger } from 'pino';
@@ -71,7 +71,10 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  registerJsonBodyParser(app);
+  // Execution goes through the fast-coercion twin unless turned off (see fast-execution.ts); its
+  // list fields are then read from the body into Float64Arrays (see json-body.ts).
+  const schema = await buildModelSchema({ benchmarkFields: config.benchmarkFields });
+  registerJsonBodyParser(app, config.fastCoercion ? fastListFieldNames(schema) : undefined);
   // Shutdown, step 1 (see close()): while draining, the listener stays open so probes still answer,
   // but /graphql refuses new requests at once with a retryable 503, and `connection: close` sends the
   // client elsewhere. Requests accepted before are counted, so close() can wait for exactly those.
@@ -95,8 +98,6 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
     return reply.status(500).send(errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
   });
 
-  // Execution goes through the fast-coercion twin unless turned off (see fast-execution.ts).
-  const schema = await buildModelSchema({ benchmarkFields: config.benchmarkFields });
   const apollo = new ApolloServer<RequestContext>({
     ...(config.fastCoercion ? { gateway: fastExecutionGateway(schema) } : { schema }),
     introspection: config.introspection,

@@ -165,6 +165,13 @@ describe('parseObjectWithVectors', () => {
     const fast = expectAgreement(text) as { pixels: unknown; id: { pixels: unknown; rows: Array<{ pixels: unknown }> } };
     expect(fast.pixels).toBeInstanceOf(Float64Array);
     expect(fast.id).toStrictEqual({ pixels: [7], rows: [{ pixels: [1, 2] }] });
+    // At any depth on request (a GraphQL body): nested objects' keys too, inside lists as well.
+    const bytes = Buffer.from(text);
+    const deep = parseObjectWithVectors(bytes, 0, bytes.length, VECTORS, { atAnyDepth: true }) as typeof fast;
+    expect(deep.id.pixels).toStrictEqual(new Float64Array([7]));
+    expect(deep.id.rows[0].pixels).toStrictEqual(new Float64Array([1, 2]));
+    // ... and back to own keys only on the next call.
+    expect((expectAgreement(text) as typeof fast).id.rows[0].pixels).toStrictEqual([1, 2]);
     // Deeper than it reads itself: left to JSON.parse.
     expect(parse(`{"a":${'['.repeat(300)}${']'.repeat(300)}}`)).toBeUndefined();
     expect(expectAgreement(`{"a":${'['.repeat(100)}1${']'.repeat(100)}}`)).toBeDefined();

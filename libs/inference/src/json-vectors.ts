@@ -43,12 +43,20 @@ const NO_ROOM = -2;
 /**
  * The object in `text[start, end)` (one JSON text), as JSON.parse would return it but with the value
  * of each of its own keys in `vectorKeys` a Float64Array; undefined when the general parser must
- * decide. Never throws. Only the object's own keys: a nested object (an id column holding
- * `{"pixels": [1]}`) is a value to pass on as it is, lists and all.
+ * decide. Never throws. By default only the object's own keys: a nested object in a row (an id
+ * column holding `{"pixels": [1]}`) is a value to pass on as it is, lists and all. With
+ * `atAnyDepth`, the keys of nested objects too (a GraphQL body, whose rows sit in its variables).
  */
-export function parseObjectWithVectors(text: Buffer, start: number, end: number, vectorKeys: ReadonlySet<string>): Record<string, unknown> | undefined {
+export function parseObjectWithVectors(
+  text: Buffer,
+  start: number,
+  end: number,
+  vectorKeys: ReadonlySet<string>,
+  { atAnyDepth = false }: { atAnyDepth?: boolean } = {},
+): Record<string, unknown> | undefined {
   const pos = skipSpace(text, start, end);
   if (text[pos] !== OPEN_BRACE) return undefined;
+  nestedVectorKeys = atAnyDepth ? vectorKeys : NO_VECTOR_KEYS;
   const object = readObject(text, pos, end, vectorKeys, 0);
   // A token that ran past `end` (only in malformed text) leaves the cursor beyond it: never equal.
   if (object === INVALID || skipSpace(text, cursor, end) !== end) return undefined;
@@ -59,8 +67,9 @@ export function parseObjectWithVectors(text: Buffer, start: number, end: number,
 const MAX_DEPTH = 256;
 /** Where the value that `readObject`, `readArray` or `readValue` last read ends. */
 let cursor = 0;
-/** The vector keys of nested objects: none. */
 const NO_VECTOR_KEYS: ReadonlySet<string> = new Set();
+/** The vector keys of nested objects, for the parse under way. */
+let nestedVectorKeys = NO_VECTOR_KEYS;
 
 /** The object whose `{` is at `pos`, or INVALID. */
 function readObject(text: Buffer, pos: number, end: number, vectorKeys: ReadonlySet<string>, depth: number): Record<string, unknown> | typeof INVALID {
@@ -128,7 +137,7 @@ function readArray(text: Buffer, pos: number, end: number, depth: number): unkno
 /** Any JSON value at `pos`, or INVALID. Scalars other than plain strings go through JSON.parse of their text. */
 function readValue(text: Buffer, pos: number, end: number, depth: number): unknown {
   const c = text[pos];
-  if (c === OPEN_BRACE) return readObject(text, pos, end, NO_VECTOR_KEYS, depth + 1);
+  if (c === OPEN_BRACE) return readObject(text, pos, end, nestedVectorKeys, depth + 1);
   if (c === OPEN_BRACKET) return readArray(text, pos, end, depth + 1);
   let valueEnd = pos;
   if (c === QUOTE) {
