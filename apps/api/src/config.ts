@@ -41,6 +41,8 @@ export interface ApiConfig {
   batching: boolean;
   /** Coerce `[Float!]`/`[Int!]` variables in one pass instead of graphql-js's per element (same results and errors). */
   fastCoercion: boolean;
+  /** With fastCoercion, read JSON bodies of 64 KiB or more on a thread of their own rather than on the event loop. */
+  bodyThread: boolean;
   /** Adds the `ceiling_*` fields: the same arguments and results as each model field, without inference (benchmarks only). */
   benchmarkFields: boolean;
 }
@@ -89,6 +91,7 @@ const SETTINGS: Record<keyof ApiConfig, Setting> = {
   threadsPerInstance: { env: 'THREADS_PER_INSTANCE', flag: 'threads-per-instance', parse: int(1), fallback: undefined },
   batching: { env: 'BATCHING', flag: 'batching', parse: bool, fallback: true },
   fastCoercion: { env: 'FAST_COERCION', flag: 'fast-coercion', parse: bool, fallback: true },
+  bodyThread: { env: 'BODY_THREAD', flag: 'body-thread', parse: bool, fallback: true },
   benchmarkFields: { env: 'BENCHMARK_FIELDS', flag: 'benchmark-fields', parse: bool, fallback: false },
 };
 

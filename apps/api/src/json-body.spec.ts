@@ -1,5 +1,5 @@
 import Fastify from 'fastify';
-import { plainVariables, registerJsonBodyParser } from './json-body.js';
+import { BODY_THREAD_MIN_BYTES, BodyThread, plainVariables, registerJsonBodyParser } from './json-body.js';
 
 describe('the JSON body parser', () => {
   const app = Fastify();
@@ -61,3 +61,54 @@ describe('the JSON body parser with vector keys', () => {
   });
 });
 
+
+describe('the JSON body parser with vector keys and the body thread', () => {
+  const app = Fastify();
+  registerJsonBodyParser(app, new Set(['pixels']), { bodyThread: true });
+  app.post('/shape', async (request) => {
+    const body = request.body as { variables?: { items: Array<{ pixels: unknown }> } };
+    const items = body.variables?.items ?? [];
+    return { typed: items.map((item) => item.pixels instanceof Float64Array), values: items.map((item) => Array.from(item.pixels as ArrayLike<number>)) };
+  });
+  afterAll(() => app.close());
+
+  const post = (payload: string) => app.inject({ method: 'POST', url: '/shape', headers: { 'content-type': 'application/json' }, payload });
+  /** Rows of float32 values printed as doubles, as bulk clients send them, enough for the thread. */
+  const rows = (seed: number, count = 40) =>
+    Array.from({ length: count }, (_, row) => ({ pixels: Array.from({ length: 784 }, (_, k) => ((row * 784 + k + seed) % 7 === 0 ? Math.fround(((k * 31 + seed) % 255) / 255) : 0)) }));
+
+  test('gives concurrent large bodies each its own values, as JSON.parse reads them', async () => {
+    const bodies = Array.from({ length: 24 }, (_, seed) => JSON.stringify({ query: '{ x }', variables: { items: rows(seed) } }));
+    expect(bodies[0].length).toBeGreaterThan(BODY_THREAD_MIN_BYTES);
+    const responses = await Promise.all(bodies.map((body) => post(body)));
+    responses.forEach((response, seed) => {
+      expect(response.statusCode).toBe(200);
+      const { typed, values } = response.json() as { typed: boolean[]; values: number[][] };
+      expect(typed.every(Boolean)).toBe(true);
+      expect(values).toEqual((JSON.parse(bodies[seed]) as { variables: { items: Array<{ pixels: number[] }> } }).variables.items.map((item) => item.pixels));
+    });
+  });
+
+  test('leaves a large body it cannot read to the event loop: plain lists, or fastify’s error', async () => {
+    const items: Array<{ pixels: unknown[] }> = rows(1);
+    items[39].pixels[5] = 'x';
+    const declined = await post(JSON.stringify({ variables: { items } }));
+    expect(declined.statusCode).toBe(200);
+    expect(declined.json()).toMatchObject({ typed: Array(40).fill(false) });
+    const broken = await post(JSON.stringify({ variables: { items: rows(2) } }).slice(0, -1));
+    expect(broken.statusCode).toBe(400);
+  });
+});
+
+describe('BodyThread', () => {
+  test('reads a body on its thread, and once closed leaves every body to the caller', async () => {
+    const thread = new BodyThread(new Set(['pixels']));
+    const body = Buffer.from(JSON.stringify({ variables: { items: [{ pixels: [0, 0.9919999837875366, 1] }], id: 'a' } }));
+    expect(await thread.parse(body)).toStrictEqual({ variables: { items: [{ pixels: new Float64Array([0, 0.9919999837875366, 1]) }], id: 'a' } });
+    // The caller's bytes are its own still: the thread got a copy.
+    expect(body.toString()).toContain('0.9919999837875366');
+    expect(await thread.parse(Buffer.from('{"variables":'))).toBeUndefined();
+    await thread.close();
+    expect(await thread.parse(body)).toBeUndefined();
+  });
+});

@@ -1,6 +1,7 @@
 import { isAscii } from 'node:buffer';
-import { parseObjectWithVectors } from '@mserve/inference';
-import type { FastifyInstance } from 'fastify';
+import type { Worker } from 'node:worker_threads';
+import { parseObjectWithVectors, startWorker } from '@mserve/inference';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 
 /**
  * The JSON body parser: fastify's own, with fast lanes for the common case.
@@ -15,37 +16,119 @@ import type { FastifyInstance } from 'fastify';
  *   bytes (no string of the body, no boxed numbers: JSON.parse of 256 mnist rows was the largest cost
  *   of a JSON-list request). Operations that fall back to the API schema get the body parsed plainly
  *   (`plainVariables`), so graphql-js's errors stay word for word.
+ * - With `bodyThread` too, bodies of BODY_THREAD_MIN_BYTES or more are read that way on a thread of
+ *   their own (see BodyThread): the event loop goes on serving meanwhile.
  * Any other body, and any body that fails to parse, goes to fastify's parser, so errors and the
  * poisoning checks are exactly fastify's.
  */
-export function registerJsonBodyParser(app: FastifyInstance, vectorKeys?: ReadonlySet<string>): void {
+export function registerJsonBodyParser(app: FastifyInstance, vectorKeys?: ReadonlySet<string>, { bodyThread = false } = {}): void {
   const careful = app.getDefaultJsonParser('error', 'error');
   const readVectors = vectorKeys !== undefined && vectorKeys.size > 0;
+  const thread = readVectors && bodyThread ? new BodyThread(vectorKeys, app.log) : undefined;
+  if (thread) app.addHook('onClose', () => thread.close());
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const bytes = body as Buffer;
     const plain = bytes.length > 0 && !bytes.includes('__proto__') && !bytes.includes('constructor') && !bytes.includes('\\u');
-    if (plain && readVectors) {
-      const parsed = parseObjectWithVectors(bytes, 0, bytes.length, vectorKeys, { atAnyDepth: true });
-      if (parsed !== undefined) {
-        const variables = parsed.variables;
-        if (typeof variables === 'object' && variables !== null) bodiesOfVariables.set(variables, bytes);
+    const withVectors = (parsed: Record<string, unknown>) => {
+      const variables = parsed.variables;
+      if (typeof variables === 'object' && variables !== null) bodiesOfVariables.set(variables, bytes);
+      done(null, parsed);
+    };
+    const general = () => {
+      // ASCII (nearly every JSON body, and every base64 one) becomes a string by a plain copy;
+      // anything else is decoded as UTF-8, as fastify would.
+      const text = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+      if (plain) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          return careful.call(app, request, text, done);
+        }
         return done(null, parsed);
       }
+      return careful.call(app, request, text, done);
+    };
+    if (plain && thread && bytes.length >= BODY_THREAD_MIN_BYTES) {
+      void thread.parse(bytes).then((parsed) => (parsed === undefined ? general() : withVectors(parsed)));
+      return;
     }
-    // ASCII (nearly every JSON body, and every base64 one) becomes a string by a plain copy;
-    // anything else is decoded as UTF-8, as fastify would.
-    const text = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
-    if (plain) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        return careful.call(app, request, text, done);
-      }
-      return done(null, parsed);
+    if (plain && readVectors) {
+      const parsed = parseObjectWithVectors(bytes, 0, bytes.length, vectorKeys, { atAnyDepth: true });
+      if (parsed !== undefined) return withVectors(parsed);
     }
-    return careful.call(app, request, text, done);
+    general();
   });
+}
+
+/**
+ * Below this a body is read on the event loop: the hop to the thread and back (a copy of the bytes,
+ * two messages) costs more than the parse of a few rows. A 256-row mnist request is about 1 MB.
+ */
+export const BODY_THREAD_MIN_BYTES = 64 * 1024;
+
+/** What the body thread gets at start. */
+export interface BodyThreadInit {
+  vectorKeys: string[];
+}
+export type BodyRequest = { id: number; bytes: Uint8Array };
+export type BodyReply = { id: number; parsed: Record<string, unknown> | undefined };
+
+/**
+ * A thread that reads large JSON bodies with `parseObjectWithVectors`, so the event loop does not:
+ * on bulk JSON-list traffic the parse was a third of the main thread's CPU while the second core sat
+ * half idle. The body goes over as a copy (fastify's buffer may share memory with others); the
+ * vectors come back as views of slabs moved from the thread, uncopied.
+ *
+ * Never fails a request: a body the thread declines, and every body once the thread is gone (it
+ * failed, or the server closes), resolves undefined, and the caller parses it on the event loop.
+ */
+export class BodyThread {
+  private worker: Worker | undefined;
+  private readonly waiting = new Map<number, (parsed: Record<string, unknown> | undefined) => void>();
+  private nextId = 0;
+
+  constructor(vectorKeys: ReadonlySet<string>, private readonly log?: FastifyBaseLogger) {
+    const worker = startWorker(new URL('./json-body-worker.js', import.meta.url), { vectorKeys: [...vectorKeys] } satisfies BodyThreadInit);
+    // Not a reason to keep the process alive; the server's close ends it.
+    worker.unref();
+    worker.on('message', ({ id, parsed }: BodyReply) => {
+      const resolve = this.waiting.get(id);
+      this.waiting.delete(id);
+      resolve?.(parsed);
+    });
+    worker.on('error', (error) => this.stop(`the body thread failed: ${error.message}`));
+    worker.on('exit', (code) => this.stop(`the body thread exited (code ${code})`));
+    this.worker = worker;
+  }
+
+  /** The body's object with its vectors as Float64Arrays, or undefined: parse it yourself. */
+  parse(bytes: Buffer): Promise<Record<string, unknown> | undefined> {
+    const worker = this.worker;
+    if (worker === undefined) return Promise.resolve(undefined);
+    const copy = new Uint8Array(bytes.length);
+    copy.set(bytes);
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      worker.postMessage({ id, bytes: copy } satisfies BodyRequest, [copy.buffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.stop();
+    await worker?.terminate();
+  }
+
+  /** Bodies waiting and to come are parsed by their callers from now on. */
+  private stop(failure?: string): void {
+    if (this.worker === undefined) return;
+    if (failure) this.log?.error({ reason: failure }, 'JSON bodies are parsed on the event loop from now on');
+    this.worker = undefined;
+    for (const resolve of this.waiting.values()) resolve(undefined);
+    this.waiting.clear();
+  }
 }
 
 /** The body each vector-parsed `variables` object came from, for as long as the object lives. */

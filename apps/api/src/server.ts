@@ -72,9 +72,10 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
     reply.header('x-request-id', request.id);
   });
   // Execution goes through the fast-coercion twin unless turned off (see fast-execution.ts); its
-  // list fields are then read from the body into Float64Arrays (see json-body.ts).
+  // list fields are then read from the body into Float64Arrays, large bodies on a thread of their
+  // own (see json-body.ts).
   const schema = await buildModelSchema({ benchmarkFields: config.benchmarkFields });
-  registerJsonBodyParser(app, config.fastCoercion ? fastListFieldNames(schema) : undefined);
+  registerJsonBodyParser(app, config.fastCoercion ? fastListFieldNames(schema) : undefined, { bodyThread: config.bodyThread });
   // Shutdown, step 1 (see close()): while draining, the listener stays open so probes still answer,
   // but /graphql refuses new requests at once with a retryable 503, and `connection: close` sends the
   // client elsewhere. Requests accepted before are counted, so close() can wait for exactly those.

@@ -160,6 +160,21 @@ describe('parseObjectWithVectors', () => {
     parsed.forEach((vector, i) => expect(Array.from(vector), `row ${i}`).toEqual(rows[i]));
   });
 
+  it('goes on reading once the memory of its vectors has been moved to another thread', () => {
+    const { port1 } = new MessageChannel();
+    try {
+      for (const text of ['{"v":[]}', '{"v":[1,2]}', '{"v":[0.5],"pixels":[]}']) {
+        const first = parse(text);
+        const buffers = new Set(Object.values(first ?? {}).map((vector) => (vector as Float64Array).buffer as ArrayBuffer));
+        port1.postMessage(null, [...buffers]);
+        // Every vector read so far is now detached; the next ones must not be.
+        expect(parse('{"pixels":[],"v":[3,4.5]}')).toStrictEqual({ pixels: new Float64Array([]), v: new Float64Array([3, 4.5]) });
+      }
+    } finally {
+      port1.close();
+    }
+  });
+
   it('reads the vectors of the object itself; nested objects are values, lists and all', () => {
     const text = JSON.stringify({ pixels: [0, 0.5, 1e-3, -0, 2.5e2], id: { pixels: [7], rows: [{ pixels: [1, 2] }] } });
     const fast = expectAgreement(text) as { pixels: unknown; id: { pixels: unknown; rows: Array<{ pixels: unknown }> } };

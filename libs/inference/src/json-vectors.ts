@@ -171,8 +171,9 @@ function isDelimiter(c: number): boolean {
 function readVectorValue(text: Buffer, pos: number): Float64Array | typeof INVALID {
   // The slab is replaced here, not inside readVector: its loop is optimized within a few rows, and a
   // branch it had not taken by then (a full slab) deoptimized it, measured to leave about one
-  // process in five reading 35% slower for good.
-  if (slab.length - slabUsed < longest) newSlab(longest);
+  // process in five reading 35% slower for good. A slab whose memory was moved to another thread
+  // (the API's body thread sends its vectors over) has length 0: it is replaced too.
+  if (slab.length - slabUsed < longest || slab.length === 0) newSlab(longest);
   let valueEnd = readVector(text, pos);
   if (valueEnd === NO_ROOM) {
     newSlab(Math.max(2 * longest, 2 * (slab.length - slabUsed)));
