@@ -1,4 +1,5 @@
 import { loadMnistSplit, sampleRows } from '@mserve/tools/datasets';
+import { BODY_THREAD_MIN_BYTES } from '../json-body.js';
 import { startServer, type TestServer } from './harness.js';
 
 const digits = sampleRows(loadMnistSplit().test);
@@ -28,6 +29,22 @@ describe('serving modes over HTTP', () => {
     const torn = await api.graphql('query C($c: MnistColumns!) { mnistBatchCompact(columns: $c) { classIndex } }', { c: { pixels: base64(rows.slice(0, 2)).slice(0, -8) } });
     expect(torn.status).toBe(400);
     expect(torn.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', item: 1, field: 'pixels' });
+  });
+
+  test('a large body (read on the body thread) gives the predictions and errors of the stock path', async () => {
+    const query = 'query L($i: [MnistInput!]!) { mnistBatch(inputs: $i) { classIndex confidence } }';
+    const inputs = digits.slice(0, 48).map((pixels) => ({ pixels }));
+    expect(JSON.stringify({ query, variables: { i: inputs } }).length).toBeGreaterThan(BODY_THREAD_MIN_BYTES);
+    // A contract error in one row fails that row alone, named.
+    inputs[30] = { pixels: inputs[30].pixels.map((v, k) => (k === 5 ? 2 : v)) };
+    const [fast, slow] = await Promise.all([api.graphql(query, { i: inputs }), stock.graphql(query, { i: inputs })]);
+    expect(fast.body.errors?.map((e) => [e.message, e.path])).toEqual([['Invalid input at item 30, field pixels[5]: must be ≤ 1, got 2', ['mnistBatch', 30]]]);
+    expect(fast.body).toEqual(slow.body);
+    // A bad variable in row 40: graphql-js's own error, word for word.
+    const badVariable = inputs.map((input, i) => (i === 40 ? { pixels: [...input.pixels.slice(0, 9), 'x', ...input.pixels.slice(10)] } : input));
+    const [fastBad, slowBad] = await Promise.all([api.graphql(query, { i: badVariable }), stock.graphql(query, { i: badVariable })]);
+    expect(fastBad.status).toBe(400);
+    expect({ status: fastBad.status, body: fastBad.body }).toEqual({ status: slowBad.status, body: slowBad.body });
   });
 
   test.each([
