@@ -1,5 +1,5 @@
 import Fastify from 'fastify';
-import { BODY_THREAD_MIN_BYTES, BodyThread, plainVariables, registerJsonBodyParser } from './json-body.js';
+import { LARGE_BODY_BYTES, BodyThread, plainVariables, registerJsonBodyParser } from './json-body.js';
 
 describe('the JSON body parser', () => {
   const app = Fastify();
@@ -43,24 +43,31 @@ describe('the JSON body parser with vector keys', () => {
   afterAll(() => app.close());
 
   const post = (payload: string) => app.inject({ method: 'POST', url: '/shape', headers: { 'content-type': 'application/json' }, payload });
+  /** Pads a body past LARGE_BODY_BYTES with a string field. */
+  const large = (body: string) => `{"padding":"${'.'.repeat(LARGE_BODY_BYTES)}",${body.slice(1)}`;
 
-  test('reads the lists under those keys into Float64Arrays; plainVariables gives them as JSON.parse does', async () => {
-    const variables = { items: [{ pixels: [0, 0.25, 1e-3, -0.5] }, { pixels: [1, 2] }] };
+  test('reads the lists under those keys of a large body into Float64Arrays; plainVariables gives them as JSON.parse does', async () => {
+    const variables = { items: [{ pixels: [0, 0.25, 1e-3, -0.5, 0.9919999837875366] }, { pixels: [1, 2] }] };
+    const response = await post(large(JSON.stringify({ query: '{ x }', variables })));
+    expect(response.json()).toEqual({ typed: [true, true], values: [[0, 0.25, 1e-3, -0.5, 0.9919999837875366], [1, 2]], plain: variables });
+  });
+
+  test('leaves a small body to JSON.parse (plain lists)', async () => {
+    const variables = { items: [{ pixels: [0, 0.25] }] };
     const response = await post(JSON.stringify({ query: '{ x }', variables }));
-    expect(response.json()).toEqual({ typed: [true, true], values: [[0, 0.25, 1e-3, -0.5], [1, 2]], plain: variables });
+    expect(response.json()).toEqual({ typed: [false], values: [[0, 0.25]], plain: variables });
   });
 
   test.each([
     ['a list that is not all numbers', '{"variables":{"items":[{"pixels":[1,"x"]}]}}', [[1, 'x']]],
     ['an escape anywhere', '{"variables":{"items":[{"pixels":[1]}]},"q":"\\u0041"}', [[1]]],
     ['a constructor key', '{"variables":{"items":[{"pixels":[1],"constructor":1}]}}', [[1]]],
-  ])('leaves a body with %s to JSON.parse (plain lists)', async (_name, payload, values) => {
-    const response = await post(payload);
+  ])('leaves a large body with %s to JSON.parse (plain lists)', async (_name, payload, values) => {
+    const response = await post(large(payload));
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ typed: [false], values });
   });
 });
-
 
 describe('the JSON body parser with vector keys and the body thread', () => {
   const app = Fastify();
@@ -79,7 +86,7 @@ describe('the JSON body parser with vector keys and the body thread', () => {
 
   test('gives concurrent large bodies each its own values, as JSON.parse reads them', async () => {
     const bodies = Array.from({ length: 24 }, (_, seed) => JSON.stringify({ query: '{ x }', variables: { items: rows(seed) } }));
-    expect(bodies[0].length).toBeGreaterThan(BODY_THREAD_MIN_BYTES);
+    expect(bodies[0].length).toBeGreaterThan(LARGE_BODY_BYTES);
     const responses = await Promise.all(bodies.map((body) => post(body)));
     responses.forEach((response, seed) => {
       expect(response.statusCode).toBe(200);

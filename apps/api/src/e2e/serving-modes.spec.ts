@@ -1,5 +1,5 @@
 import { loadMnistSplit, sampleRows } from '@mserve/tools/datasets';
-import { BODY_THREAD_MIN_BYTES } from '../json-body.js';
+import { LARGE_BODY_BYTES } from '../json-body.js';
 import { startServer, type TestServer } from './harness.js';
 
 const digits = sampleRows(loadMnistSplit().test);
@@ -34,7 +34,7 @@ describe('serving modes over HTTP', () => {
   test('a large body (read on the body thread) gives the predictions and errors of the stock path', async () => {
     const query = 'query L($i: [MnistInput!]!) { mnistBatch(inputs: $i) { classIndex confidence } }';
     const inputs = digits.slice(0, 48).map((pixels) => ({ pixels }));
-    expect(JSON.stringify({ query, variables: { i: inputs } }).length).toBeGreaterThan(BODY_THREAD_MIN_BYTES);
+    expect(JSON.stringify({ query, variables: { i: inputs } }).length).toBeGreaterThan(LARGE_BODY_BYTES);
     // A contract error in one row fails that row alone, named.
     inputs[30] = { pixels: inputs[30].pixels.map((v, k) => (k === 5 ? 2 : v)) };
     const [fast, slow] = await Promise.all([api.graphql(query, { i: inputs }), stock.graphql(query, { i: inputs })]);
