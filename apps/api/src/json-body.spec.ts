@@ -114,6 +114,9 @@ describe('BodyThread', () => {
     expect(await thread.parse(body)).toStrictEqual({ variables: { items: [{ pixels: new Float64Array([0, 0.9919999837875366, 1]) }], id: 'a' } });
     // The caller's bytes are its own still: the thread got a copy.
     expect(body.toString()).toContain('0.9919999837875366');
+    // A compact column shares its list field's name; the thread reads it as the string it is.
+    const compact = Buffer.from(JSON.stringify({ variables: { columns: { pixels: Buffer.alloc(LARGE_BODY_BYTES, 7).toString('base64') } } }));
+    expect(await thread.parse(compact)).toStrictEqual(JSON.parse(compact.toString()));
     expect(await thread.parse(Buffer.from('{"variables":'))).toBeUndefined();
     await thread.close();
     expect(await thread.parse(body)).toBeUndefined();

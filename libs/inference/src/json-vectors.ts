@@ -16,9 +16,12 @@
  * 2^53, and rounding is monotonic, so a true value of 2^53 or more never reads below it.)
  *
  * Anything outside the simple case (not an object, an escape or `__proto__` as a key, a vector key
- * whose value is not a flat array of numbers, anything malformed) returns undefined: the caller then
- * runs JSON.parse, so its result and its error messages stay the reference.
+ * whose value is an array but not a flat array of numbers, anything malformed) returns undefined: the
+ * caller then runs JSON.parse, so its result and its error messages stay the reference. A vector key
+ * whose value is not an array at all gets that value as JSON.parse reads it.
  */
+
+import { isAscii } from 'node:buffer';
 
 /** 10^0 … 10^22: the powers of ten a double holds exactly. */
 const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
@@ -90,7 +93,10 @@ function readObject(text: Buffer, pos: number, end: number, vectorKeys: Readonly
     pos = skipSpace(text, keyEnd + 1, end);
     if (text[pos] !== COLON) return INVALID;
     pos = skipSpace(text, pos + 1, end);
-    if (vectorKeys.has(key)) {
+    // Only an array is read as a vector. Any other value under a vector key is read as any value:
+    // a GraphQL body may use the name for something else (mnist's compact column `pixels` is a
+    // base64 string), and declining the body for it would send it all to JSON.parse.
+    if (vectorKeys.has(key) && text[pos] === OPEN_BRACKET) {
       const vector = readVectorValue(text, pos);
       if (vector === INVALID) return INVALID;
       object[key] = vector;
@@ -232,6 +238,8 @@ function skipSpace(text: Buffer, pos: number, end: number): number {
 
 /** The text of a string without escapes: ASCII copied as is (cheaper than decoding), else UTF-8. */
 function stringOf(text: Buffer, start: number, end: number): string {
+  // A long string (a compact column is a MB of base64) is checked by isAscii's SIMD pass.
+  if (end - start > 256) return text.toString(isAscii(text.subarray(start, end)) ? 'latin1' : 'utf8', start, end);
   for (let k = start; k < end; k++) if (text[k] >= 0x80) return text.toString('utf8', start, end);
   return text.toString('latin1', start, end);
 }
