@@ -96,6 +96,22 @@ describe('the JSON body parser with vector keys and the body thread', () => {
     });
   });
 
+  test('sends a body to the thread only when it holds a list under a vector key', async () => {
+    const parse = vi.spyOn(BodyThread.prototype, 'parse');
+    try {
+      // The compact form: its base64 column is named like the list field, and JSON.parse reads it faster.
+      const compact = JSON.stringify({ variables: { columns: { pixels: Buffer.alloc(LARGE_BODY_BYTES, 1).toString('base64') } } });
+      expect((await post(compact)).statusCode).toBe(200);
+      expect(parse).not.toHaveBeenCalled();
+      // Pretty-printed lists (`"pixels": [`) still take the lane.
+      const spaced = await post(JSON.stringify({ variables: { items: rows(3) } }, null, 1));
+      expect(parse).toHaveBeenCalledTimes(1);
+      expect((spaced.json() as { typed: boolean[] }).typed).toEqual(Array(40).fill(true));
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
   test('leaves a large body it cannot read to the event loop: plain lists, or fastify’s error', async () => {
     const items: Array<{ pixels: unknown[] }> = rows(1);
     items[39].pixels[5] = 'x';
