@@ -54,8 +54,8 @@ export function registerJsonBodyParser(app: FastifyInstance, vectorKeys?: Readon
     if (plain && readVectors && bytes.length >= LARGE_BODY_BYTES) {
       // The thread pays for itself on lists of numbers only. A body without a list under a vector
       // key (a compact body: its base64 column shares the list field's name) is read here: the
-      // trip to the thread and back cost more than it saved (bulk compact, 22,426–24,730
-      // predictions/s through the thread against 34,304–35,430 here).
+      // trip to the thread and back cost more than it saved (bulk compact, rounds of two A/B runs:
+      // 20,685–24,730 predictions/s through the thread, 33,229–35,430 here).
       if (thread && listStarts.some((start) => bytes.includes(start))) {
         void thread.parse(bytes).then((parsed) => (parsed === undefined ? general() : withVectors(parsed)));
         return;
