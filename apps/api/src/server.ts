@@ -11,7 +11,7 @@ import { pino, type Logger } from 'pino';
 import type { ApiConfig } from './config.js';
 import { RequestContext } from './context.js';
 import { errorBody, formatError } from './errors.js';
-import { fastExecutionGateway } from './fast-execution.js';
+import { fastExecutionPlugin } from './fast-execution.js';
 import { InFlightRequests } from './in-flight.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { complexityRules } from './limits.js';
@@ -100,13 +100,18 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
   });
 
   const apollo = new ApolloServer<RequestContext>({
-    ...(config.fastCoercion ? { gateway: fastExecutionGateway(schema) } : { schema }),
+    schema,
     introspection: config.introspection,
     formatError,
     includeStacktraceInErrorResponses: false,
     validationRules: complexityRules(config),
     parseOptions: { maxTokens: config.maxTokens },
-    plugins: [fastifyApolloDrainPlugin(app), operationPlugin(logger, metrics), ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      fastifyApolloDrainPlugin(app),
+      operationPlugin(logger, metrics),
+      ApolloServerPluginLandingPageDisabled(),
+      ...(config.fastCoercion ? [fastExecutionPlugin<RequestContext>(schema, formatError)] : []),
+    ],
     // Apollo would stop itself on SIGTERM/SIGINT (outside NODE_ENV=test), closing the HTTP server at
     // once and racing the drain in close(); main.ts owns the signals instead.
     stopOnTerminationSignals: false,
