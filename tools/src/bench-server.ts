@@ -3,7 +3,7 @@
  * on a free loopback port, configured by env vars, plus readings of its /metrics. Its CPU time is
  * the process's own (`process_cpu_seconds_total`: every thread, the session workers included).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -33,7 +33,15 @@ export interface BenchServerOptions {
   env?: Record<string, string>;
   /** Node flags, e.g. `--cpu-prof`. */
   nodeArgs?: string[];
+  /** Takes the server's stdout (e.g. a `--trace-gc-nvp` trace) instead of passing it through. */
+  onStdout?: (chunk: Buffer) => void;
   startTimeoutMs?: number;
+}
+
+/** `npm run build`: the API and its libs, into the `dist/` folders that `startBenchServer` runs. */
+export function buildApi(root: string): void {
+  console.log('building the API (npm run build)…');
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
 }
 
 /** Starts the built API and resolves once /readyz says every model is loaded and warm. */
@@ -43,8 +51,9 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), join(options.root, 'apps/api/dist/main.js')], {
     cwd: options.root,
     env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', PLAYGROUND: 'false', MODELS: options.model, SHUTDOWN_GRACE_MS: '2000', ...options.env },
-    stdio: ['ignore', 'inherit', 'pipe'],
+    stdio: ['ignore', options.onStdout ? 'pipe' : 'inherit', 'pipe'],
   });
+  if (options.onStdout) child.stdout?.on('data', options.onStdout);
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr.push(chunk.toString('utf8'));

@@ -7,18 +7,17 @@
  *
  *   npm run bench:stack -- [--rate 1500] [--rounds 3] [--seconds 5] [--no-build]
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { summarize } from './bench-report.js';
-import { freePort, startBenchServer } from './bench-server.js';
+import { buildApi, freePort, startBenchServer } from './bench-server.js';
 import { TYPENAME_BODY } from './bench-workload.js';
 import { startLoadProcess } from './load-generator.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const REPLY = JSON.stringify({ data: { __typename: 'Query' } });
 type Layer = 'node:http' | 'fastify' | 'fastify+apollo';
 const LAYERS: Layer[] = ['node:http', 'fastify', 'fastify+apollo'];
@@ -74,7 +73,7 @@ async function startLayer(layer: Layer): Promise<{ url: string; stop: () => void
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { rate: { type: 'string', default: '1500' }, rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' }, 'no-build': { type: 'boolean', default: false } } });
   const rate = Number(values.rate);
-  if (!values['no-build']) execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  if (!values['no-build']) buildApi(ROOT);
   const bare = await Promise.all(LAYERS.map(async (layer) => ({ name: layer as string, ...(await startLayer(layer)) })));
   const api = await startBenchServer({ root: ROOT, model: 'mnist' });
   const servers = [...bare, { name: 'API', url: `${api.url}/graphql` }];

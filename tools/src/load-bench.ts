@@ -23,7 +23,6 @@
  *   --rates 0.25,0.5,0.75,0.9,1,1.1 --repeat 3 --traffic single,bulk-compact,bulk-json
  *   --scenarios limit,ceiling,naive,coalesced,coalesced-stock --server-env K=V,… --no-build
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -34,7 +33,7 @@ import { measureCoercion, type CoercionCost } from './bench-coercion.js';
 import { runLimit } from './bench-limit.js';
 import { evaluateTargets, renderChart, renderOpenLoopTable, renderTable, renderTargets, summarize, type RunResult, type Scenario, type SoakResult, type Traffic } from './bench-report.js';
 import { measure, plays, SERVER_ENV } from './bench-measure.js';
-import { startBenchServer, type BenchServer } from './bench-server.js';
+import { buildApi, startBenchServer, type BenchServer } from './bench-server.js';
 import { bodiesFor, TYPENAME_BODY, type Bodies } from './bench-workload.js';
 import { renderProfile, summarizeProfile, type CpuProfile } from './cpu-profile.js';
 import { generatorPriority, startLoadProcess } from './load-generator.js';
@@ -90,10 +89,7 @@ const allRounds: RunResult[] = [];
 const timing = () => ({ warmup: settings.warmup, seconds: settings.seconds });
 
 async function main(): Promise<void> {
-  if (!args['no-build']) {
-    console.log('building the API (npm run build)…');
-    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
-  }
+  if (!args['no-build']) buildApi(ROOT);
   const config = parseModelConfig(JSON.parse(readFileSync(join(ROOT, 'models', settings.model, 'config.json'), 'utf8')));
   if (args.soak) return soak(config, Number(args.soak));
   if (args.profile) return profile(config, resolve(ROOT, args.profile as string));
