@@ -144,6 +144,40 @@ describe('parseObjectWithVectors', () => {
     expect(taken).toBeGreaterThan(100);
   });
 
+  it('reads runs of bare zeros (read four bytes at a time) as JSON.parse does, whatever follows them', () => {
+    const rnd = random(11);
+    // Zeros next to every token that starts like one, and the separators that break a run.
+    const tokens = [...Array<string>(20).fill('0'), '-0', '0.5', '0.0', '0e1', '1', '10', '00', '0,'];
+    const separators = [',', ',', ',', ', ', ',\n', ' ,'];
+    let taken = 0;
+    let declined = 0;
+    for (let i = 0; i < 3000; i++) {
+      const length = Math.floor(rnd() * 40);
+      let list = '';
+      for (let k = 0; k < length; k++) list += (k > 0 ? separators[Math.floor(rnd() * separators.length)] : '') + tokens[Math.floor(rnd() * tokens.length)];
+      const text = `{"pixels":[${list}]}`;
+      let valid = true;
+      try {
+        JSON.parse(text);
+      } catch {
+        valid = false;
+      }
+      if (!valid) {
+        expect(parse(text), text).toBeUndefined();
+        declined++;
+      } else if (expectAgreement(text) !== undefined) taken++;
+    }
+    expect(taken).toBeGreaterThan(1000);
+    expect(declined).toBeGreaterThan(300);
+    // Runs of every length and parity, ending the list or the text, and longer than a slab (a run cut where the slab ends).
+    for (const zeros of [1, 2, 3, 4, 5, 8, 9, 70_000, 150_001]) {
+      for (const tail of ['', ',1', ',0.25', ', 0', ',-0']) {
+        const text = `{"pixels":[${'0,'.repeat(zeros - 1)}0${tail}]}`;
+        expect(expectAgreement(text), `${zeros} zeros then "${tail}"`).toBeDefined();
+      }
+    }
+  });
+
   it('reads only its own bytes of a larger buffer', () => {
     const bytes = Buffer.from('xx{"pixels":[1,2]}\n{"pixels":[3,4\n]}\n');
     expect(parseObjectWithVectors(bytes, 2, 18, VECTORS)?.pixels).toEqual(new Float64Array([1, 2]));

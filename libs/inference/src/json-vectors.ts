@@ -266,6 +266,7 @@ function readVector(text: Buffer, pos: number): number {
   while (c === SPACE || c === TAB || c === LF || c === CR) c = text[++pos];
   const out = slab;
   let n = slabUsed;
+  const bytes = new DataView(text.buffer, text.byteOffset, text.length);
   if (c === CLOSE_BRACKET) {
     vectorLength = 0;
     return pos + 1;
@@ -282,6 +283,13 @@ function readVector(text: Buffer, pos: number): number {
       // Most pixels are a bare 0: store it and go on.
       if (c === COMMA && n < out.length) {
         out[n++] = negative ? -0 : 0;
+        // A run of them ("0,0,0,…": the background of an image, a sparse vector), four bytes at a time.
+        const limit = text.length - 4;
+        while (pos < limit && n + 2 <= out.length && bytes.getUint32(pos + 1, true) === TWO_ZEROS) {
+          out[n++] = 0;
+          out[n++] = 0;
+          pos += 4;
+        }
         c = text[++pos];
         while (c === SPACE || c === TAB || c === LF || c === CR) c = text[++pos];
         continue;
@@ -338,6 +346,9 @@ function readVector(text: Buffer, pos: number): number {
     return pos + 1;
   }
 }
+
+/** `0,0,` read as a little-endian uint32. */
+const TWO_ZEROS = 0x2c302c30;
 
 /** 2^27 + 1 (Veltkamp): splits a double into two halves whose products with another's halves are exact. */
 const SPLITTER = 134217729;
