@@ -11,32 +11,33 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
  *   `"__proto__"` and `"constructor"` keys, plain or \u-escaped), a few ms on a 1 MB batch. A body
  *   with neither word and no `\u` escape cannot hold such a key, which three substring searches show
  *   much faster: it goes straight to JSON.parse.
- * - With `vectorKeys` (the fast-coercion twin's list fields, mnist's `pixels`), such a body of
- *   LARGE_BODY_BYTES or more is read by `parseObjectWithVectors` first: the lists under those keys
+ * - With `vectorKeys` (the fast-coercion twin's list fields, mnist's `pixels`), a body of
+ *   LARGE_BODY_BYTES or more is read by `parseObjectWithVectors` first, without those searches (it
+ *   declines the keys they look for, and a body it declines gets them): the lists under those keys
  *   become Float64Arrays, read from the bytes (no string of the body, no boxed numbers: JSON.parse of
  *   256 mnist rows was the largest cost of a JSON-list request). Operations that fall back to the API
  *   schema get the body parsed plainly (`plainVariables`), so graphql-js's errors stay word for word.
  *   Long strings are read faster than JSON.parse reads them, too (a compact body's MB of base64).
- * - With `bodyThread` too, a body that holds a list under one of those keys (`"pixels":[`, or
- *   `"pixels": [`) is read on a thread of its own (see BodyThread): the event loop goes on serving.
+ * - With `bodyThread` too, a body that holds a list under one of those keys (`"pixels": [`, any
+ *   spacing) is read on a thread of its own (see BodyThread): the event loop goes on serving.
  * Any other body, and any body that fails to parse, goes to fastify's parser, so errors and the
  * poisoning checks are exactly fastify's.
  */
 export function registerJsonBodyParser(app: FastifyInstance, vectorKeys?: ReadonlySet<string>, { bodyThread = false } = {}): void {
   const careful = app.getDefaultJsonParser('error', 'error');
   const readVectors = vectorKeys !== undefined && vectorKeys.size > 0;
-  const listStarts = readVectors ? [...vectorKeys].flatMap((key) => [`"${key}":[`, `"${key}": [`].map((text) => Buffer.from(text))) : [];
+  const listKeys = readVectors ? [...vectorKeys].map((key) => Buffer.from(`"${key}"`)) : [];
   const thread = readVectors && bodyThread ? new BodyThread(vectorKeys, app.log) : undefined;
   if (thread) app.addHook('onClose', () => thread.close());
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const bytes = body as Buffer;
-    const plain = bytes.length > 0 && !bytes.includes('__proto__') && !bytes.includes('constructor') && !bytes.includes('\\u');
     const withVectors = (parsed: Record<string, unknown>) => {
       const variables = parsed.variables;
       if (typeof variables === 'object' && variables !== null) bodiesOfVariables.set(variables, bytes);
       done(null, parsed);
     };
     const general = () => {
+      const plain = bytes.length > 0 && !bytes.includes('__proto__') && !bytes.includes('constructor') && !bytes.includes('\\u');
       // ASCII (nearly every JSON body, and every base64 one) becomes a string by a plain copy;
       // anything else is decoded as UTF-8, as fastify would.
       const text = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
@@ -51,12 +52,14 @@ export function registerJsonBodyParser(app: FastifyInstance, vectorKeys?: Readon
       }
       return careful.call(app, request, text, done);
     };
-    if (plain && readVectors && bytes.length >= LARGE_BODY_BYTES) {
+    // No poisoning checks first: parseObjectWithVectors declines any `__proto__` or `constructor`
+    // key and any escaped key, so what it returns needs none, and what it declines gets them.
+    if (readVectors && bytes.length >= LARGE_BODY_BYTES) {
       // The thread pays for itself on lists of numbers only. A body without a list under a vector
       // key (a compact body: its base64 column shares the list field's name) is read here: the
       // trip to the thread and back cost more than it saved (bulk compact, rounds of two A/B runs:
       // 20,685–24,730 predictions/s through the thread, 33,229–35,430 here).
-      if (thread && listStarts.some((start) => bytes.includes(start))) {
+      if (thread && holdsList(bytes, listKeys)) {
         void thread.parse(bytes).then((parsed) => (parsed === undefined ? general() : withVectors(parsed)));
         return;
       }
@@ -65,6 +68,27 @@ export function registerJsonBodyParser(app: FastifyInstance, vectorKeys?: Readon
     }
     general();
   });
+}
+
+/** Whether one of `keys` (each `"name"` with its quotes) is followed by a colon and a list: one search per key. */
+function holdsList(bytes: Buffer, keys: readonly Buffer[]): boolean {
+  for (const key of keys) {
+    for (let at = bytes.indexOf(key); at >= 0; at = bytes.indexOf(key, at + key.length)) {
+      let k = at + key.length;
+      while (isJsonSpace(bytes[k])) k++;
+      if (bytes[k++] !== COLON) continue;
+      while (isJsonSpace(bytes[k])) k++;
+      if (bytes[k] === OPEN_BRACKET) return true;
+    }
+  }
+  return false;
+}
+
+const COLON = 0x3a;
+const OPEN_BRACKET = 0x5b;
+
+function isJsonSpace(c: number | undefined): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 }
 
 /**

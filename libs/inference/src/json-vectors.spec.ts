@@ -113,7 +113,7 @@ describe('parseObjectWithVectors', () => {
       '{"pixels":[01]}', '{"pixels":[1.]}', '{"pixels":[.5]}', '{"pixels":[-]}', '{"pixels":[1e]}', '{"pixels":[1e+]}', '{"pixels":[+1]}', '{"pixels":[1,,2]}',
       '{"pixels":[1,]}', '{"pixels":[,1]}', '{"pixels":[NaN]}', '{"pixels":[Infinity]}', '{"pixels":[0x10]}', '{"pixels":[1 2]}',
       '{"pixels":[null]}', '{"pixels":["1"]}', '{"pixels":[[1]]}', '{"pixels":[true]}', '{"pix\\u0065ls":[1]}', '{"__proto__":{"x":1}}',
-      '{"id":tru}', '{"id":"unterminated}', '{"id":"a\tb"}', '{id:1}', "{'id':1}", '{"id" 1}', '{"id":1 "v":[1]}', '\ufeff{"id":1}',
+      '{"constructor":{"prototype":{}}}', '{"a":[{"constructor":1}]}', '{"id":tru}', '{"id":"unterminated}', '{"id":"a\tb"}', '{id:1}', "{'id':1}", '{"id" 1}', '{"id":1 "v":[1]}', '\ufeff{"id":1}',
     ];
     for (const text of declined) expect(parse(text), text).toBeUndefined();
   });
@@ -176,6 +176,32 @@ describe('parseObjectWithVectors', () => {
         expect(expectAgreement(text), `${zeros} zeros then "${tail}"`).toBeDefined();
       }
     }
+  });
+
+  it('reads long strings (scanned eight bytes at a time) as JSON.parse does: an escape or a control character anywhere declines', () => {
+    const rnd = random(5);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=é€';
+    for (const length of [63, 64, 65, 71, 72, 73, 100, 1000, 4099]) {
+      const base = Array.from({ length }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join('');
+      expect(expectAgreement(`{"id":1,"pixels":"${base}","v":[1]}`)?.pixels, `${length} characters`).toBe(base);
+      // A backslash escape or a raw control character at each position (each byte of a word, each word).
+      for (const at of new Set([0, 1, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, length - 2, length - 1].filter((k) => k >= 0 && k < length))) {
+        for (const insert of ['\\"', '\\n', '\\u0041', '\t', '\u0001', '\u001f', '\n']) {
+          const text = `{"id":1,"pixels":"${base.slice(0, at)}${insert}${base.slice(at)}"}`;
+          let valid = true;
+          try {
+            JSON.parse(text);
+          } catch {
+            valid = false;
+          }
+          if (valid) expectAgreement(text);
+          else expect(parse(text), `${JSON.stringify(insert)} at ${at} of ${length}`).toBeUndefined();
+        }
+      }
+    }
+    // Bytes just above the control range and just around the backslash are plain.
+    const edges = `${' !#[]^'.repeat(30)}\u007f`;
+    expect(expectAgreement(JSON.stringify({ pixels: edges }))?.pixels).toBe(edges);
   });
 
   it('reads only its own bytes of a larger buffer', () => {

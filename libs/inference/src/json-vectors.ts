@@ -15,10 +15,12 @@
  * number goes through Number() on its text. (The digits are accumulated in a double: exact while below
  * 2^53, and rounding is monotonic, so a true value of 2^53 or more never reads below it.)
  *
- * Anything outside the simple case (not an object, an escape or `__proto__` as a key, a vector key
- * whose value is an array but not a flat array of numbers, anything malformed) returns undefined: the
- * caller then runs JSON.parse, so its result and its error messages stay the reference. A vector key
- * whose value is not an array at all gets that value as JSON.parse reads it.
+ * Anything outside the simple case (not an object, an escape or `__proto__` or `constructor` as a
+ * key at any depth, a vector key whose value is an array but not a flat array of numbers, anything
+ * malformed) returns undefined: the caller then runs JSON.parse, so its result and its error messages
+ * stay the reference. So an object it returns has none of the keys that prototype-poisoning guards
+ * look for, escaped or not: a caller may skip such a guard for it. A vector key whose value is not an
+ * array at all gets that value as JSON.parse reads it.
  */
 
 import { isAscii } from 'node:buffer';
@@ -88,8 +90,9 @@ function readObject(text: Buffer, pos: number, end: number, vectorKeys: Readonly
     const keyEnd = plainStringEnd(text, pos + 1, end);
     if (keyEnd < 0) return INVALID;
     const key = stringOf(text, pos + 1, keyEnd);
-    // JSON.parse makes `__proto__` an own property; assignment would set the prototype.
-    if (key === '__proto__') return INVALID;
+    // JSON.parse makes `__proto__` an own property; assignment would set the prototype. Both keys
+    // are left to the caller's parser, whose poisoning guard (fastify's) decides what to do.
+    if (key === '__proto__' || key === 'constructor') return INVALID;
     pos = skipSpace(text, keyEnd + 1, end);
     if (text[pos] !== COLON) return INVALID;
     pos = skipSpace(text, pos + 1, end);
@@ -246,13 +249,51 @@ function stringOf(text: Buffer, start: number, end: number): string {
 
 /** The closing quote of a string whose content starts at `pos`, or -1 if it has an escape or a control character (or no end). */
 function plainStringEnd(text: Buffer, pos: number, end: number): number {
-  for (; pos < end; pos++) {
+  // Keys and short values: byte by byte (a native call costs more than reading them).
+  const shortEnd = Math.min(end, pos + SHORT_STRING);
+  for (; pos < shortEnd; pos++) {
     const c = text[pos];
     if (c === QUOTE) return pos;
     if (c === BACKSLASH || c < SPACE) return -1;
   }
-  return -1;
+  if (pos >= end) return -1;
+  // A long string (a compact column is a MB of base64): the quote by memchr, then the bytes before
+  // it eight at a time. In-process, on 1 MB of base64: 0.33 ms against 0.93 ms byte by byte.
+  const close = text.indexOf(QUOTE, pos);
+  if (close < 0 || close >= end || hasEscapeOrControl(text, pos, close)) return -1;
+  return close;
 }
+
+/** Strings up to this long are scanned byte by byte. */
+const SHORT_STRING = 64;
+
+/**
+ * Whether `text[from, to)` holds a backslash or a byte below 0x20. Each 32-bit word is tested at
+ * once: `(x - 0x20202020) & ~x & 0x80808080` is non-zero exactly when a byte of x is below 0x20, and
+ * the same with 0x01010101 on `x ^ 0x5c5c5c5c` when one is a backslash (the bit tricks' "has less"
+ * and "has zero"; a borrow can only mark bytes above one already found, so the test is exact).
+ */
+function hasEscapeOrControl(text: Buffer, from: number, to: number): boolean {
+  const words = new DataView(text.buffer, text.byteOffset, text.length);
+  let k = from;
+  for (; k + 8 <= to; k += 8) {
+    const x = words.getUint32(k, true);
+    const z = words.getUint32(k + 4, true);
+    const y = x ^ BACKSLASHES;
+    const w = z ^ BACKSLASHES;
+    if ((((x - SPACES) & ~x) | ((y - ONES) & ~y) | ((z - SPACES) & ~z) | ((w - ONES) & ~w)) & HIGH_BITS) return true;
+  }
+  for (; k < to; k++) {
+    const c = text[k];
+    if (c === BACKSLASH || c < SPACE) return true;
+  }
+  return false;
+}
+
+const SPACES = 0x20202020;
+const BACKSLASHES = 0x5c5c5c5c;
+const ONES = 0x01010101;
+const HIGH_BITS = 0x80808080;
 
 /**
  * Reads the array of numbers at `pos` into the slab from `slabUsed` on (its length in `vectorLength`);
