@@ -43,6 +43,8 @@ export interface ApiConfig {
   fastCoercion: boolean;
   /** With fastCoercion, read JSON bodies of 64 KiB or more on a thread of their own rather than on the event loop. */
   bodyThread: boolean;
+  /** Longest stretch, in ms, that the event loop executes GraphQL requests before letting timers and I/O run; 0 never breaks a burst. */
+  loopSliceMs: number;
   /** Adds the `ceiling_*` fields: the same arguments and results as each model field, without inference (benchmarks only). */
   benchmarkFields: boolean;
 }
@@ -92,6 +94,7 @@ const SETTINGS: Record<keyof ApiConfig, Setting> = {
   batching: { env: 'BATCHING', flag: 'batching', parse: bool, fallback: true },
   fastCoercion: { env: 'FAST_COERCION', flag: 'fast-coercion', parse: bool, fallback: true },
   bodyThread: { env: 'BODY_THREAD', flag: 'body-thread', parse: bool, fallback: true },
+  loopSliceMs: { env: 'LOOP_SLICE_MS', flag: 'loop-slice-ms', parse: int(0), fallback: 4 },
   benchmarkFields: { env: 'BENCHMARK_FIELDS', flag: 'benchmark-fields', parse: bool, fallback: false },
 };
 

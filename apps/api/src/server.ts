@@ -15,6 +15,7 @@ import { fastExecutionPlugin } from './fast-execution.js';
 import { InFlightRequests } from './in-flight.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { complexityRules } from './limits.js';
+import { loopSlices } from './loop-slices.js';
 import { ApiMetrics } from './metrics.js';
 import { operationPlugin } from './operation-plugin.js';
 import { registerPlayground } from './playground.js';
@@ -130,7 +131,7 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
       return new RequestContext({ repository, requestId: String(request.id), signal: controller.signal, timeoutMs, maxRowsPerRequest: config.maxRowsPerRequest });
     },
   });
-  app.route({ method: ['GET', 'POST'], url: '/graphql', handler });
+  app.route({ method: ['GET', 'POST'], url: '/graphql', handler, ...(config.loopSliceMs > 0 ? { preHandler: loopSlices(config.loopSliceMs) } : {}) });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
