@@ -1,4 +1,4 @@
-import { inferenceError, type InferenceError, type LoadedModel, type ModelRepository, type Prediction, type Row, type SubmitOptions } from '@mserve/inference';
+import { inferenceError, type AbortSignalLike, type InferenceError, type LoadedModel, type ModelRepository, type Prediction, type Row, type SubmitOptions } from '@mserve/inference';
 import type { SchemaContext } from '@mserve/schema';
 import DataLoader from 'dataloader';
 
@@ -6,10 +6,34 @@ export interface RequestContextOptions {
   repository: ModelRepository;
   requestId: string;
   /** Aborted when the client goes away: its rows still waiting are dropped before they run. */
-  signal: AbortSignal;
+  signal: AbortSignalLike;
   /** The request's deadline (`x-timeout-ms`); it can only shorten each model's own timeout. */
   timeoutMs?: number;
   maxRowsPerRequest: number;
+}
+
+/**
+ * Aborts once, when the client has gone away: the signal of a request's submissions, at a fraction of
+ * an AbortController's cost (see AbortSignalLike).
+ */
+export class ClientGone implements AbortSignalLike {
+  aborted = false;
+  private listeners: Array<() => void> = [];
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    if (!this.aborted) this.listeners.push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const at = this.listeners.indexOf(listener);
+    if (at >= 0) this.listeners.splice(at, 1);
+  }
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    for (const listener of this.listeners.splice(0)) listener();
+  }
 }
 
 /**

@@ -9,7 +9,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { GraphQLError } from 'graphql';
 import { pino, type Logger } from 'pino';
 import type { ApiConfig } from './config.js';
-import { RequestContext } from './context.js';
+import { ClientGone, RequestContext } from './context.js';
 import { errorBody, formatError } from './errors.js';
 import { fastExecutionPlugin } from './fast-execution.js';
 import { InFlightRequests } from './in-flight.js';
@@ -124,11 +124,11 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
       const timeoutMs = requestTimeout(request.headers['x-timeout-ms']);
       // A client that goes away aborts its rows still waiting in the batchers: the response closes
       // without having been sent in full.
-      const controller = new AbortController();
+      const gone = new ClientGone();
       reply.raw.on('close', () => {
-        if (!reply.raw.writableFinished) controller.abort();
+        if (!reply.raw.writableFinished) gone.abort();
       });
-      return new RequestContext({ repository, requestId: String(request.id), signal: controller.signal, timeoutMs, maxRowsPerRequest: config.maxRowsPerRequest });
+      return new RequestContext({ repository, requestId: String(request.id), signal: gone, timeoutMs, maxRowsPerRequest: config.maxRowsPerRequest });
     },
   });
   app.route({ method: ['GET', 'POST'], url: '/graphql', handler, ...(config.loopSliceMs > 0 ? { preHandler: loopSlices(config.loopSliceMs) } : {}) });

@@ -59,7 +59,18 @@ export interface SubmitOptions {
   /** Shortens the row deadline for this submission; a longer value than the default is ignored. */
   timeoutMs?: number;
   /** Aborting drops the submission's rows that are still waiting (they settle with CANCELLED). */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
+}
+
+/**
+ * What a submission uses of an abort signal. An AbortSignal has it; so can a lighter object: making
+ * an AbortController and watching its signal measured about 7 µs, a few percent of a single-row
+ * request's time on the event loop (the API makes one per request).
+ */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
 }
 
 /** One row result: the output, or the typed error that row failed with. */
@@ -202,7 +213,7 @@ export class DynamicBatcher<Row, Out> {
   }
 
   /** Why a submission of `count` rows is refused whole right now, if it is. */
-  private refusal(count: number, signal: AbortSignal | undefined): InferenceError | undefined {
+  private refusal(count: number, signal: AbortSignalLike | undefined): InferenceError | undefined {
     const model = this.options.model;
     if (this.closing) return inferenceError('SHUTTING_DOWN', { model });
     if (signal?.aborted) return inferenceError('CANCELLED', { model });
@@ -341,7 +352,7 @@ export class DynamicBatcher<Row, Out> {
     return dropped;
   }
 
-  private watchAbort(signal: AbortSignal, submission: Submission<Out>, entries: Array<Entry<Row, Out>>): void {
+  private watchAbort(signal: AbortSignalLike, submission: Submission<Out>, entries: Array<Entry<Row, Out>>): void {
     const onAbort = () => {
       const mine = new Set(entries);
       const model = this.options.model;

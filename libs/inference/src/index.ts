@@ -1,5 +1,5 @@
 export { DynamicBatcher } from './batcher.js';
-export type { BatcherObserver, BatcherOptions, Clock, RowOutcome, RowResult, SubmitOptions, Timers } from './batcher.js';
+export type { AbortSignalLike, BatcherObserver, BatcherOptions, Clock, RowOutcome, RowResult, SubmitOptions, Timers } from './batcher.js';
 export { DTYPES, allocate, isDType, toPlain, elementCount, view } from './dtypes.js';
 export type { DType, TensorData } from './dtypes.js';
 export { ERROR_CATALOGUE, InferenceError, asInferenceError, badInput, inferenceError } from './errors.js';
