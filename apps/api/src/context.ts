@@ -20,7 +20,8 @@ export class ClientGone implements AbortSignalLike {
   aborted = false;
   private listeners: Array<() => void> = [];
 
-  addEventListener(_type: 'abort', listener: () => void): void {
+  /** Each listener is called once at most (`once` or not): there is only one abort. */
+  addEventListener(_type: 'abort', listener: () => void, _options?: { once?: boolean }): void {
     if (!this.aborted) this.listeners.push(listener);
   }
 
