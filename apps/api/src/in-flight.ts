@@ -1,12 +1,14 @@
 import type { ServerResponse } from 'node:http';
 
 /**
- * Counts the HTTP requests the server has accepted and not yet answered, so a graceful shutdown
- * can wait for exactly those. A request leaves the count when its response closes: sent in full,
- * or its client went away (`close` fires in both cases, `finish` only in the first).
+ * Counts the HTTP requests the server has accepted and not yet answered, and the body bytes they
+ * declared, so a graceful shutdown can wait for exactly those and admission can refuse work before
+ * reading it. A request leaves the count when its response closes: sent in full, or its client
+ * went away (`close` fires in both cases, `finish` only in the first).
  */
 export class InFlightRequests {
   private count = 0;
+  private bytes = 0;
   private waiters: Array<() => void> = [];
 
   /** Requests accepted and not yet answered. */
@@ -14,10 +16,17 @@ export class InFlightRequests {
     return this.count;
   }
 
-  /** Counts one accepted request until `response` closes. */
-  track(response: ServerResponse): void {
+  /** The `content-length` of those requests, summed. */
+  get bodyBytes(): number {
+    return this.bytes;
+  }
+
+  /** Counts one accepted request, and its body's declared bytes, until `response` closes. */
+  track(response: ServerResponse, bodyBytes = 0): void {
     this.count++;
+    this.bytes += bodyBytes;
     response.once('close', () => {
+      this.bytes -= bodyBytes;
       if (--this.count === 0) for (const resolve of this.waiters.splice(0)) resolve();
     });
   }

@@ -19,6 +19,7 @@ export class ApiMetrics implements InferenceMetrics {
   private readonly computeSeconds = new Histogram({ name: 'inference_compute_seconds', help: 'Duration of one model run, batch assembly and transfer included', labelNames: ['model', 'version'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
   private readonly restarts = new Counter({ name: 'inference_worker_restarts_total', help: 'Session workers that died and were replaced (or tried to be)', labelNames: ['model', 'version'], registers: [this.registry] });
   private readonly pending = new Gauge({ name: 'inference_pending_rows', help: 'Rows waiting in the batcher', labelNames: ['model', 'version'], registers: [this.registry] });
+  readonly refused = new Counter({ name: 'http_requests_refused_total', help: 'GraphQL requests refused before their body was read, by reason (overloaded, shutting_down)', labelNames: ['reason'], registers: [this.registry] });
   readonly operations = new Counter({ name: 'graphql_operations_total', help: 'GraphQL operations, by outcome (ok, or the first error code)', labelNames: ['outcome'], registers: [this.registry] });
   readonly operationSeconds = new Histogram({ name: 'graphql_operation_seconds', help: 'GraphQL operation duration, from request to response', labelNames: ['outcome'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
 

@@ -84,10 +84,23 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.url !== '/graphql') return;
     if (phase === 'draining') {
+      metrics.refused.inc({ reason: 'shutting_down' });
       reply.status(503).header('connection', 'close').header('retry-after', '1');
       return reply.send(errorBody('SHUTTING_DOWN', 'The server is shutting down and accepts no new requests; retry later or on another replica'));
     }
-    inFlight.track(reply.raw);
+    // Admission before the body is read: past the peak, a bulk request refused by a full batcher
+    // queue had already been read, parsed and decoded in full, so refusals cost as much as work and
+    // goodput fell. Bodies already in flight bound the work queued behind them; a request that
+    // would take them over the limit is refused at once (its unread body is discarded with the
+    // connection). With nothing in flight, any request within BODY_LIMIT_BYTES is taken.
+    const bodyBytes = Number(request.headers['content-length']) || 0;
+    if (bodyBytes > 0 && inFlight.size > 0 && inFlight.bodyBytes + bodyBytes > config.maxBodyBytesInFlight) {
+      metrics.refused.inc({ reason: 'overloaded' });
+      reply.status(503).header('connection', 'close').header('retry-after', '1');
+      const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+      return reply.send(errorBody('OVERLOADED', `The server is overloaded: ${mib(inFlight.bodyBytes)} of requests in flight, limit ${mib(config.maxBodyBytesInFlight)} (MAX_BODY_BYTES_IN_FLIGHT); retry later`));
+    }
+    inFlight.track(reply.raw, bodyBytes);
   });
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
