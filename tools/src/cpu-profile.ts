@@ -74,7 +74,8 @@ export function packageOf(url: string, functionName: string): string {
   return ours ? `${ours[1]}/${ours[2]}` : url;
 }
 
-function shortUrl(url: string): string {
+/** A frame's file as a short path: `package/file` under node_modules, `apps/…`, `libs/…` or `tools/…` for ours. */
+export function shortUrl(url: string): string {
   const modules = url.lastIndexOf('node_modules/');
   if (modules >= 0) return url.slice(modules + 'node_modules/'.length);
   const ours = /\/((?:apps|libs|tools)\/.*)$/.exec(url);
