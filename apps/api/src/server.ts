@@ -89,10 +89,12 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
       return reply.send(errorBody('SHUTTING_DOWN', 'The server is shutting down and accepts no new requests; retry later or on another replica'));
     }
     // Admission before the body is read: past the peak, a bulk request refused by a full batcher
-    // queue had already been read, parsed and decoded in full, so refusals cost as much as work and
-    // goodput fell. Bodies already in flight bound the work queued behind them; a request that
-    // would take them over the limit is refused at once (its unread body is discarded with the
-    // connection). With nothing in flight, any request within BODY_LIMIT_BYTES is taken.
+    // queue had already been read, parsed and decoded in full, and accepted ones queued for seconds
+    // (p50 6 s at 1.1× the bulk peak; 0.4 s with this limit, see docs/benchmarks.md). Bodies
+    // already in flight bound the work queued behind them; a request that would take them over
+    // the limit is refused at once (its unread body is discarded with the connection). With
+    // nothing in flight, any request within BODY_LIMIT_BYTES is taken. Only a declared
+    // content-length counts: a chunked body is not known until it has been read.
     const bodyBytes = Number(request.headers['content-length']) || 0;
     if (bodyBytes > 0 && inFlight.size > 0 && inFlight.bodyBytes + bodyBytes > config.maxBodyBytesInFlight) {
       metrics.refused.inc({ reason: 'overloaded' });
