@@ -37,6 +37,8 @@ export class ApiMetrics implements InferenceMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // Zero from the start, so a dashboard sees the series before the first refusal.
+    for (const reason of ['overloaded', 'shutting_down']) this.refused.inc({ reason }, 0);
     // prom-client's nodejs_eventloop_lag_p99_seconds is the time between two ticks of a 10 ms timer,
     // so it never reads under 10 ms; this gauge subtracts the interval: how late the timer fired.
     const delay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
