@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseModelConfig } from '@mserve/inference';
-import { buildApi, startBenchServer } from './bench-server.js';
+import { buildApi, settingsEnv, startBenchServer } from './bench-server.js';
 import { bodiesFor } from './bench-workload.js';
 import { renderAllocations, summarizeAllocations, type SamplingHeapProfile } from './heap-profile.js';
 import { startLoadProcess } from './load-generator.js';
@@ -43,11 +43,7 @@ process.on('SIGUSR2', async () => {
 `;
 
 async function measure(setting: string, clients: number, seconds: number, dir: string): Promise<string> {
-  const env: Record<string, string> = { ALLOC_PROFILE: join(dir, 'profile.json') };
-  if (setting) {
-    const [key, ...value] = setting.split('=');
-    env[key] = value.join('=');
-  }
+  const env = { ALLOC_PROFILE: join(dir, 'profile.json'), ...settingsEnv([setting]) };
   rmSync(env.ALLOC_PROFILE, { force: true });
   const config = parseModelConfig(JSON.parse(readFileSync(join(ROOT, 'models', 'mnist', 'config.json'), 'utf8')));
   const bodies = bodiesFor('mnist', config, 'single', { ceiling: false, bulkRows: 256 }).bodies;

@@ -11,7 +11,7 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { summarize } from './bench-report.js';
-import { buildApi, startBenchServer } from './bench-server.js';
+import { buildApi, settingsEnv, startBenchServer } from './bench-server.js';
 import { TYPENAME_BODY } from './bench-workload.js';
 import { startLoadProcess } from './load-generator.js';
 
@@ -23,11 +23,7 @@ function field(line: string, key: string): number {
 }
 
 async function measure(setting: string, clients: number, seconds: number): Promise<string> {
-  const env: Record<string, string> = {};
-  if (setting) {
-    const [key, ...value] = setting.split('=');
-    env[key] = value.join('=');
-  }
+  const env = settingsEnv([setting]);
   let trace = '';
   const server = await startBenchServer({ root: ROOT, model: 'mnist', env, nodeArgs: ['--trace-gc-nvp'], onStdout: (chunk) => (trace += chunk.toString('utf8')) });
   const load = startLoadProcess();

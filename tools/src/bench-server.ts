@@ -38,6 +38,16 @@ export interface BenchServerOptions {
   startTimeoutMs?: number;
 }
 
+/** Server settings written `KEY=VALUE` (the value may hold `=`; a bare `KEY` is empty), as an env object. */
+export function settingsEnv(settings: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    settings.filter(Boolean).map((kv) => {
+      const at = kv.indexOf('=');
+      return at < 0 ? [kv, ''] : [kv.slice(0, at), kv.slice(at + 1)];
+    }),
+  );
+}
+
 /** `npm run build`: the API and its libs, into the `dist/` folders that `startBenchServer` runs. */
 export function buildApi(root: string): void {
   console.log('building the API (npm run build)…');

@@ -84,19 +84,28 @@ export function shortUrl(url: string): string {
 
 /** A summary as markdown: packages, then functions, by self time. */
 export function renderProfile(title: string, summary: ProfileSummary): string {
-  const row = (t: SelfTime) => `| ${t.name.replace(/\|/g, '\\|')} | ${t.ms.toFixed(0)} | ${t.percent.toFixed(1)}% |`;
+  const lead = `${(summary.totalMs / 1000).toFixed(1)} s sampled, ${summary.idlePercent.toFixed(1)}% idle.`;
+  return renderShares(title, lead, 'self ms', (t: SelfTime) => t.ms.toFixed(0), summary.packages, summary.functions);
+}
+
+/**
+ * A heading, a lead line, then two tables, packages (the first 12) and functions: each row a name,
+ * its amount as `amount` writes it, and its share. The layout of every profile summary here.
+ */
+export function renderShares<T extends { name: string; percent: number }>(title: string, lead: string, column: string, amount: (entry: T) => string, packages: readonly T[], functions: readonly T[]): string {
+  const row = (entry: T) => `| ${entry.name.replace(/\|/g, '\\|')} | ${amount(entry)} | ${entry.percent.toFixed(1)}% |`;
   return [
     `### ${title}`,
     '',
-    `${(summary.totalMs / 1000).toFixed(1)} s sampled, ${summary.idlePercent.toFixed(1)}% idle.`,
+    lead,
     '',
-    '| package | self ms | share |',
+    `| package | ${column} | share |`,
     '|---|---:|---:|',
-    ...summary.packages.slice(0, 12).map(row),
+    ...packages.slice(0, 12).map(row),
     '',
-    '| function | self ms | share |',
+    `| function | ${column} | share |`,
     '|---|---:|---:|',
-    ...summary.functions.map(row),
+    ...functions.map(row),
     '',
   ].join('\n');
 }

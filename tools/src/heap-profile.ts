@@ -3,7 +3,7 @@
  * collected included, so it counts what was allocated over the window, garbage and all: the churn
  * that drives scavenges, which a profile of live objects alone does not show.
  */
-import { packageOf, shortUrl } from './cpu-profile.js';
+import { packageOf, renderShares, shortUrl } from './cpu-profile.js';
 
 interface HeapNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -57,19 +57,6 @@ export function summarizeAllocations(profile: SamplingHeapProfile, top = 20): Al
 /** A summary as markdown, bytes given per request: packages, then functions. */
 export function renderAllocations(title: string, summary: AllocationSummary, requests: number): string {
   const perRequest = (bytes: number) => (requests > 0 ? bytes / requests : 0);
-  const row = (a: Allocated) => `| ${a.name.replace(/\|/g, '\\|')} | ${perRequest(a.bytes).toFixed(0)} | ${a.percent.toFixed(1)}% |`;
-  return [
-    `### ${title}`,
-    '',
-    `${(summary.totalBytes / 2 ** 20).toFixed(0)} MiB sampled over ${requests} requests: ${(perRequest(summary.totalBytes) / 1024).toFixed(1)} KiB per request.`,
-    '',
-    '| package | bytes per request | share |',
-    '|---|---:|---:|',
-    ...summary.packages.slice(0, 12).map(row),
-    '',
-    '| function | bytes per request | share |',
-    '|---|---:|---:|',
-    ...summary.functions.map(row),
-    '',
-  ].join('\n');
+  const lead = `${(summary.totalBytes / 2 ** 20).toFixed(0)} MiB sampled over ${requests} requests: ${(perRequest(summary.totalBytes) / 1024).toFixed(1)} KiB per request.`;
+  return renderShares(title, lead, 'bytes per request', (a: Allocated) => perRequest(a.bytes).toFixed(0), summary.packages, summary.functions);
 }

@@ -33,7 +33,7 @@ import { measureCoercion, type CoercionCost } from './bench-coercion.js';
 import { runLimit } from './bench-limit.js';
 import { evaluateTargets, renderChart, renderOpenLoopTable, renderTable, renderTargets, summarize, type RunResult, type Scenario, type SoakResult, type Traffic } from './bench-report.js';
 import { measure, plays, SERVER_ENV } from './bench-measure.js';
-import { buildApi, startBenchServer, type BenchServer } from './bench-server.js';
+import { buildApi, settingsEnv, startBenchServer, type BenchServer } from './bench-server.js';
 import { bodiesFor, TYPENAME_BODY, type Bodies } from './bench-workload.js';
 import { renderProfile, summarizeProfile, type CpuProfile } from './cpu-profile.js';
 import { generatorPriority, startLoadProcess } from './load-generator.js';
@@ -75,7 +75,7 @@ const settings = {
   traffic: (args.traffic as string).split(',') as Traffic[],
   scenarios: (args.scenarios as string).split(',') as Scenario[],
   limitSizes: (smoke ? '64' : (args['limit-sizes'] as string)).split(',').map(Number),
-  serverEnv: Object.fromEntries((args['server-env'] as string).split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as [string, string])),
+  serverEnv: settingsEnv((args['server-env'] as string).split(',')),
   out: resolve(ROOT, args.out as string),
 };
 
