@@ -45,6 +45,22 @@ describe('ContractCodec', () => {
     expect(Array.from(row.tensors.features.data as Float32Array)).toEqual([1, 2, 1, 0, -1]);
   });
 
+  test('checks a vector read from JSON bytes (a Float64Array view) element by element, as a list', () => {
+    const slab = new Float64Array([9, 0.5, -0.5, 0, 9]);
+    const [row] = codec.encode([{ ...good, v: slab.subarray(1, 4) }]) as Row[];
+    expect(Array.from(row.tensors.features.data as Float32Array)).toEqual([1, 2, 0.5, -0.5, 0]);
+    for (const [k, value, reason] of [
+      [0, Number.NaN, 'must be a finite number, got NaN'],
+      [1, Infinity, 'must be a finite number, got Infinity'],
+      [2, 1.0000001, 'must be ≤ 1, got 1.0000001'],
+      [2, -2, 'must be ≥ -1, got -2'],
+    ] as const) {
+      const values = new Float64Array([0, 0, 0, 0, 0]);
+      values[1 + k] = value;
+      expect(message(codec.encode([{ ...good, v: values.subarray(1, 4) }], [4])[0])).toBe(`Invalid input at item 4, field v[${k}]: ${reason}`);
+    }
+  });
+
   test.each([
     [{ ...good, a: undefined }, 'Invalid input at item 0, field a: is required'],
     [{ ...good, a: '1' }, 'Invalid input at item 0, field a: must be a number, got a string'],
