@@ -104,6 +104,12 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
     }
     inFlight.track(reply.raw, bodyBytes);
   });
+  // Server-side latency of every /graphql request, refusals included: set beside the clients' own
+  // latency, it tells time spent in this process from time spent on the network and in the client.
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.routeOptions.url === '/graphql') metrics.requestAnswered(reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return reply.status(413).send(errorBody('PAYLOAD_TOO_LARGE', `Request body exceeds the limit of ${config.bodyLimitBytes} bytes`));

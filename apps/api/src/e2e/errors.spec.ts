@@ -93,4 +93,24 @@ describe('bad input over HTTP', () => {
     const line = api.logs.find((l) => l.requestId === 'abc-123');
     expect(line).toMatchObject({ msg: 'graphql operation', outcome: 'ok', requestId: 'abc-123' });
   });
+
+  test('http_request_duration_seconds times every /graphql request by status, refused bodies included, and nothing else', async () => {
+    const count = (status: string) => api.metric('http_request_duration_seconds_count', { status });
+    const sum = (status: string) => api.metric('http_request_duration_seconds_sum', { status });
+    const before = { ok: await count('200'), bad: await count('400'), large: await count('413'), okSum: await sum('200') };
+    const started = performance.now();
+    expect((await api.graphql(IRIS, { input: good })).status).toBe(200);
+    expect((await api.graphql(IRIS, { input: good })).status).toBe(200);
+    const elapsed = (performance.now() - started) / 1000;
+    expect((await send({ raw: '{"query": "{ models { name } }"' })).status).toBe(400);
+    expect((await send({ raw: JSON.stringify({ query: MNIST, variables: { input: { pixels: pixels(784 * 100) } } }) })).status).toBe(413);
+    await fetch(`${api.url}/readyz`);
+    expect(await count('200')).toBe(before.ok + 2);
+    expect(await count('400')).toBe(before.bad + 1);
+    expect(await count('413')).toBe(before.large + 1);
+    // The server's time for the two requests is some of the client's time for them.
+    const serverSeconds = (await sum('200')) - before.okSum;
+    expect(serverSeconds).toBeGreaterThan(0);
+    expect(serverSeconds).toBeLessThan(elapsed);
+  });
 });
