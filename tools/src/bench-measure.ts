@@ -2,7 +2,7 @@
  * One load run of the benchmark against a started API server, and what each server-side scenario
  * is: its settings and the traffic it plays.
  */
-import { summarize, type RunResult, type Scenario, type Traffic } from './bench-report.js';
+import { histogramQuantile, summarize, type RunResult, type Scenario, type Traffic } from './bench-report.js';
 import type { BenchServer, ServerReading } from './bench-server.js';
 import type { Bodies } from './bench-workload.js';
 import type { LoadMode, LoadProcess } from './load-generator.js';
@@ -66,10 +66,12 @@ export async function measure(load: LoadProcess, server: BenchServer, run: Measu
     generatorLoopP99Ms: outcome.loopP99Ms,
     generatorLoopMaxMs: outcome.loopMaxMs,
   };
+  const serverP50 = histogramQuantile(before.requestBuckets, after.requestBuckets, 0.5);
+  if (Number.isFinite(serverP50)) result.serverLatency = { p50: serverP50 * 1000, p99: histogramQuantile(before.requestBuckets, after.requestBuckets, 0.99) * 1000 };
   const failures = Object.entries(outcome.failures).map(([k, v]) => `${k} ×${v}`).join(', ');
   console.log(
     `${run.traffic.padEnd(12)} ${run.scenario.padEnd(16)} ${(run.mode.kind === 'closed' ? `${run.mode.clients} clients` : `${run.mode.rate.toFixed(0)} req/s`).padEnd(12)} ` +
-      `${result.predictionsPerSecond.toFixed(0).padStart(7)} pred/s  p50 ${result.latency.p50.toFixed(2)}  p99 ${result.latency.p99.toFixed(2)} ms  batch ${result.meanBatch.toFixed(1)}  ` +
+      `${result.predictionsPerSecond.toFixed(0).padStart(7)} pred/s  p50 ${result.latency.p50.toFixed(2)}  p99 ${result.latency.p99.toFixed(2)} ms${result.serverLatency ? ` (server ${result.serverLatency.p50.toFixed(2)} / ${result.serverLatency.p99.toFixed(2)})` : ''}  batch ${result.meanBatch.toFixed(1)}  ` +
       `cpu ${result.cpuMicrosPerPrediction.toFixed(1)} µs/pred  loop p99 ${result.eventLoopP99Ms?.toFixed(1)} ms  gen ${outcome.cpuPercent.toFixed(0)}% (loop p99 ${outcome.loopP99Ms.toFixed(1)}, max ${outcome.loopMaxMs.toFixed(1)} ms)${failures ? `  failed: ${failures}` : ''}`,
   );
   return result;

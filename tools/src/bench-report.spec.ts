@@ -1,4 +1,4 @@
-import { evaluateTargets, halfPeak, percentile, renderChart, renderTable, summarize, type RunResult, type Scenario, type Traffic } from './bench-report.js';
+import { evaluateTargets, halfPeak, histogramQuantile, percentile, renderChart, renderOpenLoopTable, renderTable, summarize, type RunResult, type Scenario, type Traffic } from './bench-report.js';
 
 function run(traffic: Traffic, scenario: Scenario, load: RunResult['load'], fields: Partial<RunResult> = {}): RunResult {
   return {
@@ -37,6 +37,25 @@ describe('percentile', () => {
     expect(percentile([], 50)).toBeNaN();
     expect(() => percentile(hundred, 0)).toThrow('percentile must be in (0, 100], got 0');
     expect(() => percentile(hundred, 101)).toThrow(RangeError);
+  });
+});
+
+describe('histogramQuantile', () => {
+  // 100 observations in a window: 50 up to 1 ms, 40 in (1, 2], 9 in (2, 5], 1 over 5 ms.
+  const before: Array<[number, number]> = [[0.001, 10], [0.002, 10], [0.005, 10], [Infinity, 10]];
+  const after: Array<[number, number]> = [[0.001, 60], [0.002, 100], [0.005, 109], [Infinity, 110]];
+
+  test('interpolates within the bucket the quantile falls in, over what the window added', () => {
+    expect(histogramQuantile(before, after, 0.5)).toBeCloseTo(0.001, 9);
+    expect(histogramQuantile(before, after, 0.25)).toBeCloseTo(0.0005, 9);
+    expect(histogramQuantile(before, after, 0.7)).toBeCloseTo(0.0015, 9);
+    expect(histogramQuantile(before, after, 0.95)).toBeCloseTo(0.002 + 0.003 * (5 / 9), 9);
+  });
+
+  test('reads a quantile in the +Inf bucket as the highest finite bound, and a window that added nothing as NaN', () => {
+    expect(histogramQuantile(before, after, 0.995)).toBe(0.005);
+    expect(histogramQuantile(after, after, 0.5)).toBeNaN();
+    expect(histogramQuantile([], after, 0.5)).toBeCloseTo(0.001 * (55 / 60), 9);
   });
 });
 
@@ -85,6 +104,21 @@ describe('targets', () => {
   test('the tail target uses the open-loop run nearest half of the closed-loop peak', () => {
     expect(halfPeak(results)?.load).toEqual({ kind: 'open', rate: 460 });
     expect(halfPeak([])).toBeUndefined();
+  });
+
+  test('the tail target shows the server-side tail and the `{ __typename }` floor at the same rate, when measured', () => {
+    const half = run('single', 'coalesced', { kind: 'open', rate: 460 }, { latency: { ...summarize([1]), p50: 2, p99: 30 }, serverLatency: { p50: 1, p99: 12 } });
+    const floor = run('single', 'ceiling-typename', { kind: 'open', rate: 460 }, { latency: { ...summarize([1]), p50: 0.5, p99: 4 } });
+    const tail = evaluateTargets([...results.filter((r) => r.load.kind !== 'open'), half, floor])[4];
+    expect(tail).toEqual({
+      name: 'single-row tail at half the peak',
+      goal: 'p99 ≤ 3 × p50 (open loop at 50% of peak)',
+      value: '15.00 × (p50 2.00 ms, p99 30.00 ms); server-side 12.00 × (p50 1.00 ms, p99 12.00 ms); `{ __typename }` at the same rate 8.00 × (p50 0.50 ms, p99 4.00 ms)',
+      met: false,
+    });
+    // The floor is an open-loop run of its own, not a candidate for the half-peak point.
+    expect(halfPeak([...results, floor])?.scenario).toBe('coalesced');
+    expect(renderOpenLoopTable([half])).toContain('| single | coalesced | 460 | 20 | 2.00 | 30.00 | 1.00 | 12.00 | 10.0 | 0 |');
   });
 
   test('the bulk JSON target is judged end to end, with the coercion stage alone beside it', () => {

@@ -16,6 +16,8 @@ export interface ServerReading {
   rssBytes: number;
   /** Event-loop delay p99 since the previous reading (the server's gauge resets on every scrape). */
   eventLoopP99Seconds: number;
+  /** http_request_duration_seconds of answered (200) /graphql requests: cumulative [upper bound, count] pairs, ascending. */
+  requestBuckets: Array<[number, number]>;
 }
 
 export interface BenchServer {
@@ -100,6 +102,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
         cpuSeconds: sumMetric(text, 'process_cpu_seconds_total'),
         rssBytes: sumMetric(text, 'process_resident_memory_bytes'),
         eventLoopP99Seconds: sumMetric(text, 'eventloop_delay_p99_seconds'),
+        requestBuckets: histogramBuckets(text, 'http_request_duration_seconds', { status: '200' }),
       };
     },
     async stop() {
@@ -128,11 +131,29 @@ export function freePort(): Promise<number> {
 /** Sums the samples of `name` in Prometheus text whose labels include every pair of `labels`. */
 export function sumMetric(text: string, name: string, labels: Record<string, string> = {}): number {
   let total = 0;
+  for (const sample of samples(text, name, labels)) total += sample.value;
+  return total;
+}
+
+/**
+ * The buckets of histogram `name` whose labels include every pair of `labels`, as cumulative
+ * [upper bound, count] pairs in ascending order (`+Inf` last); series that differ only in other
+ * labels are added up.
+ */
+export function histogramBuckets(text: string, name: string, labels: Record<string, string> = {}): Array<[number, number]> {
+  const counts = new Map<number, number>();
+  for (const { labels: found, value } of samples(text, `${name}_bucket`, labels)) {
+    const le = found.le === '+Inf' ? Infinity : Number(found.le);
+    counts.set(le, (counts.get(le) ?? 0) + value);
+  }
+  return [...counts].sort((a, b) => a[0] - b[0]);
+}
+
+function* samples(text: string, name: string, labels: Record<string, string>): Generator<{ labels: Record<string, string>; value: number }> {
   for (const line of text.split('\n')) {
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)/.exec(line);
     if (!match || match[1] !== name) continue;
     const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => found[k] === v)) total += Number(match[3]);
+    if (Object.entries(labels).every(([k, v]) => found[k] === v)) yield { labels: found, value: Number(match[3]) };
   }
-  return total;
 }

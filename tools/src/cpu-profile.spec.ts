@@ -1,5 +1,5 @@
 import { packageOf, renderProfile, summarizeProfile, type CpuProfile } from './cpu-profile.js';
-import { sumMetric } from './bench-server.js';
+import { histogramBuckets, sumMetric } from './bench-server.js';
 
 describe('summarizeProfile', () => {
   const frame = (functionName: string, url = '', lineNumber = 0) => ({ functionName, url, lineNumber });
@@ -52,5 +52,29 @@ describe('sumMetric', () => {
     expect(sumMetric(text, 'inference_executions_total', { model: 'mnist' })).toBe(12);
     expect(sumMetric(text, 'process_cpu_seconds_total')).toBe(4.5);
     expect(sumMetric(text, 'missing')).toBe(0);
+  });
+});
+
+describe('histogramBuckets', () => {
+  const text = [
+    'http_request_duration_seconds_bucket{le="0.001",status="200"} 5',
+    'http_request_duration_seconds_bucket{le="+Inf",status="200"} 9',
+    'http_request_duration_seconds_bucket{le="0.002",status="200"} 7',
+    'http_request_duration_seconds_bucket{le="0.001",status="400"} 100',
+    'http_request_duration_seconds_sum{status="200"} 0.1',
+  ].join('\n');
+
+  test('gives the cumulative buckets of the matching series, ascending, +Inf last', () => {
+    expect(histogramBuckets(text, 'http_request_duration_seconds', { status: '200' })).toEqual([
+      [0.001, 5],
+      [0.002, 7],
+      [Infinity, 9],
+    ]);
+    expect(histogramBuckets(text, 'http_request_duration_seconds')).toEqual([
+      [0.001, 105],
+      [0.002, 7],
+      [Infinity, 9],
+    ]);
+    expect(histogramBuckets(text, 'missing')).toEqual([]);
   });
 });

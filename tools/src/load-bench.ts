@@ -31,7 +31,7 @@ import { parseArgs } from 'node:util';
 import { parseModelConfig, type ModelConfig } from '@mserve/inference';
 import { measureCoercion, type CoercionCost } from './bench-coercion.js';
 import { runLimit } from './bench-limit.js';
-import { evaluateTargets, renderChart, renderOpenLoopTable, renderTable, renderTargets, summarize, type RunResult, type Scenario, type SoakResult, type Traffic } from './bench-report.js';
+import { evaluateTargets, halfPeak, renderChart, renderOpenLoopTable, renderTable, renderTargets, summarize, type RunResult, type Scenario, type SoakResult, type Traffic } from './bench-report.js';
 import { measure, plays, SERVER_ENV } from './bench-measure.js';
 import { buildApi, settingsEnv, startBenchServer, type BenchServer } from './bench-server.js';
 import { bodiesFor, TYPENAME_BODY, type Bodies } from './bench-workload.js';
@@ -148,6 +148,14 @@ async function main(): Promise<void> {
           const rate = Math.max(1, peak.requestsPerSecond * fraction);
           results.push(await measure(load, server, { ...timing(), traffic, scenario, bodies: bodies.get(scenario) as Bodies, mode: { kind: 'open', rate, seed: 1000 + i, maxInFlight: 1024 } }));
         }
+      }
+      // The tail target's floor: `{ __typename }` at the rate of the half-peak point, on the same
+      // server; its tail is what the generator, the kernel and the machine add to any request.
+      const half = traffic === 'single' ? halfPeak(results) : undefined;
+      const halfServer = servers.get('coalesced');
+      if (half && halfServer && half.load.kind === 'open') {
+        const floor = { kind: 'open' as const, rate: half.load.rate, seed: 2000, maxInFlight: 1024 };
+        results.push(await measure(load, halfServer, { ...timing(), traffic, scenario: 'ceiling-typename', bodies: { bodies: [TYPENAME_BODY], rowsPerRequest: 1 }, mode: floor }));
       }
     }
   } finally {
