@@ -202,7 +202,10 @@ function write(results: RunResult[], started: Date): void {
       : []),
     '#### Targets',
     '',
+    // A section of its own, so that a soak run, which comes after, can fill in its row.
+    '<!-- load-bench-targets:begin -->',
     renderTargets(evaluateTargets(results, soak, coercion)),
+    '<!-- load-bench-targets:end -->',
     '',
     '<details><summary>Open-loop runs (the chart’s points)</summary>',
     '',
@@ -267,6 +270,11 @@ async function soak(config: ModelConfig, seconds: number): Promise<void> {
     ].join('\n');
     replaceSection(`${settings.out}.md`, 'load-bench-soak', text);
     console.log(text);
+    // The targets of the last full run, now with this soak's row.
+    if (existsSync(`${settings.out}.json`) && readFileSync(`${settings.out}.md`, 'utf8').includes('<!-- load-bench-targets:begin -->')) {
+      const last = JSON.parse(readFileSync(`${settings.out}.json`, 'utf8')) as { results: RunResult[]; coercion?: typeof coercion };
+      replaceSection(`${settings.out}.md`, 'load-bench-targets', renderTargets(evaluateTargets(last.results, result, last.coercion)));
+    }
   } finally {
     clearInterval(timer);
     await load.close();
