@@ -1,6 +1,6 @@
 import { isAscii } from 'node:buffer';
 import type { Worker } from 'node:worker_threads';
-import { parseObjectWithVectors, startWorker } from '@mserve/inference';
+import { parseObjectWithVectors, skipJsonSpace, startWorker } from '@mserve/inference';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 
 /**
@@ -74,11 +74,9 @@ export function registerJsonBodyParser(app: FastifyInstance, vectorKeys?: Readon
 function holdsList(bytes: Buffer, keys: readonly Buffer[]): boolean {
   for (const key of keys) {
     for (let at = bytes.indexOf(key); at >= 0; at = bytes.indexOf(key, at + key.length)) {
-      let k = at + key.length;
-      while (isJsonSpace(bytes[k])) k++;
-      if (bytes[k++] !== COLON) continue;
-      while (isJsonSpace(bytes[k])) k++;
-      if (bytes[k] === OPEN_BRACKET) return true;
+      const colon = skipJsonSpace(bytes, at + key.length, bytes.length);
+      if (bytes[colon] !== COLON) continue;
+      if (bytes[skipJsonSpace(bytes, colon + 1, bytes.length)] === OPEN_BRACKET) return true;
     }
   }
   return false;
@@ -86,10 +84,6 @@ function holdsList(bytes: Buffer, keys: readonly Buffer[]): boolean {
 
 const COLON = 0x3a;
 const OPEN_BRACKET = 0x5b;
-
-function isJsonSpace(c: number | undefined): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
-}
 
 /**
  * Bodies this large have their vectors read from the bytes, on the body thread when there is one; a

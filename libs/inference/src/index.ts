@@ -15,7 +15,7 @@ export { argmax, interpret, softmax, topK } from './predictions.js';
 export type { ClassScore, Prediction } from './predictions.js';
 export { checkSignature, isSymbolic } from './signature.js';
 export { ColumnCodec, base64Length } from './column-codec.js';
-export { parseObjectWithVectors } from './json-vectors.js';
+export { parseObjectWithVectors, skipSpace as skipJsonSpace } from './json-vectors.js';
 export { ContractCodec, MAX_STRING_LENGTH, assembleBatch, rowKey, rowsOfBatch, splitBatch } from './tensor-codec.js';
 export type { Row, RowOutput, RowTensor } from './tensor-codec.js';
 export { startWorker, transferList } from './worker-protocol.js';

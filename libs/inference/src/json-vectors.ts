@@ -230,7 +230,8 @@ function newSlab(room: number): void {
 /** Length of the vector `readVector` last read, from `slabUsed` on. */
 let vectorLength = 0;
 
-function skipSpace(text: Buffer, pos: number, end: number): number {
+/** The first position from `pos` (before `end`) that is not JSON whitespace. */
+export function skipSpace(text: Uint8Array, pos: number, end: number): number {
   while (pos < end) {
     const c = text[pos];
     if (c !== SPACE && c !== TAB && c !== LF && c !== CR) break;
