@@ -34,8 +34,8 @@ export class ApiMetrics implements InferenceMetrics {
     },
   });
   readonly refused = new Counter({ name: 'http_requests_refused_total', help: 'GraphQL requests refused before their body was read, by reason (overloaded, shutting_down)', labelNames: ['reason'], registers: [this.registry] });
-  readonly operations = new Counter({ name: 'graphql_operations_total', help: 'GraphQL operations, by outcome (ok, or the first error code)', labelNames: ['outcome'], registers: [this.registry] });
-  readonly operationSeconds = new Histogram({ name: 'graphql_operation_seconds', help: 'GraphQL operation duration, from request to response', labelNames: ['outcome'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
+  private readonly operations = new Counter({ name: 'graphql_operations_total', help: 'GraphQL operations, by outcome (ok, or the first error code)', labelNames: ['outcome'], registers: [this.registry] });
+  private readonly operationSeconds = new Histogram({ name: 'graphql_operation_seconds', help: 'GraphQL operation duration, from request to response', labelNames: ['outcome'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
   private readonly requestSeconds = new Histogram({
     name: 'http_request_duration_seconds',
     help: '/graphql requests as the server saw them, by HTTP status: from their headers being read to the last byte of the response handed to the socket (body read, parse, refusals and serialization included)',
@@ -45,6 +45,8 @@ export class ApiMetrics implements InferenceMetrics {
   });
   /** One child per status seen: prom-client would otherwise hash the labels of every observation. */
   private readonly requestSecondsByStatus = new Map<number, { observe(value: number): void }>();
+  /** The same for operations, per outcome (a handful: ok and the error codes). */
+  private readonly operationsByOutcome = new Map<string, { count: { inc(): void }; seconds: { observe(value: number): void } }>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -63,6 +65,17 @@ export class ApiMetrics implements InferenceMetrics {
         delay.reset();
       },
     });
+  }
+
+  /** Records one GraphQL operation (graphql_operations_total and graphql_operation_seconds). */
+  operationDone(outcome: string, seconds: number): void {
+    let children = this.operationsByOutcome.get(outcome);
+    if (children === undefined) {
+      children = { count: this.operations.labels(outcome), seconds: this.operationSeconds.labels(outcome) };
+      this.operationsByOutcome.set(outcome, children);
+    }
+    children.count.inc();
+    children.seconds.observe(seconds);
   }
 
   /** Records one answered /graphql request (see http_request_duration_seconds). */

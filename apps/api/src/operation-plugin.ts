@@ -33,8 +33,7 @@ export function operationPlugin(logger: Logger, metrics: ApiMetrics): ApolloServ
           const formatted = body?.errors ?? [];
           const firstCode = formatted[0]?.extensions?.code;
           const outcome = formatted.length === 0 ? 'ok' : typeof firstCode === 'string' ? firstCode : 'INTERNAL_SERVER_ERROR';
-          metrics.operations.inc({ outcome });
-          metrics.operationSeconds.observe({ outcome }, seconds);
+          metrics.operationDone(outcome, seconds);
 
           // Every root field failed (null, or a list whose every row is null): the request as a whole
           // failed, so the status says why, and a refusal for overload says when to retry.

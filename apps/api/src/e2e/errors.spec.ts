@@ -94,6 +94,19 @@ describe('bad input over HTTP', () => {
     expect(line).toMatchObject({ msg: 'graphql operation', outcome: 'ok', requestId: 'abc-123' });
   });
 
+  test('graphql_operations_total and graphql_operation_seconds count each operation under its outcome', async () => {
+    const ops = (outcome: string) => api.metric('graphql_operations_total', { outcome });
+    const timed = (outcome: string) => api.metric('graphql_operation_seconds_count', { outcome });
+    const before = { ok: await ops('ok'), bad: await ops('BAD_USER_INPUT'), okTimed: await timed('ok'), badTimed: await timed('BAD_USER_INPUT') };
+    await api.graphql(IRIS, { input: good });
+    await api.graphql(IRIS, { input: { ...good, petalWidth: -1 } });
+    await api.graphql(IRIS, { input: good });
+    expect(await ops('ok')).toBe(before.ok + 2);
+    expect(await ops('BAD_USER_INPUT')).toBe(before.bad + 1);
+    expect(await timed('ok')).toBe(before.okTimed + 2);
+    expect(await timed('BAD_USER_INPUT')).toBe(before.badTimed + 1);
+  });
+
   test('http_request_duration_seconds times every /graphql request by status, refused bodies included, and nothing else', async () => {
     const count = (status: string) => api.metric('http_request_duration_seconds_count', { status });
     const sum = (status: string) => api.metric('http_request_duration_seconds_sum', { status });
