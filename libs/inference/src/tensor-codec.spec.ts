@@ -22,6 +22,9 @@ const config = parseModelConfig({
 });
 const codec = new ContractCodec(config);
 const good = { a: 1, v: [0.5, -0.5, 0], id: 7, word: 'hi' };
+/** Rows of 4,097 float32s (16 KiB and more): large enough to get a buffer of their own. */
+const wide = new ContractCodec(parseModelConfig({ ...config, inputs: [{ tensor: 'features', fields: [{ name: 'a' }, { name: 'v', length: 4096 }] }] }));
+const wideItem = (a: number) => ({ a, v: Array.from({ length: 4096 }, (_, k) => k % 7) });
 
 function message(result: unknown): string {
   expect(result).toBeInstanceOf(InferenceError);
@@ -86,8 +89,24 @@ describe('ContractCodec', () => {
     expect(results[0]).not.toBeInstanceOf(Error);
     expect(message(results[1])).toBe('Invalid input at item 101, field a: must be ≤ 10, got 99');
     expect((results[1] as InferenceError).details).toEqual({ item: 101, field: 'a', reason: 'must be ≤ 10, got 99' });
-    const buffer = ((results[0] as Row).tensors.features.data as Float32Array).buffer;
-    expect(buffer.byteLength).toBe(2 * 5 * 4);
+    const [first, third] = [results[0], results[2]].map((r) => (r as Row).tensors.features.data as Float32Array);
+    expect(third.buffer).toBe(first.buffer);
+    expect(third.byteOffset).toBe(first.byteOffset + 5 * 4);
+    const large = wide.encode([wideItem(1), { ...wideItem(2), a: '2' }, wideItem(3)]);
+    expect(((large[0] as Row).tensors.features.data as Float32Array).buffer.byteLength).toBe(2 * 4097 * 4);
+  });
+
+  test('small rows share a slab across calls, and a batch of them is a copy that leaves them intact', () => {
+    const [r1] = codec.encode([good]) as Row[];
+    const [r2] = codec.encode([{ ...good, a: 3 }]) as Row[];
+    const [d1, d2] = [r1, r2].map((r) => r.tensors.features.data as Float32Array);
+    expect(d2.buffer).toBe(d1.buffer);
+    expect(d1.buffer.byteLength).toBeGreaterThan(2 * 5 * 4);
+    for (const batch of [assembleBatch([r1]), assembleBatch([r1, r2])]) {
+      expect((batch.features.data as Float32Array).buffer).not.toBe(d1.buffer);
+    }
+    expect(Array.from(assembleBatch([r1, r2]).features.data as Float32Array)).toEqual([1, 2, 0.5, -0.5, 0, 3, 2, 0.5, -0.5, 0]);
+    expect(Array.from(d1)).toEqual([1, 2, 0.5, -0.5, 0]);
   });
 
   test('assembleBatch and splitBatch round-trip rows by offset', () => {
@@ -102,15 +121,13 @@ describe('ContractCodec', () => {
   });
 
   test('assembleBatch takes rows that are a whole buffer, in order, as the batch itself; anything else is copied', () => {
-    const one = new ContractCodec(parseModelConfig({ ...config, inputs: [config.inputs[0]] }));
-    const item = { a: 1, v: [0.5, -0.5, 0] };
-    const rows = one.encode([item, { ...item, a: 5 }, { ...item, a: 9 }]) as Row[];
+    const rows = wide.encode([wideItem(1), wideItem(5), wideItem(9)]) as Row[];
     const buffer = (rows[0].tensors.features.data as Float32Array).buffer;
     const batchBuffer = (batch: Row[]) => (assembleBatch(batch).features.data as Float32Array).buffer;
-    expect(batchBuffer(rows)).toBe(buffer);
     expect(batchBuffer(rows.slice(0, 2))).not.toBe(buffer);
     expect(batchBuffer([rows[1], rows[0], rows[2]])).not.toBe(buffer);
-    expect(Array.from(assembleBatch([rows[1], rows[0], rows[2]]).features.data as Float32Array).filter((_, i) => i % 5 === 0)).toEqual([5, 1, 9]);
+    expect(Array.from(assembleBatch([rows[1], rows[0], rows[2]]).features.data as Float32Array).filter((_, i) => i % 4097 === 0)).toEqual([5, 1, 9]);
+    expect(batchBuffer(rows)).toBe(buffer);
   });
 
   test('a vector of numbers in range is checked in one loop and copied whole; the first bad element is still named', () => {
@@ -127,11 +144,13 @@ describe('ContractCodec', () => {
   });
 
   test('a batch takes a codec-packed buffer whole, but copies rows a caller built from its own arrays', () => {
-    const packed = codec.encode([good, { ...good, a: 5 }]) as Row[];
-    expect((assembleBatch(packed).features.data as Float32Array).buffer).toBe((packed[0].tensors.features.data as Float32Array).buffer);
+    const packed = wide.encode([wideItem(1), wideItem(5)]) as Row[];
+    const packedBuffer = (packed[0].tensors.features.data as Float32Array).buffer;
+    expect((assembleBatch(packed).features.data as Float32Array).buffer).toBe(packedBuffer);
 
+    const [small] = codec.encode([good]) as Row[];
     const own = new Float32Array([1, 2, 0, 0, 0]);
-    const mine: Row = { key: '', tensors: { ...packed[0].tensors, features: { dtype: 'float32', dims: [5], data: own } } };
+    const mine: Row = { key: '', tensors: { ...small.tensors, features: { dtype: 'float32', dims: [5], data: own } } };
     const batch = assembleBatch([mine]);
     expect((batch.features.data as Float32Array).buffer).not.toBe(own.buffer);
     expect(Array.from(batch.features.data as Float32Array)).toEqual([1, 2, 0, 0, 0]);

@@ -1,4 +1,4 @@
-import { adoptPacked, allocate, allocatePacked, copyInto, DTYPES, elementCount, isPacked, view, type DType, type TensorData } from './dtypes.js';
+import { adoptPacked, allocate, allocateRows, copyInto, DTYPES, elementCount, isPacked, view, type DType, type TensorData } from './dtypes.js';
 import { badInput, type InferenceError } from './errors.js';
 import type { FieldSpec, InputSpec, ModelConfig } from './model-config.js';
 import type { WireTensors } from './worker-protocol.js';
@@ -150,7 +150,7 @@ export class ContractCodec {
     if (valid === 0) return results as InferenceError[];
 
     const plans = this.plans;
-    const buffers = plans.map((plan) => allocatePacked(plan.dtype, valid * plan.perRow));
+    const buffers = plans.map((plan) => allocateRows(plan.dtype, valid * plan.perRow));
     let row = 0;
     for (let i = 0; i < items.length; i++) {
       if (results[i] !== undefined) continue;
