@@ -43,10 +43,8 @@ export class ApiMetrics implements InferenceMetrics {
     buckets: REQUEST_BUCKETS,
     registers: [this.registry],
   });
-  /** One child per status seen: prom-client would otherwise hash the labels of every observation. */
-  private readonly requestSecondsByStatus = new Map<number, { observe(value: number): void }>();
-  /** The same for operations, per outcome (a handful: ok and the error codes). */
-  private readonly operationsByOutcome = new Map<string, { count: { inc(): void }; seconds: { observe(value: number): void } }>();
+  private readonly requestSecondsOf = childPerKey((status: number) => this.requestSeconds.labels(String(status)));
+  private readonly operationOf = childPerKey((outcome: string) => ({ count: this.operations.labels(outcome), seconds: this.operationSeconds.labels(outcome) }));
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -69,25 +67,19 @@ export class ApiMetrics implements InferenceMetrics {
 
   /** Records one GraphQL operation (graphql_operations_total and graphql_operation_seconds). */
   operationDone(outcome: string, seconds: number): void {
-    let children = this.operationsByOutcome.get(outcome);
-    if (children === undefined) {
-      children = { count: this.operations.labels(outcome), seconds: this.operationSeconds.labels(outcome) };
-      this.operationsByOutcome.set(outcome, children);
-    }
-    children.count.inc();
-    children.seconds.observe(seconds);
+    const operation = this.operationOf(outcome);
+    operation.count.inc();
+    operation.seconds.observe(seconds);
   }
 
   /** Records one answered /graphql request (see http_request_duration_seconds). */
   requestAnswered(status: number, seconds: number): void {
-    let child = this.requestSecondsByStatus.get(status);
-    if (child === undefined) this.requestSecondsByStatus.set(status, (child = this.requestSeconds.labels(String(status))));
-    child.observe(seconds);
+    this.requestSecondsOf(status).observe(seconds);
   }
 
   forModel(name: string, version: number): ModelObserver {
     const labels = { model: name, version: String(version) };
-    const rows = this.rows;
+    const rowsOf = childPerKey((outcome: string) => this.rows.labels({ ...labels, outcome }));
     const pending = { labels, rows: 0 };
     this.pendingRows.set(`${name}@${version}`, pending);
     const executions = this.executions.labels(labels);
@@ -98,7 +90,7 @@ export class ApiMetrics implements InferenceMetrics {
     executions.inc(0);
     restarts.inc(0);
     return {
-      rowsSettled: (outcome, count) => rows.inc({ ...labels, outcome }, count),
+      rowsSettled: (outcome, count) => rowsOf(outcome).inc(count),
       batchRun: (size, waits, seconds) => {
         executions.inc();
         batchSize.observe(size);
@@ -111,4 +103,18 @@ export class ApiMetrics implements InferenceMetrics {
       workerRestarted: () => restarts.inc(),
     };
   }
+}
+
+/**
+ * The child of a labelled metric for each key, made on first use and kept: calling a metric with a
+ * labels object makes prom-client hash the labels (a sorted key list) at every call, on the
+ * request path.
+ */
+function childPerKey<K, T>(make: (key: K) => T): (key: K) => T {
+  const children = new Map<K, T>();
+  return (key) => {
+    let child = children.get(key);
+    if (child === undefined) children.set(key, (child = make(key)));
+    return child;
+  };
 }
