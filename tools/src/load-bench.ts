@@ -187,7 +187,8 @@ function write(results: RunResult[], started: Date): void {
   const soak = existsSync(soakFile) ? (JSON.parse(readFileSync(soakFile, 'utf8')) as SoakResult) : undefined;
   writeFileSync(`${settings.out}.json`, `${JSON.stringify({ started: started.toISOString(), settings, results, limitSweep, rounds: allRounds, coercion }, null, 2)}\n`);
   writeFileSync(`${settings.out}.svg`, renderChart(results));
-  const section = [
+  const targets = renderTargets(evaluateTargets(results, soak, coercion));
+  const text = [
     `Command: \`npm run bench:load -- ${process.argv.slice(2).join(' ')}\`, ${started.toISOString().slice(0, 10)}.`,
     '',
     machineNotes(started),
@@ -203,9 +204,7 @@ function write(results: RunResult[], started: Date): void {
     '#### Targets',
     '',
     // A section of its own, so that a soak run, which comes after, can fill in its row.
-    '<!-- load-bench-targets:begin -->',
-    renderTargets(evaluateTargets(results, soak, coercion)),
-    '<!-- load-bench-targets:end -->',
+    section('load-bench-targets', targets),
     '',
     '<details><summary>Open-loop runs (the chart’s points)</summary>',
     '',
@@ -213,19 +212,27 @@ function write(results: RunResult[], started: Date): void {
     '',
     '</details>',
   ].join('\n');
-  replaceSection(`${settings.out}.md`, 'load-bench', section);
-  console.log(`\n${renderTable(results)}\n\n${renderTargets(evaluateTargets(results, soak, coercion))}\n\nwrote ${settings.out}.{json,md,svg}`);
+  replaceSection(`${settings.out}.md`, 'load-bench', text);
+  console.log(`\n${renderTable(results)}\n\n${targets}\n\nwrote ${settings.out}.{json,md,svg}`);
 }
 
 /** Puts `text` between `<!-- name:begin -->` and `<!-- name:end -->` in `file`, or writes the file with it. */
-function replaceSection(file: string, name: string, text: string): void {
-  const begin = `<!-- ${name}:begin -->`;
-  const end = `<!-- ${name}:end -->`;
-  const block = `${begin}\n${text}\n${end}`;
+const markers = (name: string) => ({ begin: `<!-- ${name}:begin -->`, end: `<!-- ${name}:end -->` });
+
+/** `text` between the markers of section `name`, which replaceSection finds again. */
+function section(name: string, text: string): string {
+  const { begin, end } = markers(name);
+  return `${begin}\n${text}\n${end}`;
+}
+
+/** Replaces section `name` of `file` with `text`; a file without it gets it appended, unless `onlyIfPresent`. */
+function replaceSection(file: string, name: string, text: string, { onlyIfPresent = false } = {}): void {
+  const { begin, end } = markers(name);
   const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const from = current.indexOf(begin);
   const to = current.indexOf(end);
-  writeFileSync(file, from >= 0 && to > from ? `${current.slice(0, from)}${block}${current.slice(to + end.length)}` : `${current}${current ? '\n' : ''}${block}\n`);
+  if (from >= 0 && to > from) writeFileSync(file, `${current.slice(0, from)}${section(name, text)}${current.slice(to + end.length)}`);
+  else if (!onlyIfPresent) writeFileSync(file, `${current}${current ? '\n' : ''}${section(name, text)}\n`);
 }
 
 /** `--soak S`: single-row closed-loop load on the coalesced server for S seconds after 30 s of warm-up; RSS every 5 s. */
@@ -271,9 +278,9 @@ async function soak(config: ModelConfig, seconds: number): Promise<void> {
     replaceSection(`${settings.out}.md`, 'load-bench-soak', text);
     console.log(text);
     // The targets of the last full run, now with this soak's row.
-    if (existsSync(`${settings.out}.json`) && readFileSync(`${settings.out}.md`, 'utf8').includes('<!-- load-bench-targets:begin -->')) {
+    if (existsSync(`${settings.out}.json`)) {
       const last = JSON.parse(readFileSync(`${settings.out}.json`, 'utf8')) as { results: RunResult[]; coercion?: typeof coercion };
-      replaceSection(`${settings.out}.md`, 'load-bench-targets', renderTargets(evaluateTargets(last.results, result, last.coercion)));
+      replaceSection(`${settings.out}.md`, 'load-bench-targets', renderTargets(evaluateTargets(last.results, result, last.coercion)), { onlyIfPresent: true });
     }
   } finally {
     clearInterval(timer);
