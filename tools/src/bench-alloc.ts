@@ -42,11 +42,9 @@ process.on('SIGUSR2', async () => {
 });
 `;
 
-async function measure(setting: string, clients: number, seconds: number, dir: string): Promise<string> {
+async function measure(setting: string, bodies: string[], clients: number, seconds: number, dir: string): Promise<string> {
   const env = { ALLOC_PROFILE: join(dir, 'profile.json'), ...settingsEnv([setting]) };
   rmSync(env.ALLOC_PROFILE, { force: true });
-  const config = parseModelConfig(JSON.parse(readFileSync(join(ROOT, 'models', 'mnist', 'config.json'), 'utf8')));
-  const bodies = bodiesFor('mnist', config, 'single', { ceiling: false, bulkRows: 256 }).bodies;
   const server = await startBenchServer({ root: ROOT, model: 'mnist', env, nodeArgs: ['--import', `data:text/javascript,${encodeURIComponent(SAMPLER)}`] });
   const load = startLoadProcess();
   try {
@@ -72,7 +70,9 @@ if (!values['no-build']) buildApi(ROOT);
 const dir = mkdtempSync(join(tmpdir(), 'bench-alloc-'));
 try {
   const sections = [`Single-row mnist from ${values.clients} closed-loop clients, ${values.seconds} s sampled after 2 s of warm-up; bytes allocated on the server's main thread, collected ones included.`, ''];
-  for (const setting of positionals.length > 0 ? positionals : ['']) sections.push(await measure(setting, Number(values.clients), Number(values.seconds), dir));
+  const config = parseModelConfig(JSON.parse(readFileSync(join(ROOT, 'models', 'mnist', 'config.json'), 'utf8')));
+  const bodies = bodiesFor('mnist', config, 'single', { ceiling: false, bulkRows: 256 }).bodies;
+  for (const setting of positionals.length > 0 ? positionals : ['']) sections.push(await measure(setting, bodies, Number(values.clients), Number(values.seconds), dir));
   const text = sections.join('\n');
   console.log(text);
   if (values.out) writeFileSync(values.out, text);
