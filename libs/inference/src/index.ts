@@ -1,4 +1,6 @@
 export { DynamicBatcher } from './batcher.js';
+export { PRIORITIES, isPriority } from './priority-queues.js';
+export type { Priority } from './priority-queues.js';
 export type { AbortSignalLike, BatcherObserver, BatcherOptions, Clock, RowOutcome, RowResult, SubmitOptions, Timers } from './batcher.js';
 export { DTYPES, allocate, isDType, toPlain, elementCount, view } from './dtypes.js';
 export type { DType, TensorData } from './dtypes.js';
