@@ -1,39 +1,35 @@
 import { parseModelConfig } from '@mserve/inference';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { applySetting, recommend, renderSweep, type SweepPoint, type TuneSetting } from './tune-recommend.js';
+import { applySetting, recommend, renderSweep, type SweepPoint, type TrafficResult, type TuneSetting } from './tune-recommend.js';
 
-/** A sweep recorded by `npm run tune -- --model wide` on the 2-core development machine (rounded). */
-const RECORDED: SweepPoint[] = [
-  { setting: { instances: 1, threadsPerInstance: 1, maxBatchSize: 32, maxQueueDelayMicros: 0 }, single: { rowsPerSecond: 1510, p99Ms: 41.2, failed: 0 }, bulk: { rowsPerSecond: 4210, p99Ms: 160.3, failed: 0 } },
-  { setting: { instances: 1, threadsPerInstance: 1, maxBatchSize: 128, maxQueueDelayMicros: 0 }, single: { rowsPerSecond: 1620, p99Ms: 44.8, failed: 0 }, bulk: { rowsPerSecond: 5330, p99Ms: 120.9, failed: 0 } },
-  { setting: { instances: 1, threadsPerInstance: 2, maxBatchSize: 128, maxQueueDelayMicros: 0 }, single: { rowsPerSecond: 1490, p99Ms: 38.0, failed: 0 }, bulk: { rowsPerSecond: 7020, p99Ms: 98.5, failed: 0 } },
-  { setting: { instances: 1, threadsPerInstance: 2, maxBatchSize: 128, maxQueueDelayMicros: 1000 }, single: { rowsPerSecond: 1700, p99Ms: 61.7, failed: 0 }, bulk: { rowsPerSecond: 7100, p99Ms: 99.1, failed: 0 } },
-  { setting: { instances: 2, threadsPerInstance: 1, maxBatchSize: 128, maxQueueDelayMicros: 0 }, single: { rowsPerSecond: 1880, p99Ms: 47.5, failed: 0 }, bulk: { rowsPerSecond: 6400, p99Ms: 140.2, failed: 3 } },
-  { setting: { instances: 2, threadsPerInstance: 1, maxBatchSize: 512, maxQueueDelayMicros: 0 } },
-];
-const setting = (p: SweepPoint): TuneSetting => p.setting;
+/** A sweep recorded by `npm run tune -- --model wide` on the shared 2-core machine (its command and time are in the file). */
+const RECORDED = (JSON.parse(readFileSync(fileURLToPath(new URL('./tune-sweep.recorded.json', import.meta.url)), 'utf8')) as { points: SweepPoint[] }).points;
+const setting = (p: SweepPoint | undefined): TuneSetting | undefined => p?.setting;
+const s = (instances: number, threadsPerInstance: number, maxBatchSize: number, maxQueueDelayMicros: number): TuneSetting => ({ instances, threadsPerInstance, maxBatchSize, maxQueueDelayMicros });
 
 describe('the tuner recommendation', () => {
-  test('picks the best single and bulk throughput together among settings within the p99 budget and without failures', () => {
-    const pick = recommend(RECORDED, 50);
-    // 1×2/128/0 is within budget, and its bulk rows/s (the sweep's second best) outweigh the faster
-    // single rows of 1×1/128; 1×2 with a delay is faster still but over budget, 2×1 failed requests.
-    expect(pick && setting(pick.point)).toEqual({ instances: 1, threadsPerInstance: 2, maxBatchSize: 128, maxQueueDelayMicros: 0 });
+  test('picks the best single-row and bulk throughput together among settings within the p99 budget', () => {
+    const pick = recommend(RECORDED, 700);
+    // Six settings are within 700 ms; 1×1/256/1000 has the best single-row rows/s but a quarter of
+    // the best bulk rows/s, and 1×2/32/1000 is the better of both together.
+    expect(setting(pick?.point)).toEqual(s(1, 2, 32, 1000));
     expect(pick?.withinBudget).toBe(true);
-    expect(pick?.reason).toBe('best throughput of 3 setting(s) with single-row p99 ≤ 50 ms');
-    expect(pick?.score).toBeCloseTo(Math.sqrt((1490 / 1880) * (7020 / 7100)), 6);
+    expect(pick?.reason).toBe('best throughput of 6 setting(s) with single-row p99 ≤ 700 ms');
+    expect(pick?.score).toBeCloseTo(Math.sqrt((237.5 / 319) * (2048 / 2496)), 6);
   });
 
-  test('a looser budget admits the queue delay, which then wins', () => {
-    expect(setting(recommend(RECORDED, 70)?.point as SweepPoint)).toEqual({ instances: 1, threadsPerInstance: 2, maxBatchSize: 128, maxQueueDelayMicros: 1000 });
+  test('a setting that failed requests is never recommended', () => {
+    const failing = RECORDED.map((p) => (p.setting.threadsPerInstance === 2 && p.setting.maxBatchSize === 32 && p.setting.maxQueueDelayMicros === 1000 ? { ...p, bulk: { ...(p.bulk as TrafficResult), failed: 3 } } : p));
+    expect(setting(recommend(failing, 700)?.point)).toEqual(s(1, 1, 32, 0));
   });
 
-  test('with no setting within budget, it recommends the lowest p99 and says so', () => {
-    const pick = recommend(RECORDED, 10);
-    expect(pick?.withinBudget).toBe(false);
-    expect(setting(pick?.point as SweepPoint)).toEqual({ instances: 1, threadsPerInstance: 2, maxBatchSize: 128, maxQueueDelayMicros: 0 });
-    expect(pick?.reason).toBe('no setting kept single-row p99 ≤ 10 ms without failures; lowest p99 instead');
+  test('a tighter budget leaves fewer settings; with none within it, the lowest p99 is recommended and says so', () => {
+    expect(setting(recommend(RECORDED, 400)?.point)).toEqual(s(1, 1, 256, 1000));
+    const none = recommend(RECORDED, 300);
+    expect(none?.withinBudget).toBe(false);
+    expect(setting(none?.point)).toEqual(s(1, 1, 256, 1000));
+    expect(none?.reason).toBe('no setting kept single-row p99 ≤ 300 ms without failures; lowest p99 instead');
   });
 
   test('ties go to fewer threads, then the shorter delay; an unmeasured sweep has no recommendation', () => {
@@ -43,14 +39,14 @@ describe('the tuner recommendation', () => {
       { setting: { instances: 1, threadsPerInstance: 1, maxBatchSize: 64, maxQueueDelayMicros: 500 }, single: same },
       { setting: { instances: 1, threadsPerInstance: 1, maxBatchSize: 64, maxQueueDelayMicros: 0 }, single: same },
     ];
-    expect(setting(recommend(tie, 50)?.point as SweepPoint)).toEqual({ instances: 1, threadsPerInstance: 1, maxBatchSize: 64, maxQueueDelayMicros: 0 });
+    expect(setting(recommend(tie, 50)?.point)).toEqual({ instances: 1, threadsPerInstance: 1, maxBatchSize: 64, maxQueueDelayMicros: 0 });
     expect(recommend([{ setting: tie[0].setting }], 50)).toBeUndefined();
   });
 
   test('the table marks the recommendation and shows settings the budget did not reach', () => {
-    const table = renderSweep(RECORDED, recommend(RECORDED, 50)?.point).split('\n');
-    expect(table[4]).toBe('| 1 × 2 | 128 | 0 | 1,490 | 38.0 | 7,020 | 98.5 | 0 | **recommended** |');
-    expect(table[7]).toBe('| 2 × 1 | 512 | 0 | – | – | – | – | 0 |  |');
+    const table = renderSweep(RECORDED, recommend(RECORDED, 700)?.point).split('\n');
+    expect(table[7]).toBe('| 1 × 2 | 32 | 1000 | 238 | 474.0 | 2,048 | 1,343.2 | 0 | **recommended** |');
+    expect(table[13]).toBe('| 2 × 1 | 256 | 1000 | – | – | – | – | 0 |  |');
   });
 
   test('--write changes only the four knobs, lowers warm-up batches to the new maxBatchSize, and the contract still parses', () => {
