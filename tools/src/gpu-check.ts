@@ -15,12 +15,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { LoadedModel, parseModelConfig, type ExecutionProvider, type ModelConfig, type Row } from '@mserve/inference';
+import { ModelRepository, parseModelConfig, type ModelConfig, type Row } from '@mserve/inference';
 import * as ort from 'onnxruntime-node';
 import { benchItems } from './bench-workload.js';
 import { writeWideModel } from './synthetic-model.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+type ExecutionProvider = NonNullable<ModelConfig['executionProviders']>[number];
 const PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'webgpu', 'cuda', 'tensorrt'];
 
 /** One provider: whether it loaded (and why not), and its sweep. */
@@ -41,15 +42,17 @@ const { values: args } = parseArgs({
   },
 });
 
-function modelFiles(): { path: string; config: ModelConfig } {
-  const mnist = parseModelConfig(JSON.parse(readFileSync(join(ROOT, 'models/mnist/config.json'), 'utf8')));
-  if (args.model === 'wide') {
-    const root = resolve(ROOT, 'tmp/gpu-check-models');
-    writeWideModel(root, 'mnist', mnist, { batching: mnist.batching });
-    return { path: join(root, 'mnist', '1', 'model.onnx'), config: parseModelConfig(JSON.parse(readFileSync(join(root, 'mnist', 'config.json'), 'utf8'))) };
+/** The model's repository, served name, ONNX file and contract (`wide`: the compute-heavy model, written first). */
+function modelFiles(): { root: string; name: string; path: string; config: ModelConfig } {
+  let root = join(ROOT, 'models');
+  let name = args.model as string;
+  if (name === 'wide') {
+    const mnist = parseModelConfig(JSON.parse(readFileSync(join(root, 'mnist/config.json'), 'utf8')));
+    root = resolve(ROOT, 'tmp/gpu-check-models');
+    name = 'mnist';
+    writeWideModel(root, name, mnist, { batching: mnist.batching });
   }
-  const name = args.model as string;
-  return { path: join(ROOT, 'models', name, '1', 'model.onnx'), config: parseModelConfig(JSON.parse(readFileSync(join(ROOT, 'models', name, 'config.json'), 'utf8'))) };
+  return { root, name, path: join(root, name, '1', 'model.onnx'), config: parseModelConfig(JSON.parse(readFileSync(join(root, name, 'config.json'), 'utf8'))) };
 }
 
 /** Median ms of `once` over about `seconds` (at least 3 calls, after one warm-up call). */
@@ -65,7 +68,7 @@ async function median(once: () => Promise<void>, seconds: number): Promise<numbe
   return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)];
 }
 
-async function check(provider: ExecutionProvider, bundled: boolean, files: { path: string; config: ModelConfig }, sizes: number[]): Promise<ProviderCheck> {
+async function check(provider: ExecutionProvider, bundled: boolean, files: ReturnType<typeof modelFiles>, sizes: number[]): Promise<ProviderCheck> {
   try {
     const session = await ort.InferenceSession.create(files.path, { executionProviders: [provider] });
     await session.release();
@@ -76,9 +79,21 @@ async function check(provider: ExecutionProvider, bundled: boolean, files: { pat
     return { provider, bundled, loaded: false, error: reason.slice(0, 300), sweep: [] };
   }
   const maxSize = Math.max(...sizes);
-  const config: ModelConfig = { ...files.config, executionProviders: [provider], allowCpuFallback: false, instances: 1, batching: { ...files.config.batching, maxBatchSize: maxSize, maxQueueSize: 4 * maxSize }, warmup: { batchSizes: [1] } };
-  const model = await LoadedModel.load({ name: String(args.model), version: 1, modelPath: files.path, config });
-  const items = benchItems('mnist', config, maxSize);
+  const repository = await ModelRepository.open({
+    root: files.root,
+    only: [files.name],
+    overrides: (_name, config) => ({ ...config, executionProviders: [provider], allowCpuFallback: false, instances: 1, batching: { ...config.batching, maxBatchSize: maxSize, maxQueueSize: 4 * maxSize }, warmup: { batchSizes: [1] } }),
+  });
+  await repository.ready();
+  let model: ReturnType<ModelRepository['get']>;
+  try {
+    model = repository.get(files.name);
+  } catch (error) {
+    // The session loaded alone but not in the library's workers: say so rather than sweep CPU.
+    await repository.close();
+    return { provider, bundled, loaded: false, error: `loads alone but not as the model's worker session: ${error instanceof Error ? error.message : String(error)}`, sweep: [] };
+  }
+  const items = benchItems('mnist', files.config, maxSize);
   const sweep: ProviderCheck['sweep'] = [];
   try {
     for (const batchSize of sizes) {
@@ -91,7 +106,7 @@ async function check(provider: ExecutionProvider, bundled: boolean, files: { pat
       console.log(`  ${provider} batch ${String(batchSize).padStart(5)}: ${ms.toFixed(3)} ms, ${((batchSize / ms) * 1000).toFixed(0)} rows/s`);
     }
   } finally {
-    await model.close();
+    await repository.close();
   }
   return { provider, bundled, loaded: true, sweep };
 }
