@@ -3,7 +3,7 @@
  * per instance × maxBatchSize × maxQueueDelayMicros, each setting on a fresh API server on this
  * machine under closed-loop single-row and bulk traffic, prints the throughput/p99 table and
  * recommends the setting with the best throughput whose single-row p99 is within `--p99-ms` (see
- * tune-recommend.ts). `--write` puts it into the model's config.json. The sweep stops when
+ * tune-recommend.ts). `--write` puts it into the model's config.json (only a setting within budget). The sweep stops when
  * `--budget-s` is spent (settings not reached are listed as such); each setting prints a progress line.
  *
  *   npm run tune -- --model mnist [--p99-ms 50] [--budget-s 180] [--write]
@@ -145,7 +145,8 @@ async function main(): Promise<void> {
   writeFileSync(`${out}.md`, `${text}\n`);
   writeFileSync(`${out}.json`, `${JSON.stringify({ model: args.model, p99Ms, points, recommendation: pick }, null, 2)}\n`);
   console.log(`wrote ${out}.{md,json}`);
-  if (args.write && pick) {
+  if (args.write && pick && !pick.withinBudget) console.log(`not written: no setting kept single-row p99 within ${p99Ms} ms (raise --p99-ms to accept one)`);
+  if (args.write && pick?.withinBudget) {
     const json = JSON.parse(readFileSync(where.configPath, 'utf8')) as Record<string, unknown>;
     const next = applySetting(json, pick.point.setting);
     parseModelConfig(next);
