@@ -1,6 +1,7 @@
-import { inferenceError, type AbortSignalLike, type InferenceError, type LoadedModel, type ModelRepository, type Prediction, type Priority, type Row, type SubmitOptions } from '@mserve/inference';
+import { inferenceError, type AbortSignalLike, type InferenceError, type LoadedModel, type ModelRepository, type Prediction, type Row, type SubmitOptions } from '@mserve/inference';
 import type { SchemaContext } from '@mserve/schema';
 import DataLoader from 'dataloader';
+import type { Priority } from './request-priority.js';
 
 export interface RequestContextOptions {
   repository: ModelRepository;

@@ -1,6 +1,7 @@
-import { PRIORITIES, type InferenceMetrics, type ModelObserver, type Priority } from '@mserve/inference';
+import type { InferenceMetrics, ModelObserver } from '@mserve/inference';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { PRIORITY_LEVELS, type Priority } from './request-priority.js';
 
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
 const LOOP_SAMPLE_MS = 10;
@@ -43,7 +44,7 @@ export class ApiMetrics implements InferenceMetrics {
     labelNames: ['model', 'version', 'priority'],
     registers: [this.registry],
     collect: () => {
-      for (const { labels, rows } of this.pendingByPriority.values()) for (const priority of PRIORITIES) this.priorityPending.set({ ...labels, priority }, rows[priority]);
+      for (const { labels, rows } of this.pendingByPriority.values()) for (const priority of PRIORITY_LEVELS) this.priorityPending.set({ ...labels, priority }, rows[priority]);
     },
   });
   readonly refused = new Counter({ name: 'http_requests_refused_total', help: 'GraphQL requests refused before their body was read, by reason (overloaded, shutting_down)', labelNames: ['reason'], registers: [this.registry] });

@@ -1,8 +1,21 @@
-import { isPriority, type Priority } from '@mserve/inference';
+import type { SubmitOptions } from '@mserve/inference';
 import { GraphQLError } from 'graphql';
 
 /** The request header that names a request's priority level. */
 export const PRIORITY_HEADER = 'x-priority';
+
+/** A priority level of the batcher (its queues, highest first: high, normal, low). */
+export type Priority = NonNullable<SubmitOptions['priority']>;
+
+// A record, so the compiler checks that the list names every level of the library's, and no other.
+const LEVELS: Record<Priority, true> = { high: true, normal: true, low: true };
+
+/** Every priority level, highest first. */
+export const PRIORITY_LEVELS = Object.keys(LEVELS) as readonly Priority[];
+
+function isPriority(value: string): value is Priority {
+  return Object.hasOwn(LEVELS, value);
+}
 
 /**
  * The priority level a request asks for in its `x-priority` header (`high`, `normal` or `low`,

@@ -17,5 +17,3 @@ export type { DType } from './dtypes.js';
 export { ERROR_CATALOGUE, InferenceError, inferenceError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export type { InferenceMetrics, Logger, ModelObserver } from './observability.js';
-export { PRIORITIES, isPriority } from './priority-queues.js';
-export type { Priority } from './priority-queues.js';

@@ -7,11 +7,6 @@ export const PRIORITIES: readonly Priority[] = ['high', 'normal', 'low'];
 /** Default of `priorityAgingMs`: how long a row waits before it ranks one level higher. */
 export const DEFAULT_PRIORITY_AGING_MS = 1000;
 
-/** Whether `value` names a priority level. */
-export function isPriority(value: unknown): value is Priority {
-  return value === 'high' || value === 'normal' || value === 'low';
-}
-
 /** What the queues need of a queued row. */
 export interface QueuedEntry {
   readonly key: string;
