@@ -4,7 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import { ModelRepository, type ModelConfig } from '@mserve/inference';
-import { buildModelSchema, fastListFieldNames } from '@mserve/schema';
+import { buildModelSchema, buildSubgraphModelSchema, fastListFieldNames } from '@mserve/schema';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { GraphQLError } from 'graphql';
 import { pino, type Logger } from 'pino';
@@ -75,7 +75,7 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
   // Execution goes through the fast-coercion twin unless turned off (see fast-execution.ts); its
   // list fields are then read from the body into Float64Arrays, large bodies on a thread of their
   // own (see json-body.ts).
-  const schema = await buildModelSchema({ benchmarkFields: config.benchmarkFields });
+  const schema = config.federation ? await buildSubgraphModelSchema() : await buildModelSchema({ benchmarkFields: config.benchmarkFields });
   registerJsonBodyParser(app, config.fastCoercion ? fastListFieldNames(schema) : undefined, { bodyThread: config.bodyThread });
   // Shutdown, step 1 (see close()): while draining, the listener stays open so probes still answer,
   // but /graphql refuses new requests at once with a retryable 503, and `connection: close` sends the

@@ -6,7 +6,7 @@ export { ERROR_CATALOGUE, InferenceError, asInferenceError, badInput, inferenceE
 export type { ErrorCode } from './errors.js';
 export { LoadedModel } from './loaded-model.js';
 export { ConfigError, parseModelConfig } from './model-config.js';
-export type { BatchingConfig, ExecutionProvider, FieldSpec, InputSpec, ModelConfig, OutputKind, OutputSpec, Task } from './model-config.js';
+export type { BatchingConfig, EntitySpec, ExecutionProvider, FieldSpec, InputSpec, ModelConfig, OutputKind, OutputSpec, Task } from './model-config.js';
 export { ModelRepository } from './model-repository.js';
 export type { ModelEntry, ModelState, ModelVersionEntry, RepositoryOptions } from './model-repository.js';
 export { noMetrics, silentLogger } from './observability.js';

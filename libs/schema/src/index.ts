@@ -3,3 +3,4 @@ export { buildModelSchema, printModelSchema } from './build-schema.js';
 export type { SchemaContext } from './context.js';
 export { fastCoercionSchema, fastListFieldNames } from './fast-coercion.js';
 export { describeModel } from './models.resolver.js';
+export { buildSubgraphModelSchema, printSubgraphModelSchema } from './federation.js';

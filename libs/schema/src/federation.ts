@@ -1,0 +1,39 @@
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import { API_RESOLVERS } from './build-schema.js';
+import { GENERATED_ENTITY_RESOLVERS, GENERATED_ENTITY_TYPES } from './generated/index.js';
+
+/** The federation directives the generated entity extensions use, imported by the subgraph's `@link`. */
+const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key", "@external", "@requires"])';
+
+/**
+ * The API schema as an Apollo Federation 2 subgraph (type-graphql's federation recipe): every query
+ * of the API schema, plus each entity a contract extends (`entities` in config.json) with its
+ * prediction field, `_service { sdl }` and `_entities`. The type-graphql schema is built without its
+ * check (it does not know the federation directives), printed with its directives, and rebuilt by
+ * `@apollo/subgraph` with the same resolvers; an entity's reference becomes an instance of its
+ * generated class. The federation packages are loaded here only, so a server without federation
+ * never loads them.
+ */
+export async function buildSubgraphModelSchema(): Promise<GraphQLSchema> {
+  const [{ buildSubgraphSchema }, { printSchemaWithDirectives }, { parse }, { buildSchema, createResolversMap }] = await Promise.all([
+    import('@apollo/subgraph'),
+    import('@graphql-tools/utils'),
+    import('graphql'),
+    import('type-graphql'),
+  ]);
+  const resolvers = [...API_RESOLVERS, ...GENERATED_ENTITY_RESOLVERS] as unknown as typeof API_RESOLVERS;
+  const schema = await buildSchema({ resolvers, orphanedTypes: [...GENERATED_ENTITY_TYPES], validate: false, emitSchemaFile: false, skipCheck: true });
+  const map = createResolversMap(schema) as Record<string, Record<string, unknown>>;
+  for (const type of GENERATED_ENTITY_TYPES) {
+    map[type.name] = { ...map[type.name], __resolveReference: (reference: object) => Object.assign(new type(), reference) };
+  }
+  const typeDefs = parse(`${FEDERATION_LINK}\n\n${printSchemaWithDirectives(schema)}`);
+  return buildSubgraphSchema({ typeDefs, resolvers: map as Parameters<typeof buildSubgraphSchema>[0] extends { resolvers?: infer R } ? R : never });
+}
+
+/** The subgraph's SDL as `_service { sdl }` serves it, for composition and for `schema.subgraph.graphql`. */
+export async function printSubgraphModelSchema(): Promise<string> {
+  const { printSubgraphSchema } = await import('@apollo/subgraph');
+  return `${printSubgraphSchema(await buildSubgraphModelSchema())}\n`;
+}
