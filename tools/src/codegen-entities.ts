@@ -13,8 +13,8 @@ export interface RenderedEntities {
   resolvers: string[];
 }
 
-/** The TypeScript and GraphQL type of an input field, as an entity field of the same values. */
-export type FieldTyping = (input: InputSpec, field: FieldSpec) => { gql: string; ts: string; description: string };
+/** The GraphQL and TypeScript types of an input field, for an entity field of the same values. */
+export type FieldTyping = (input: InputSpec, field: FieldSpec) => { gql: string; ts: string };
 
 /**
  * The federated extension of each entity a contract names (`config.entities`): the entity type
@@ -45,6 +45,8 @@ export function entityResolverName(model: string, entity: EntitySpec): string {
   return `${pascal}${entity.type}Resolver`;
 }
 
+// The entity type, its key and its external fields carry no description: the subgraph that owns
+// them describes them, and two descriptions of one element are a composition hint.
 function renderEntity(
   model: string,
   prediction: string,
@@ -58,8 +60,8 @@ function renderEntity(
   const lines: string[] = [];
   for (const key of keys) {
     const modelField = byEntityField.get(key);
-    const type = modelField ? typing(fields.get(modelField)!.input, fields.get(modelField)!.field) : { gql: 'ID', ts: 'string', description: '' };
-    lines.push(`  @Field(() => ${type.gql}, { description: ${JSON.stringify(`Key of ${entity.type}, served by the subgraph that owns it.`)} })\n  ${key}!: ${type.ts};\n`);
+    const type = modelField ? typing(fields.get(modelField)!.input, fields.get(modelField)!.field) : { gql: 'ID', ts: 'string' };
+    lines.push(`  @Field(() => ${type.gql})\n  ${key}!: ${type.ts};\n`);
   }
   const required: string[] = [];
   for (const [modelField, entityField] of Object.entries(entity.inputs)) {
@@ -67,18 +69,16 @@ function renderEntity(
     const { input, field } = fields.get(modelField)!;
     const type = typing(input, field);
     const optional = field.default !== undefined;
-    const text = `${type.description} Served by the subgraph that owns ${entity.type}; read by ${entity.field} as the ${model} model's input ${modelField}.`;
-    lines.push(
-      `  @Directive('@external')\n  @Field(() => ${type.gql}, { description: ${JSON.stringify(text)}${optional ? ', nullable: true' : ''} })\n  ${entityField}${optional ? '?' : '!'}: ${type.ts};\n`,
-    );
+    lines.push(`  @Directive('@external')\n  @Field(() => ${type.gql}${optional ? ', { nullable: true }' : ''})\n  ${entityField}${optional ? '?' : '!'}: ${type.ts};\n`);
     required.push(entityField);
   }
   const mapping = Object.entries(entity.inputs).map(([modelField, entityField]) => `${modelField}: ${JSON.stringify(entityField)}`).join(', ');
   const resolver = entityResolverName(model, entity);
-  const fieldDescription = `${description.replace(/\.$/, '')}, predicted from this ${entity.type}'s fields. Every ${entity.type} of one request runs in one batch; a bad one is null with its own error.`;
+  const read = Object.entries(entity.inputs).map(([modelField, entityField]) => (modelField === entityField ? modelField : `${modelField} from ${entityField}`));
+  const fieldDescription = `${description.replace(/\.$/, '')}, predicted from this ${entity.type}'s fields (the model's inputs: ${read.join(', ')}). Every ${entity.type} of one request runs in one batch; a bad one is null with its own error.`;
   const requires = required.length > 0 ? `\n  @Directive(${JSON.stringify(`@requires(fields: "${required.join(' ')}")`)})` : '';
   return `
-@ObjectType(${JSON.stringify(entity.type)}, { description: ${JSON.stringify(`An entity owned by another subgraph; the ${model} model adds ${entity.field}.`)} })
+@ObjectType(${JSON.stringify(entity.type)})
 @Directive(${JSON.stringify(`@key(fields: "${entity.key}")`)})
 export class ${entity.type} {
 ${lines.join('\n')}}

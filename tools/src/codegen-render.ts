@@ -48,12 +48,10 @@ function describeField(field: FieldSpec): string {
   return parts.map((p) => p.trim().replace(/([^.])$/, '$1.')).join(' ');
 }
 
-/** An input field's GraphQL and TypeScript types and description, for the types that carry its values. */
+/** An input field's GraphQL and TypeScript types, for the types that carry its values. */
 const fieldTyping: FieldTyping = (input, field) => {
   const scalar = GRAPHQL_SCALAR[input.dtype ?? 'float32'];
-  return field.length === undefined
-    ? { gql: scalar.gql, ts: scalar.ts, description: describeField(field) }
-    : { gql: `[${scalar.gql}]`, ts: `${scalar.ts}[]`, description: describeField(field) };
+  return field.length === undefined ? { gql: scalar.gql, ts: scalar.ts } : { gql: `[${scalar.gql}]`, ts: `${scalar.ts}[]` };
 };
 
 function renderField(input: InputSpec, field: FieldSpec): string {

@@ -79,26 +79,26 @@ export class IrisResolver {
   }
 }
 
-@ObjectType("Flower", { description: "An entity owned by another subgraph; the iris model adds species." })
+@ObjectType("Flower")
 @Directive("@key(fields: \"id\")")
 export class Flower {
-  @Field(() => ID, { description: "Key of Flower, served by the subgraph that owns it." })
+  @Field(() => ID)
   id!: string;
 
   @Directive('@external')
-  @Field(() => Float, { description: "Sepal length. Unit: cm. Range: 0 to 30. Served by the subgraph that owns Flower; read by species as the iris model's input sepalLength." })
+  @Field(() => Float)
   sepalLength!: number;
 
   @Directive('@external')
-  @Field(() => Float, { description: "Sepal width. Unit: cm. Range: 0 to 30. Served by the subgraph that owns Flower; read by species as the iris model's input sepalWidth." })
+  @Field(() => Float)
   sepalWidth!: number;
 
   @Directive('@external')
-  @Field(() => Float, { description: "Petal length. Unit: cm. Range: 0 to 30. Served by the subgraph that owns Flower; read by species as the iris model's input petalLength." })
+  @Field(() => Float)
   petalLength!: number;
 
   @Directive('@external')
-  @Field(() => Float, { description: "Petal width. Unit: cm. Range: 0 to 30. Served by the subgraph that owns Flower; read by species as the iris model's input petalWidth." })
+  @Field(() => Float)
   petalWidth!: number;
 }
 
@@ -107,7 +107,7 @@ export class IrisFlowerResolver {
   /** Model input field → the Flower field it is read from. */
   static readonly inputs = { sepalLength: "sepalLength", sepalWidth: "sepalWidth", petalLength: "petalLength", petalWidth: "petalWidth" } as const;
 
-  @FieldResolver(() => IrisPrediction, { nullable: true, description: "Iris species from sepal and petal measurements: a 4-16-3 MLP trained on the UCI Iris data set, predicted from this Flower's fields. Every Flower of one request runs in one batch; a bad one is null with its own error." })
+  @FieldResolver(() => IrisPrediction, { nullable: true, description: "Iris species from sepal and petal measurements: a 4-16-3 MLP trained on the UCI Iris data set, predicted from this Flower's fields (the model's inputs: sepalLength, sepalWidth, petalLength, petalWidth). Every Flower of one request runs in one batch; a bad one is null with its own error." })
   @Directive("@requires(fields: \"sepalLength sepalWidth petalLength petalWidth\")")
   species(@Root() entity: Flower, @Ctx() context: SchemaContext, @Info() info: GraphQLResolveInfo): Promise<IrisPrediction> {
     return predictEntity(context, "iris", entity, IrisFlowerResolver.inputs, info, IrisPrediction);
