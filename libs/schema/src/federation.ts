@@ -34,6 +34,9 @@ export async function buildSubgraphModelSchema(): Promise<GraphQLSchema> {
 
 /** The subgraph's SDL as `_service { sdl }` serves it, for composition and for `schema.subgraph.graphql`. */
 export async function printSubgraphModelSchema(): Promise<string> {
-  const { printSubgraphSchema } = await import('@apollo/subgraph');
-  return `${printSubgraphSchema(await buildSubgraphModelSchema())}\n`;
+  const { graphql } = await import('graphql');
+  const result = await graphql({ schema: await buildSubgraphModelSchema(), source: '{ _service { sdl } }' });
+  const sdl = (result.data?._service as { sdl?: unknown } | undefined)?.sdl;
+  if (typeof sdl !== 'string') throw new Error(`the subgraph schema serves no _service { sdl }: ${JSON.stringify(result.errors)}`);
+  return `${sdl}\n`;
 }
