@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { composeServices } from '@apollo/composition';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
@@ -74,6 +76,8 @@ async function startCatalogue(flowers: Map<string, CatalogueFlower>): Promise<{ 
 const FLOWERS_QUERY = 'query Flowers($ids: [ID!]!) { flowers(ids: $ids) { id name species { label classIndex confidence probabilities } } }';
 const IRIS_BATCH = 'query Direct($inputs: [IrisInput!]!) { irisBatch(inputs: $inputs) { label classIndex confidence probabilities } }';
 
+const README = fileURLToPath(new URL('../../../../README.md', import.meta.url));
+
 interface SpeciesAnswer {
   label: string;
   classIndex: number;
@@ -147,6 +151,17 @@ describe.each([
     expect(got.map((flower) => flower.id)).toEqual(ids);
     expect(got.map((flower) => flower.name)).toEqual(ids.map((id) => flowers.get(id)!.name));
     expect(got.map((flower) => flower.species)).toEqual(await direct(ids));
+  });
+
+  test("the README's FlowerSpecies query answers through the gateway", async () => {
+    const query = /```graphql\n(query FlowerSpecies[\s\S]*?)```/.exec(await readFile(README, 'utf8'))?.[1];
+    expect(query).toBeDefined();
+    const response = await postGraphQL(gateway.url.replace(/\/$/, ''), JSON.stringify({ query }));
+    expect(response.body.errors).toBeUndefined();
+    const got = response.body.data?.flowers as Array<{ id: string; species: { label: string; confidence: number } }>;
+    const expected = await direct(got.map((flower) => flower.id));
+    expect(got.map((flower) => [flower.id, flower.species])).toEqual(expected.map((answer, i) => [got[i].id, { label: answer.label, confidence: answer.confidence }]));
+    expect(got).toHaveLength(3);
   });
 
   test('one bad flower among 100 fails alone with BAD_USER_INPUT naming its index and field', async () => {
