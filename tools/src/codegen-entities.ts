@@ -57,16 +57,21 @@ function renderEntity(
 ): string {
   const keys = entity.key.split(' ');
   const byEntityField = new Map(Object.entries(entity.inputs).map(([modelField, entityField]) => [entityField, modelField]));
+  const spec = (modelField: string) => {
+    const found = fields.get(modelField);
+    if (!found) throw new Error(`${model}: entity ${entity.type} maps unknown input field ${modelField}`);
+    return found;
+  };
   const lines: string[] = [];
   for (const key of keys) {
     const modelField = byEntityField.get(key);
-    const type = modelField ? typing(fields.get(modelField)!.input, fields.get(modelField)!.field) : { gql: 'ID', ts: 'string' };
+    const type = modelField ? typing(spec(modelField).input, spec(modelField).field) : { gql: 'ID', ts: 'string' };
     lines.push(`  @Field(() => ${type.gql})\n  ${key}!: ${type.ts};\n`);
   }
   const required: string[] = [];
   for (const [modelField, entityField] of Object.entries(entity.inputs)) {
     if (keys.includes(entityField)) continue;
-    const { input, field } = fields.get(modelField)!;
+    const { input, field } = spec(modelField);
     const type = typing(input, field);
     const optional = field.default !== undefined;
     lines.push(`  @Directive('@external')\n  @Field(() => ${type.gql}${optional ? ', { nullable: true }' : ''})\n  ${entityField}${optional ? '?' : '!'}: ${type.ts};\n`);
