@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+// A type only (erased): the package's root does not re-export its resolver map type.
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { GraphQLSchema } from 'graphql';
 import { API_RESOLVERS } from './build-schema.js';
 import { GENERATED_ENTITY_RESOLVERS, GENERATED_ENTITY_TYPES } from './generated/index.js';
@@ -24,12 +26,12 @@ export async function buildSubgraphModelSchema(): Promise<GraphQLSchema> {
   ]);
   const resolvers = [...API_RESOLVERS, ...GENERATED_ENTITY_RESOLVERS] as unknown as typeof API_RESOLVERS;
   const schema = await buildSchema({ resolvers, orphanedTypes: [...GENERATED_ENTITY_TYPES], validate: false, emitSchemaFile: false, skipCheck: true });
-  const map = createResolversMap(schema) as Record<string, Record<string, unknown>>;
+  const map = createResolversMap(schema) as GraphQLResolverMap<unknown>;
   for (const type of GENERATED_ENTITY_TYPES) {
-    map[type.name] = { ...map[type.name], __resolveReference: (reference: object) => Object.assign(new type(), reference) };
+    map[type.name] = { ...(map[type.name] as object), __resolveReference: (reference: object) => Object.assign(new type(), reference) };
   }
   const typeDefs = parse(`${FEDERATION_LINK}\n\n${printSchemaWithDirectives(schema)}`);
-  return buildSubgraphSchema({ typeDefs, resolvers: map as Parameters<typeof buildSubgraphSchema>[0] extends { resolvers?: infer R } ? R : never });
+  return buildSubgraphSchema([{ typeDefs, resolvers: map }]);
 }
 
 /** The subgraph's SDL as `_service { sdl }` serves it, for composition and for `schema.subgraph.graphql`. */
