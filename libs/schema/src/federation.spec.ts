@@ -63,6 +63,20 @@ describe('the subgraph schema (FEDERATION=true)', () => {
     expect(calls).toEqual([1, 1, 1]);
   });
 
+  test('_entities refuses, as a whole, more representations than the limit and types it does not extend', async () => {
+    const limited = await buildSubgraphModelSchema({ maxEntities: 2 });
+    const calls: number[] = [];
+    const run = (r: unknown[]) =>
+      graphql({ schema: limited, source: 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Flower { species { label } } } }', variableValues: { r }, contextValue: countingContext(repository, calls) });
+    const tooMany = await run([FLOWER, FLOWER, FLOWER]);
+    expect(tooMany.data).toBeNull();
+    expect(tooMany.errors?.map((e) => e.message)).toEqual(['3 representations in one _entities call exceeds the limit of 2']);
+    const stranger = await run([FLOWER, { __typename: 'ModelInfo', name: 'iris' }]);
+    expect(stranger.errors?.map((e) => e.message)).toEqual(['Invalid input at item 1, field __typename: must name an entity type of this subgraph (Flower)']);
+    expect(calls).toEqual([]);
+    expect((await run([FLOWER, FLOWER])).data?._entities).toEqual([{ species: { label: 'setosa' } }, { species: { label: 'setosa' } }]);
+  });
+
   test('an error about a model input names the entity field it was read from', async () => {
     const inputs = { sepalLength: 'sepalLengthCm', sepalWidth: 'sepalWidth', petalLength: 'petalLength', petalWidth: 'petalWidth' };
     const info = { path: { prev: { key: 5, prev: { key: '_entities' } }, key: 'species' } } as unknown as GraphQLResolveInfo;

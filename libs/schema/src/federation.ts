@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 // A type only (erased): the package's root does not re-export its resolver map type.
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import type { GraphQLSchema } from 'graphql';
+import { badInput, inferenceError } from '@mserve/inference';
+import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql';
 import { API_RESOLVERS } from './build-schema.js';
 import { GENERATED_ENTITY_RESOLVERS, GENERATED_ENTITY_TYPES } from './generated/index.js';
 
@@ -15,9 +16,10 @@ const FEDERATION_LINK = 'extend schema @link(url: "https://specs.apollo.dev/fede
  * check (it does not know the federation directives), printed with its directives, and rebuilt by
  * `@apollo/subgraph` with the same resolvers; an entity's reference becomes an instance of its
  * generated class. The federation packages are loaded here only, so a server without federation
- * never loads them.
+ * never loads them. `maxEntities` bounds the representations of one `_entities` call (each is a
+ * row; the API passes MAX_ROWS_PER_REQUEST), so an oversized call fails as a whole, once.
  */
-export async function buildSubgraphModelSchema(): Promise<GraphQLSchema> {
+export async function buildSubgraphModelSchema(options: { maxEntities?: number } = {}): Promise<GraphQLSchema> {
   const [{ buildSubgraphSchema }, { printSchemaWithDirectives }, { parse }, { buildSchema, createResolversMap }] = await Promise.all([
     import('@apollo/subgraph'),
     import('@graphql-tools/utils'),
@@ -31,7 +33,32 @@ export async function buildSubgraphModelSchema(): Promise<GraphQLSchema> {
     map[type.name] = { ...(map[type.name] as object), __resolveReference: (reference: object) => Object.assign(new type(), reference) };
   }
   const typeDefs = parse(`${FEDERATION_LINK}\n\n${printSchemaWithDirectives(schema)}`);
-  return buildSubgraphSchema([{ typeDefs, resolvers: map }]);
+  const subgraph = buildSubgraphSchema([{ typeDefs, resolvers: map }]);
+  guardEntities(subgraph, new Set(GENERATED_ENTITY_TYPES.map((type) => type.name)), options.maxEntities);
+  return subgraph;
+}
+
+/**
+ * Checks the representations of `_entities` before @apollo/subgraph resolves them: at most
+ * `maxEntities`, else PAYLOAD_TOO_LARGE; each of an entity type of this subgraph, else
+ * BAD_USER_INPUT naming it (the package would throw a plain error, masked as an internal one).
+ */
+function guardEntities(schema: GraphQLSchema, types: ReadonlySet<string>, maxEntities: number | undefined): void {
+  const field = schema.getQueryType()?.getFields()._entities;
+  const resolve = field?.resolve;
+  if (!field || !resolve) throw new Error('the subgraph schema has no _entities resolver');
+  const guarded: GraphQLFieldResolver<unknown, unknown> = (source, args, context, info) => {
+    const representations = (args as { representations: readonly unknown[] }).representations;
+    if (maxEntities !== undefined && representations.length > maxEntities) {
+      throw inferenceError('PAYLOAD_TOO_LARGE', { what: `${representations.length} representations in one _entities call`, limit: maxEntities }, { limit: maxEntities });
+    }
+    representations.forEach((representation, i) => {
+      const type = (representation as { __typename?: unknown } | null)?.__typename;
+      if (typeof type !== 'string' || !types.has(type)) throw badInput(i, '__typename', `must name an entity type of this subgraph (${[...types].join(', ') || 'none'})`);
+    });
+    return resolve(source, args, context, info);
+  };
+  field.resolve = guarded;
 }
 
 /** The subgraph's SDL as `_service { sdl }` serves it, for composition and for `schema.subgraph.graphql`. */
