@@ -74,7 +74,7 @@ function renderEntity(
     const { input, field } = spec(modelField);
     const type = typing(input, field);
     const optional = field.default !== undefined;
-    lines.push(`  @Directive('@external')\n  @Field(() => ${type.gql}${optional ? ', { nullable: true }' : ''})\n  ${entityField}${optional ? '?' : '!'}: ${type.ts};\n`);
+    lines.push(`  @Directive("@external")\n  @Field(() => ${type.gql}${optional ? ', { nullable: true }' : ''})\n  ${entityField}${optional ? '?' : '!'}: ${type.ts};\n`);
     required.push(entityField);
   }
   const mapping = Object.entries(entity.inputs).map(([modelField, entityField]) => `${modelField}: ${JSON.stringify(entityField)}`).join(', ');

@@ -74,9 +74,9 @@ describe('codegen rendering: entities of other subgraphs', () => {
     expect(text).toContain('@ObjectType("Product")\n@Directive("@key(fields: \\"sku region\\")")\nexport class Product {');
     // A key field that is also a model input keeps the model's type and is not external; other keys are IDs.
     expect(text).toContain('  @Field(() => Float)\n  sku!: number;\n\n  @Field(() => ID)\n  region!: string;');
-    expect(text).toContain("  @Directive('@external')\n  @Field(() => Float)\n  weightKg!: number;");
-    expect(text).toContain("  @Directive('@external')\n  @Field(() => Float, { nullable: true })\n  humidity?: number;");
-    expect(text).toContain("  @Directive('@external')\n  @Field(() => [Float])\n  sensorTrace!: number[];");
+    expect(text).toContain(`  @Directive("@external")\n  @Field(() => Float)\n  weightKg!: number;`);
+    expect(text).toContain(`  @Directive("@external")\n  @Field(() => Float, { nullable: true })\n  humidity?: number;`);
+    expect(text).toContain(`  @Directive("@external")\n  @Field(() => [Float])\n  sensorTrace!: number[];`);
     expect(text).toContain('@Directive("@requires(fields: \\"weightKg humidity sensorTrace\\")")');
     expect(text).toContain('static readonly inputs = { weight: "weightKg", sku: "sku", humidity: "humidity", trace: "sensorTrace" } as const;');
     expect(text).toContain('shelfLife(@Root() entity: Product, @Ctx() context: SchemaContext, @Info() info: GraphQLResolveInfo): Promise<ShelfPrediction> {');

@@ -85,19 +85,19 @@ export class Flower {
   @Field(() => ID)
   id!: string;
 
-  @Directive('@external')
+  @Directive("@external")
   @Field(() => Float)
   sepalLength!: number;
 
-  @Directive('@external')
+  @Directive("@external")
   @Field(() => Float)
   sepalWidth!: number;
 
-  @Directive('@external')
+  @Directive("@external")
   @Field(() => Float)
   petalLength!: number;
 
-  @Directive('@external')
+  @Directive("@external")
   @Field(() => Float)
   petalWidth!: number;
 }
