@@ -1,4 +1,7 @@
-import type { EntitySpec, FieldSpec, InputSpec, ModelConfig } from '@mserve/inference';
+import type { FieldSpec, InputSpec, ModelConfig } from '@mserve/inference';
+
+/** One entity a contract extends (`entities` in config.json). */
+type EntitySpec = NonNullable<ModelConfig['entities']>[number];
 
 /** What the entity extensions of one model add to its generated module. */
 export interface RenderedEntities {

@@ -1,4 +1,4 @@
-import { badInput, type InferenceError } from '@mserve/inference';
+import { inferenceError, type InferenceError } from '@mserve/inference';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { SchemaContext } from './context.js';
 import { toObject, type ClassificationPrediction, type PredictionClass, type ValuesPrediction } from './prediction.types.js';
@@ -42,5 +42,7 @@ function inEntityTerms(error: InferenceError, inputs: Readonly<Record<string, st
   if (error.code !== 'BAD_USER_INPUT' || typeof field !== 'string' || typeof item !== 'number' || typeof reason !== 'string') return error;
   const modelField = /^[A-Za-z_][A-Za-z0-9_]*/.exec(field)?.[0] ?? field;
   const entityField = inputs[modelField];
-  return entityField === undefined || entityField === modelField ? error : badInput(item, entityField + field.slice(modelField.length), reason);
+  if (entityField === undefined || entityField === modelField) return error;
+  const renamed = entityField + field.slice(modelField.length);
+  return inferenceError('BAD_USER_INPUT', { item, field: renamed, reason }, { item, field: renamed, reason });
 }

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 // A type only (erased): the package's root does not re-export its resolver map type.
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import { badInput, inferenceError } from '@mserve/inference';
+import { inferenceError } from '@mserve/inference';
 import type { GraphQLFieldResolver, GraphQLSchema } from 'graphql';
 import { API_RESOLVERS } from './build-schema.js';
 import { GENERATED_ENTITY_RESOLVERS, GENERATED_ENTITY_TYPES } from './generated/index.js';
@@ -54,7 +54,9 @@ function guardEntities(schema: GraphQLSchema, types: ReadonlySet<string>, maxEnt
     }
     representations.forEach((representation, i) => {
       const type = (representation as { __typename?: unknown } | null)?.__typename;
-      if (typeof type !== 'string' || !types.has(type)) throw badInput(i, '__typename', `must name an entity type of this subgraph (${[...types].join(', ') || 'none'})`);
+      if (typeof type === 'string' && types.has(type)) return;
+      const reason = `must name an entity type of this subgraph (${[...types].join(', ') || 'none'})`;
+      throw inferenceError('BAD_USER_INPUT', { item: i, field: '__typename', reason }, { item: i, field: '__typename', reason });
     });
     return resolve(source, args, context, info);
   };
