@@ -89,3 +89,11 @@ export interface AbortSignalLike {
 
 /** One row result: the output, or the typed error that row failed with. */
 export type RowResult<Out> = Out | InferenceError;
+
+/** performance.now(): the batcher's clock unless a test injects one. */
+export const systemClock: Clock = { now: () => performance.now() };
+/** The global timers, unless a test injects its own. */
+export const systemTimers: Timers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};

@@ -1,14 +1,8 @@
-import type { AbortSignalLike, BatcherObserver, BatcherOptions, Clock, RowResult, SubmitOptions, Timers } from './batcher-options.js';
+import { systemClock, systemTimers, type AbortSignalLike, type BatcherObserver, type BatcherOptions, type Clock, type RowResult, type SubmitOptions, type Timers } from './batcher-options.js';
 import { asInferenceError, inferenceError, type InferenceError } from './errors.js';
 import { DEFAULT_PRIORITY_AGING_MS, PRIORITIES, PriorityQueues, type Priority } from './priority-queues.js';
 
 export type { AbortSignalLike, BatcherObserver, BatcherOptions, Clock, RowOutcome, RowResult, SubmitOptions, Timers } from './batcher-options.js';
-
-const systemClock: Clock = { now: () => performance.now() };
-const systemTimers: Timers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
 
 interface Submission<Out> {
   readonly results: Array<RowResult<Out>>;
