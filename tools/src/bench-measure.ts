@@ -13,11 +13,13 @@ export const SERVER_ENV: Partial<Record<Scenario, Record<string, string>>> = {
   naive: { BATCHING: 'off' },
   coalesced: {},
   'coalesced-stock': { FAST_COERCION: 'false' },
+  'coalesced-jit': { FAST_ENGINE: 'jit' },
+  'coalesced-hybrid': { FAST_ENGINE: 'hybrid' },
 };
 
 /** Which traffic each server-side scenario runs, and whether it gets an open-loop sweep. */
 export function plays(scenario: Scenario, traffic: Traffic): { closed: boolean; open: boolean } {
-  if (scenario === 'coalesced-stock') return { closed: traffic !== 'bulk-compact', open: traffic === 'bulk-json' };
+  if (scenario === 'coalesced-stock' || scenario === 'coalesced-jit' || scenario === 'coalesced-hybrid') return { closed: true, open: false };
   return { closed: true, open: true };
 }
 

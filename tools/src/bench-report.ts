@@ -14,7 +14,7 @@ export type LoadShape =
 export type Traffic = 'single' | 'bulk-compact' | 'bulk-json';
 
 /** limit: the library alone; ceiling: the API without inference; naive: one model run per request; coalesced: as shipped. */
-export type Scenario = 'limit' | 'ceiling' | 'ceiling-typename' | 'naive' | 'coalesced' | 'coalesced-stock';
+export type Scenario = 'limit' | 'ceiling' | 'ceiling-typename' | 'naive' | 'coalesced' | 'coalesced-stock' | 'coalesced-jit' | 'coalesced-hybrid';
 
 export interface LatencySummary {
   count: number;
@@ -138,6 +138,8 @@ const SCENARIO_LABEL: Record<Scenario, string> = {
   naive: 'naive (one run per request)',
   coalesced: 'coalesced (as shipped)',
   'coalesced-stock': 'coalesced, stock graphql-js coercion',
+  'coalesced-jit': 'coalesced, graphql-jit',
+  'coalesced-hybrid': 'coalesced, graphql-jit on the twin',
 };
 
 const fmt = (n: number | undefined, digits = 0) => (n === undefined || !Number.isFinite(n) ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));

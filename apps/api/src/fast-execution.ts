@@ -1,5 +1,6 @@
 import { HeaderMap, type ApolloServerPlugin, type BaseContext, type GraphQLRequestContext, type GraphQLResponse } from '@apollo/server';
 import { fastCoercionSchema } from '@mserve/schema';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { BREAK, GraphQLError, execute, visit, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { plainVariables } from './json-body.js';
 
@@ -27,8 +28,19 @@ type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQL
  * the twin, as they did not through the gateway; the server uses none (Apollo's cache-control
  * plugin then leaves the policy at its default, `no-store`).
  */
-export function fastExecutionPlugin<Context extends BaseContext>(schema: GraphQLSchema, formatError: FormatError): ApolloServerPlugin<Context> {
-  const twin = fastCoercionSchema(schema);
+export function fastExecutionPlugin<Context extends BaseContext>(schema: GraphQLSchema, formatError: FormatError, engine: 'twin' | 'jit' | 'hybrid' = 'twin'): ApolloServerPlugin<Context> {
+  const twin = engine === 'jit' ? schema : fastCoercionSchema(schema);
+  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | undefined>>();
+  const jit = (document: DocumentNode, operationName: string | undefined) => {
+    let byName = compiled.get(document);
+    if (!byName) compiled.set(document, (byName = new Map()));
+    const key = operationName ?? '';
+    if (!byName.has(key)) {
+      const query = compileQuery(twin, document, operationName);
+      byName.set(key, isCompiledQuery(query) ? query : undefined);
+    }
+    return byName.get(key);
+  };
   const introspects = new WeakMap<DocumentNode, boolean>();
   return {
     async requestDidStart() {
@@ -41,12 +53,16 @@ export function fastExecutionPlugin<Context extends BaseContext>(schema: GraphQL
             introspects.set(document, introspection);
           }
           if (introspection) return null;
-          const result = await execute({ schema: twin, document, contextValue: requestContext.contextValue, variableValues: request.variables, operationName: request.operationName ?? undefined });
+          const query = engine === 'twin' ? undefined : jit(document, request.operationName ?? undefined);
+          if (engine !== 'twin' && !query) return null;
+          const result = query
+            ? await query.query(undefined, requestContext.contextValue, request.variables)
+            : await execute({ schema: twin, document, contextValue: requestContext.contextValue, variableValues: request.variables, operationName: request.operationName ?? undefined });
           if (result.data === undefined) {
             request.variables = plainVariables(request.variables);
             return null;
           }
-          return answer(requestContext, result.data, result.errors, formatError);
+          return answer(requestContext, result.data as Record<string, unknown> | null, result.errors, formatError);
         },
       };
     },
@@ -67,7 +83,7 @@ function answer<Context extends BaseContext>(requestContext: GraphQLRequestConte
   (requestContext as { errors?: readonly GraphQLError[] }).errors = errors;
   const formatted = errors.map((error) => {
     try {
-      const extensions: Record<string, unknown> = { ...error.extensions, code: error.extensions.code ?? 'INTERNAL_SERVER_ERROR' };
+      const extensions: Record<string, unknown> = { ...error.extensions, code: error.extensions?.code ?? 'INTERNAL_SERVER_ERROR' };
       const head = extensions.http as { status?: unknown; headers?: unknown } | undefined;
       if (!!head && typeof head === 'object' && (!('status' in head) || typeof head.status === 'number') && (!('headers' in head) || head.headers instanceof Map)) {
         if (typeof head.status === 'number') http.status = head.status;

@@ -76,7 +76,8 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
   // list fields are then read from the body into Float64Arrays, large bodies on a thread of their
   // own (see json-body.ts).
   const schema = await buildModelSchema({ benchmarkFields: config.benchmarkFields });
-  registerJsonBodyParser(app, config.fastCoercion ? fastListFieldNames(schema) : undefined, { bodyThread: config.bodyThread });
+  const engine = (process.env.FAST_ENGINE ?? 'twin') as 'twin' | 'jit' | 'hybrid';
+  if (config.fastCoercion) registerJsonBodyParser(app, engine !== 'jit' ? fastListFieldNames(schema) : undefined, { bodyThread: config.bodyThread });
   // Shutdown, step 1 (see close()): while draining, the listener stays open so probes still answer,
   // but /graphql refuses new requests at once with a retryable 503, and `connection: close` sends the
   // client elsewhere. Requests accepted before are counted, so close() can wait for exactly those.
@@ -132,7 +133,7 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
       fastifyApolloDrainPlugin(app),
       operationPlugin(logger, metrics),
       ApolloServerPluginLandingPageDisabled(),
-      ...(config.fastCoercion ? [fastExecutionPlugin<RequestContext>(schema, formatError)] : []),
+      ...(config.fastCoercion ? [fastExecutionPlugin<RequestContext>(schema, formatError, engine)] : []),
     ],
     // Apollo would stop itself on SIGTERM/SIGINT (outside NODE_ENV=test), closing the HTTP server at
     // once and racing the drain in close(); main.ts owns the signals instead.
