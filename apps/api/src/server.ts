@@ -4,16 +4,14 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import { ModelRepository, type ModelConfig } from '@mserve/inference';
-import { buildModelSchema, fastListFieldNames } from '@mserve/schema';
+import { buildModelSchema } from '@mserve/schema';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { GraphQLError } from 'graphql';
 import { pino, type Logger } from 'pino';
 import type { ApiConfig } from './config.js';
 import { ClientGone, RequestContext } from './context.js';
 import { errorBody, formatError } from './errors.js';
-import { fastExecutionPlugin } from './fast-execution.js';
 import { InFlightRequests } from './in-flight.js';
-import { registerJsonBodyParser } from './json-body.js';
 import { complexityRules } from './limits.js';
 import { loopSlices } from './loop-slices.js';
 import { ApiMetrics } from './metrics.js';
@@ -72,12 +70,10 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  // Execution goes through the fast-coercion twin unless turned off (see fast-execution.ts); its
-  // list fields are then read from the body into Float64Arrays, large bodies on a thread of their
-  // own (see json-body.ts).
-  const schema = await buildModelSchema({ benchmarkFields: config.benchmarkFields });
-  const engine = (process.env.FAST_ENGINE ?? 'twin') as 'twin' | 'jit' | 'hybrid';
-  if (config.fastCoercion) registerJsonBodyParser(app, engine !== 'jit' ? fastListFieldNames(schema) : undefined, { bodyThread: config.bodyThread });
+  const schema = await buildModelSchema();
+  // The one seam of the fast path (FAST_PATH): its body parser and execution plugin, loaded only
+  // when it is on. Off, fastify's JSON parser and Apollo's execution run (see fast-path/index.ts).
+  const fastPath = config.fastPath ? (await import('./fast-path/index.js')).installFastPath<RequestContext>(app, schema, formatError) : undefined;
   // Shutdown, step 1 (see close()): while draining, the listener stays open so probes still answer,
   // but /graphql refuses new requests at once with a retryable 503, and `connection: close` sends the
   // client elsewhere. Requests accepted before are counted, so close() can wait for exactly those.
@@ -133,7 +129,7 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
       fastifyApolloDrainPlugin(app),
       operationPlugin(logger, metrics),
       ApolloServerPluginLandingPageDisabled(),
-      ...(config.fastCoercion ? [fastExecutionPlugin<RequestContext>(schema, formatError, engine)] : []),
+      ...(fastPath ? [fastPath] : []),
     ],
     // Apollo would stop itself on SIGTERM/SIGINT (outside NODE_ENV=test), closing the HTTP server at
     // once and racing the drain in close(); main.ts owns the signals instead.

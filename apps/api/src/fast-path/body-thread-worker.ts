@@ -1,27 +1,27 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { parseObjectWithVectors } from '@mserve/inference';
-import type { BodyReply, BodyRequest, BodyThreadInit } from './json-body.js';
+import { JsonVectorReader } from '@mserve/inference';
+import type { BodyReply, BodyRequest, BodyThreadInit } from './body-thread.js';
 
 /**
- * The body thread of json-body.ts: a large JSON body's bytes in, the object back with its vectors
+ * The body thread of body-thread.ts: a large JSON body's bytes in, the object back with its vectors
  * (Float64Array views of a few slabs) moved, not copied. A body it declines goes back as undefined
  * and the main thread parses it as any other.
  */
 const { vectorKeys } = workerData as BodyThreadInit;
-const keys = new Set(vectorKeys);
+const reader = new JsonVectorReader(new Set(vectorKeys), { atAnyDepth: true });
 const port = parentPort as NonNullable<typeof parentPort>;
 
 port.on('message', ({ id, bytes }: BodyRequest) => {
   let parsed: Record<string, unknown> | undefined;
   try {
-    parsed = parseObjectWithVectors(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), 0, bytes.byteLength, keys, { atAnyDepth: true });
+    parsed = reader.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch {
     // It never throws; were it to, the main thread's own parse decides.
     parsed = undefined;
   }
   const slabs = new Set<ArrayBuffer>();
   if (parsed !== undefined) collectBuffers(parsed, slabs);
-  // Moving the slabs detaches them here: the next vector read starts a new one.
+  // Moving the slabs detaches them here: the reader's next vector starts a new one.
   port.postMessage({ id, parsed } satisfies BodyReply, [...slabs]);
 });
 

@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { GraphQLError, buildSchema, type GraphQLFieldResolver } from 'graphql';
-import { formatError } from './errors.js';
-import { fastExecutionPlugin } from './fast-execution.js';
+import { formatError } from '../errors.js';
+import { fastExecutionPlugin } from './execution-plugin.js';
+import { VectorBodies } from './json-body.js';
+import { fastCoercionSchema } from './twin-schema.js';
 
 /** A schema with a `[Float!]!` input field, as the generated ones have, and resolvers that show what they got. */
 function makeSchema(seen: unknown[]) {
@@ -41,7 +43,7 @@ async function servers() {
     },
   };
   const make = (plugins: Array<ApolloServerPlugin<BaseContext>>) => new ApolloServer({ schema, formatError, includeStacktraceInErrorResponses: false, plugins: [probe, ...plugins] });
-  const fast = make([fastExecutionPlugin(schema, formatError)]);
+  const fast = make([fastExecutionPlugin(fastCoercionSchema(schema), formatError, new VectorBodies())]);
   const stock = make([]);
   await Promise.all([fast.start(), stock.start()]);
   const run = async (server: ApolloServer, query: string, variables?: Record<string, unknown>) => {
