@@ -12,7 +12,9 @@ function makeSchema(seen: unknown[]) {
     input Item { pixels: [Float!]! }
     type Query { first(item: Item!): Float, fail: Float, teapot: Float, both(item: Item!): Float }
   `);
-  const fields = schema.getQueryType()!.getFields();
+  const query = schema.getQueryType();
+  if (!query) throw new Error('the schema has a Query type');
+  const fields = query.getFields();
   const first: GraphQLFieldResolver<unknown, unknown, { item: { pixels: number[] } }> = (_source, { item }) => {
     seen.push(item.pixels);
     return item.pixels[0];
