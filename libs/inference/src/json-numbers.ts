@@ -8,7 +8,22 @@
  * its text. (The digits are accumulated in a double: exact while below 2^53, and rounding is
  * monotonic, so a true value of 2^53 or more never reads below it.)
  */
-import { CLOSE_BRACKET, COMMA, CR, DOT, LF, LOWER_E, MINUS, NINE, OPEN_BRACKET, PLUS, SPACE, TAB, UPPER_E, ZERO } from './json-text.js';
+// Character codes, local to this module: the loops below read them on every byte, and an imported
+// binding is a load (with its checks) per use where a local constant is folded away.
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const PLUS = 0x2b;
+const COMMA = 0x2c;
+const MINUS = 0x2d;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+const UPPER_E = 0x45;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const LOWER_E = 0x65;
 
 /** 10^0 … 10^22: the powers of ten a double holds exactly. */
 const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));

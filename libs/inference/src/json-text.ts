@@ -4,25 +4,15 @@
  */
 import { isAscii } from 'node:buffer';
 
-export const TAB = 0x09;
-export const LF = 0x0a;
-export const CR = 0x0d;
-export const SPACE = 0x20;
-export const QUOTE = 0x22;
-export const PLUS = 0x2b;
-export const COMMA = 0x2c;
-export const MINUS = 0x2d;
-export const DOT = 0x2e;
-export const ZERO = 0x30;
-export const NINE = 0x39;
-export const COLON = 0x3a;
-export const UPPER_E = 0x45;
-export const OPEN_BRACKET = 0x5b;
-export const BACKSLASH = 0x5c;
-export const CLOSE_BRACKET = 0x5d;
-export const LOWER_E = 0x65;
-export const OPEN_BRACE = 0x7b;
-export const CLOSE_BRACE = 0x7d;
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const BACKSLASH = 0x5c;
+const CLOSE_BRACKET = 0x5d;
+const CLOSE_BRACE = 0x7d;
 
 /** The first position from `pos` (before `end`) that is not JSON whitespace. */
 export function skipSpace(text: Uint8Array, pos: number, end: number): number {

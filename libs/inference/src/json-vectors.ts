@@ -13,7 +13,7 @@
  * array at all gets that value as JSON.parse reads it.
  */
 import { readNumbers, NO_ROOM, type NumbersRead } from './json-numbers.js';
-import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE, isDelimiter, plainStringEnd, skipSpace, stringOf } from './json-text.js';
+import { isDelimiter, plainStringEnd, skipSpace, stringOf } from './json-text.js';
 
 /** What a reader looks for. */
 export interface JsonVectorReaderOptions {
@@ -24,6 +24,16 @@ export interface JsonVectorReaderOptions {
    */
   atAnyDepth?: boolean;
 }
+
+// Character codes, local to this module (see json-numbers.ts).
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_BRACKET = 0x5b;
+const BACKSLASH = 0x5c;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
 
 /** Deeper nesting is left to JSON.parse (and its own limit). */
 const MAX_DEPTH = 256;
@@ -95,9 +105,15 @@ export class JsonVectorReader {
       // Only an array is read as a vector. Any other value under a vector key is read as any value:
       // a GraphQL body may use the name for something else (mnist's compact column `pixels` is a
       // base64 string), and declining the body for it would send it all to JSON.parse.
-      const value = vectorKeys.has(key) && text[pos] === OPEN_BRACKET ? this.readVector(text, pos) : this.readValue(text, pos, end, depth);
-      if (value === INVALID) return INVALID;
-      object[key] = value;
+      if (vectorKeys.has(key) && text[pos] === OPEN_BRACKET) {
+        const vector = this.readVector(text, pos);
+        if (vector === INVALID) return INVALID;
+        object[key] = vector;
+      } else {
+        const value = this.readValue(text, pos, end, depth);
+        if (value === INVALID) return INVALID;
+        object[key] = value;
+      }
       pos = skipSpace(text, this.cursor, end);
       if (text[pos] === COMMA) {
         pos = skipSpace(text, pos + 1, end);
