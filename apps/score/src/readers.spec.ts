@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parquetWriteFile } from 'hyparquet-writer';
-import { JsonVectorReader } from '@mserve/inference';
+import { JsonVectorReader } from '@mserve/inference/tensors';
 import { InputError, jsonlBlockRows, lineBlocks, openInput, type SourceRow } from './readers.js';
 import { tempDir } from './testing/harness.js';
 

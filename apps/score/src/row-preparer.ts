@@ -1,4 +1,5 @@
-import { ContractCodec, InferenceError, JsonVectorReader, type ModelConfig, type Row } from '@mserve/inference';
+import { ContractCodec, InferenceError, type ModelConfig, type Row } from '@mserve/inference';
+import { JsonVectorReader } from '@mserve/inference/tensors';
 import type { RowRejection } from './exit-codes.js';
 import { jsonlBlockRows, JSONL_LINES_PER_BLOCK, type InputSource, type ReadPosition, type SourceRow } from './readers.js';
 import type { RowMapper } from './row-mapper.js';

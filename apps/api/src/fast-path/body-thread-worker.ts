@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { JsonVectorReader } from '@mserve/inference';
+import { JsonVectorReader } from '@mserve/inference/tensors';
 import type { BodyReply, BodyRequest, BodyThreadInit } from './body-thread.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '@mserve/inference';
+import { startWorker } from '@mserve/inference/tensors';
 import type { FastifyBaseLogger } from 'fastify';
 
 /** What the body thread gets at start. */

@@ -1,5 +1,5 @@
 import { isAscii } from 'node:buffer';
-import { JsonVectorReader, skipJsonSpace } from '@mserve/inference';
+import { JsonVectorReader, skipJsonSpace } from '@mserve/inference/tensors';
 import type { FastifyInstance } from 'fastify';
 import { BodyThread } from './body-thread.js';
 
