@@ -3,11 +3,11 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { ModelRepository } from '@mserve/inference';
 import type { FastifyInstance } from 'fastify';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { ApiConfig } from './config.js';
 import { ClientGone, RequestContext } from './context.js';
-import { formatError } from './errors.js';
+import { apiGraphQLError, formatError } from './errors.js';
 import { complexityRules } from './limits.js';
 import { loopSlices } from './loop-slices.js';
 import type { ApiMetrics } from './metrics.js';
@@ -47,6 +47,8 @@ export async function registerGraphql(app: FastifyInstance, options: GraphqlRout
     // Apollo would stop itself on SIGTERM/SIGINT (outside NODE_ENV=test), closing the HTTP server at
     // once and racing the drain in close(); main.ts owns the signals instead.
     stopOnTerminationSignals: false,
+    // Apollo's own lines (a subgraph's "Enabling inline tracing…") go out as JSON like the rest.
+    logger,
   });
   await apollo.start();
 
@@ -75,7 +77,5 @@ function requestTimeout(header: string | string[] | undefined): number | undefin
   const raw = Array.isArray(header) ? header.join(',') : header;
   const value = /^\s*[0-9]{1,9}\s*$/.test(raw) ? Number(raw) : NaN;
   if (value >= 1) return value;
-  throw new GraphQLError(`Header x-timeout-ms must be a whole number of milliseconds ≥ 1, got "${raw.slice(0, 32)}"`, {
-    extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-  });
+  throw apiGraphQLError('BAD_TIMEOUT_HEADER', { value: raw.slice(0, 32) });
 }

@@ -48,6 +48,8 @@ export interface ApiConfig {
   maxBodyBytesInFlight: number;
   /** Longest stretch, in ms, that the event loop executes GraphQL requests before letting timers and I/O run; 0 never breaks a burst. */
   loopSliceMs: number;
+  /** Serve the API as an Apollo Federation 2 subgraph: `_service`, `_entities` and the entities contracts extend. */
+  federation: boolean;
 }
 
 interface Setting {
@@ -96,6 +98,7 @@ const SETTINGS: Record<keyof ApiConfig, Setting> = {
   fastPath: { env: 'FAST_PATH', flag: 'fast-path', parse: bool, fallback: true },
   maxBodyBytesInFlight: { env: 'MAX_BODY_BYTES_IN_FLIGHT', flag: 'max-body-bytes-in-flight', parse: int(1024), fallback: 64 * 1024 * 1024 },
   loopSliceMs: { env: 'LOOP_SLICE_MS', flag: 'loop-slice-ms', parse: int(0), fallback: 4 },
+  federation: { env: 'FEDERATION', flag: 'federation', parse: bool, fallback: false },
 };
 
 /** Reads the config from argv flags and env vars; throws naming the setting on a bad value. */
