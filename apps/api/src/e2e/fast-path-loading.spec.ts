@@ -6,13 +6,15 @@ import { postGraphQL, startChildServer, type ChildServer } from './harness.js';
 
 const RECORDER = fileURLToPath(new URL('./record-imports.mjs', import.meta.url));
 const FAST_PATH_MODULES = /\/fast-path\/|\/graphql-jit\//;
+/** Generous: the child compiles the sources through tsx with a resolve hook on every module, on a shared machine. */
+const START_MS = 120_000;
 
 /** The modules a child server resolved while it started and answered one query, with FAST_PATH as given. */
 async function modulesLoaded(fastPath: boolean): Promise<string[]> {
   const dir = await mkdtemp(join(tmpdir(), 'mserve-imports-'));
   const file = join(dir, 'imports.txt');
   try {
-    const child = await startChildServer({ FAST_PATH: String(fastPath), MODELS: 'iris', PLAYGROUND: 'false', NODE_OPTIONS: `--import=${RECORDER}`, RECORD_IMPORTS_TO: file });
+    const child = await startChildServer({ FAST_PATH: String(fastPath), MODELS: 'iris', PLAYGROUND: 'false', NODE_OPTIONS: `--import=${RECORDER}`, RECORD_IMPORTS_TO: file }, START_MS);
     try {
       await settled(child);
       const answer = await postGraphQL(child.url, JSON.stringify({ query: '{ iris(input: { sepalLength: 5.1, sepalWidth: 3.5, petalLength: 1.4, petalWidth: 0.2 }) { label } }' }));
@@ -47,5 +49,5 @@ describe('the fast path switch', () => {
     expect(off.filter((url) => FAST_PATH_MODULES.test(url))).toEqual([]);
     expect(on.some((url) => url.includes('/fast-path/index.'))).toBe(true);
     expect(on.some((url) => url.includes('/graphql-jit/'))).toBe(true);
-  }, 60_000);
+  }, 2 * START_MS + 30_000);
 });
