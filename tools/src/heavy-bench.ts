@@ -79,7 +79,7 @@ async function main(): Promise<void> {
       return { name: v.slice(0, at), env: settingsEnv(v.slice(at + 1).split(',')) };
     }),
   ];
-  const bodies = bodiesFor('mnist', contract, 'single', { ceiling: false, bulkRows: 1 });
+  const bodies = bodiesFor('mnist', contract, 'single', { bulkRows: 1 });
   const rows: HeavyRow[] = [];
   const servers = new Map<string, BenchServer>();
   const load = startLoadProcess();

@@ -52,8 +52,8 @@ async function main(): Promise<void> {
   writeWideModel(modelsDir, 'mnist', contract, { threadsPerInstance: Number(args.threads), batching: { ...contract.batching, maxBatchSize: maxBatch } });
   const seconds = Number(args.seconds);
   const warmupSeconds = Number(args.warmup);
-  const single = bodiesFor('mnist', contract, 'single', { ceiling: false, bulkRows: 1 });
-  const bulk = bodiesFor('mnist', contract, 'bulk-compact', { ceiling: false, bulkRows: Number(args['bulk-rows']) });
+  const single = bodiesFor('mnist', contract, 'single', { bulkRows: 1 });
+  const bulk = bodiesFor('mnist', contract, 'bulk-compact', { bulkRows: Number(args['bulk-rows']) });
   const started = new Date();
   const load0 = loadavg();
   const server = await startBenchServer({ root: ROOT, model: 'mnist', env: { MODELS_DIR: modelsDir } });

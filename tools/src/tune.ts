@@ -82,7 +82,7 @@ async function measureSetting(load: LoadProcess, setting: TuneSetting, where: Re
   const server = await startBenchServer({ root: ROOT, model: where.served, env });
   const timing = { warmupSeconds: Number(args.warmup), seconds: Number(args.seconds), instances: setting.instances, model: where.served };
   const run = async (traffic: 'single' | 'bulk-compact' | 'bulk-json', clients: number): Promise<TrafficResult> => {
-    const bodies = bodiesFor(where.served, config, traffic, { ceiling: false, bulkRows: Number(args['bulk-rows']) });
+    const bodies = bodiesFor(where.served, config, traffic, { bulkRows: Number(args['bulk-rows']) });
     const point = await measureServing(load, server, { ...timing, bodies: bodies.bodies, rowsPerRequest: bodies.rowsPerRequest, mode: { kind: 'closed', clients } });
     return { rowsPerSecond: point.predictionsPerSecond, p99Ms: point.latency.p99, failed: point.failed };
   };
