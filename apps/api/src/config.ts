@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parseCorsOrigins } from './cors.js';
 
 /**
  * Every setting of the API server. Each comes from a flag (`--port 4000`), else an env var
@@ -47,6 +48,10 @@ export interface ApiConfig {
   maxBodyBytesInFlight: number;
   /** Longest stretch, in ms, that the event loop executes GraphQL requests before letting timers and I/O run; 0 never breaks a burst. */
   loopSliceMs: number;
+  /** Origins that browsers may call from: `*` (any, no credentials), a comma list (credentials allowed) or `off`. */
+  corsOrigins: string;
+  /** The build of apps/web served under /app (missing: the API starts without it and says so). */
+  webDir: string;
   /** Adds the `ceiling_*` fields: the same arguments and results as each model field, without inference (benchmarks only). */
   benchmarkFields: boolean;
 }
@@ -59,6 +64,7 @@ interface Setting {
 }
 
 const DEFAULT_MODELS_DIR = fileURLToPath(new URL('../../../models', import.meta.url));
+const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 const int = (min: number) => (raw: string, name: string) => {
   const value = Number(raw);
@@ -71,6 +77,10 @@ const bool = (raw: string, name: string) => {
   throw new Error(`${name} must be true or false, got "${raw}"`);
 };
 const text = (raw: string) => raw;
+const cors = (raw: string, name: string) => {
+  parseCorsOrigins(raw, name);
+  return raw;
+};
 const list = (raw: string) => raw.split(',').map((s) => s.trim()).filter(Boolean);
 
 const SETTINGS: Record<keyof ApiConfig, Setting> = {
@@ -98,6 +108,8 @@ const SETTINGS: Record<keyof ApiConfig, Setting> = {
   bodyThread: { env: 'BODY_THREAD', flag: 'body-thread', parse: bool, fallback: true },
   maxBodyBytesInFlight: { env: 'MAX_BODY_BYTES_IN_FLIGHT', flag: 'max-body-bytes-in-flight', parse: int(1024), fallback: 64 * 1024 * 1024 },
   loopSliceMs: { env: 'LOOP_SLICE_MS', flag: 'loop-slice-ms', parse: int(0), fallback: 4 },
+  corsOrigins: { env: 'CORS_ORIGINS', flag: 'cors-origins', parse: cors, fallback: '*' },
+  webDir: { env: 'WEB_DIR', flag: 'web-dir', parse: text, fallback: DEFAULT_WEB_DIR },
   benchmarkFields: { env: 'BENCHMARK_FIELDS', flag: 'benchmark-fields', parse: bool, fallback: false },
 };
 

@@ -41,12 +41,6 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   return { message: MASKED_MESSAGE, ...base, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
 
-/** The HTTP status of a response whose every root field failed: the catalogue's, for the first error. */
-export function statusOfFailure(code: unknown): number | undefined {
-  if (typeof code !== 'string' || !(code in ERROR_CATALOGUE)) return undefined;
-  return ERROR_CATALOGUE[code as ErrorCode].httpStatus;
-}
-
 /** A GraphQL-shaped error body for failures outside GraphQL (body too large, bad JSON). */
 export function errorBody(code: ErrorCode | 'BAD_REQUEST', message: string): { errors: GraphQLFormattedError[] } {
   return { errors: [{ message, extensions: { code } }] };

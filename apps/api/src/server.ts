@@ -19,6 +19,8 @@ import { loopSlices } from './loop-slices.js';
 import { ApiMetrics } from './metrics.js';
 import { operationPlugin } from './operation-plugin.js';
 import { registerPlayground } from './playground.js';
+import { parseCorsOrigins, registerCors } from './cors.js';
+import { registerWebApp } from './web-app.js';
 
 export interface ApiServer {
   app: FastifyInstance;
@@ -72,6 +74,7 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  await registerCors(app, parseCorsOrigins(config.corsOrigins));
   // Execution goes through the fast-coercion twin unless turned off (see fast-execution.ts); its
   // list fields are then read from the body into Float64Arrays, large bodies on a thread of their
   // own (see json-body.ts).
@@ -180,6 +183,7 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
     await registerPlayground(app, { endpoint: '/graphql', title: 'mserve GraphQL playground', defaultQuery: DEFAULT_QUERY });
     app.get('/', async (_request, reply) => reply.redirect('/playground'));
   }
+  await registerWebApp(app, config.webDir, logger);
 
   void repository.ready().then(() => {
     const states = repository.list().map((e) => `${e.name}: ${e.versions.map((v) => `${v.version} ${v.state.phase}`).join(', ')}`);
