@@ -19,7 +19,7 @@ export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   ...nx.configs['flat/javascript'],
-  { ignores: ['**/dist', '**/out-tsc', '**/node_modules', '**/test-output', 'libs/schema/src/generated/**'] },
+  { ignores: ['**/dist', '**/out-tsc', '**/node_modules', '**/test-output', 'libs/schema/src/generated/**', 'apps/web/src/gql/**'] },
   {
     files: ['**/*.ts', '**/*.js', '**/*.mjs'],
     rules: {

@@ -1,14 +1,14 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import * as apollo3 from '../../../../examples/clients/apollo-client-3.js';
-import * as apollo4 from '../../../../examples/clients/apollo-client-4.js';
-import * as plainFetch from '../../../../examples/clients/fetch.js';
-import * as graphqlRequest from '../../../../examples/clients/graphql-request.js';
-import type { Outcome } from '../../../../examples/clients/outcome.js';
-import * as urql from '../../../../examples/clients/urql.js';
+import * as apollo3 from './client-recipes/apollo-client-3.js';
+import * as apollo4 from './client-recipes/apollo-client-4.js';
+import * as plainFetch from './client-recipes/fetch.js';
+import * as graphqlRequest from './client-recipes/graphql-request.js';
+import type { Outcome } from './client-recipes/outcome.js';
+import * as urql from './client-recipes/urql.js';
 import { startServer, type TestServer } from './harness.js';
 
-const EXAMPLES = fileURLToPath(new URL('../../../../examples/clients/', import.meta.url));
+const EXAMPLES = fileURLToPath(new URL('./client-recipes/', import.meta.url));
 const README = fileURLToPath(new URL('../../../../README.md', import.meta.url));
 
 const good = { sepalLength: 5.1, sepalWidth: 3.5, petalLength: 1.4, petalWidth: 0.2 };
@@ -77,6 +77,6 @@ test('the README shows every recipe file as it is', async () => {
   for (const file of files) {
     // Apollo Client 3 is installed here under an npm alias beside version 4; an app imports it by its name.
     const source = (await readFile(`${EXAMPLES}${file}`, 'utf8')).replaceAll("'apollo-client-3/", "'@apollo/client/");
-    expect(readme, file).toContain(`\`\`\`ts\n// examples/clients/${file}\n${source}\`\`\``);
+    expect(readme, file).toContain(`\`\`\`ts\n// apps/api/src/e2e/client-recipes/${file}\n${source}\`\`\``);
   }
 });

@@ -6,12 +6,11 @@ export function createClient(url: string): ApolloClient {
   return new ApolloClient({
     link: new HttpLink({ uri: url }),
     cache: new InMemoryCache(),
-    defaultOptions: { query: { errorPolicy: 'all', fetchPolicy: 'no-cache' } },
   });
 }
 
 export async function send(client: ApolloClient, query: string, variables?: Record<string, unknown>): Promise<Outcome> {
-  const { data, error } = await client.query<Record<string, unknown>>({ query: gql(query), variables });
+  const { data, error } = await client.query<Record<string, unknown>>({ query: gql(query), variables, errorPolicy: 'all', fetchPolicy: 'no-cache' });
   const errors = CombinedGraphQLErrors.is(error) ? error.errors : error ? [error] : [];
   return { data, errors: errors.map((e) => ({ message: e.message, code: 'extensions' in e ? e.extensions?.code : undefined })) };
 }

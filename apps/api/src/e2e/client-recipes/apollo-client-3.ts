@@ -9,13 +9,12 @@ export function createClient(url: string): ApolloClient<NormalizedCacheObject> {
   return new ApolloClient({
     link: new HttpLink({ uri: url }),
     cache: new InMemoryCache(),
-    defaultOptions: { query: { errorPolicy: 'all', fetchPolicy: 'no-cache' } },
   });
 }
 
 export async function send(client: ApolloClient<NormalizedCacheObject>, query: string, variables?: Record<string, unknown>): Promise<Outcome> {
   try {
-    const { data, errors } = await client.query<Record<string, unknown>>({ query: gql(query), variables });
+    const { data, errors } = await client.query<Record<string, unknown>>({ query: gql(query), variables, errorPolicy: 'all', fetchPolicy: 'no-cache' });
     return { data, errors: (errors ?? []).map((e) => ({ message: e.message, code: e.extensions?.code })) };
   } catch (error) {
     const result = error instanceof ApolloError ? (error.networkError as ServerError | null)?.result : undefined;
