@@ -70,6 +70,7 @@ const BOOT_SCRIPT = String.raw`(function () {
 
 const PAGE_CSS = `html, body, #graphiql { height: 100%; margin: 0; }
 body { overflow: hidden; }
+#playground-app-link { position: fixed; right: 12px; bottom: 8px; z-index: 10; font: 13px system-ui, sans-serif; }
 `;
 
 const JS = 'text/javascript; charset=utf-8';
@@ -240,6 +241,7 @@ function renderPage(page: { title: string; endpoint: string; defaultQuery: strin
 </head>
 <body>
 <div id="graphiql">Loading…</div>
+<a id="playground-app-link" href="/app/">Web app (draw a digit, iris form, models) →</a>
 <script id="playground-config" type="application/json">${config}</script>
 <script src="${asset('react.production.min.js')}"></script>
 <script src="${asset('react-dom.production.min.js')}"></script>

@@ -24,8 +24,6 @@ export async function registerWebApp(app: FastifyInstance, dir: string, logger: 
   await app.register(fastifyStatic, {
     root: dir,
     prefix: WEB_APP_PATH,
-    // /app → /app/, so the build's relative asset paths resolve under the prefix.
-    redirect: true,
     // Another static root may be registered beside this one; only one may decorate the reply.
     decorateReply: false,
     // Hashed asset names change with their content; index.html must be revalidated to find them.
@@ -33,5 +31,7 @@ export async function registerWebApp(app: FastifyInstance, dir: string, logger: 
       reply.header('cache-control', path.endsWith('index.html') ? 'no-cache' : 'public, max-age=31536000, immutable');
     },
   });
+  // /app → /app/, so the build's relative asset paths resolve under the prefix.
+  app.get('/app', async (_request, reply) => reply.redirect(WEB_APP_PATH));
   return 'served';
 }

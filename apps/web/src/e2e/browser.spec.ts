@@ -101,8 +101,12 @@ describe.skipIf(!haveChromium)('the web app on its own server, against the API o
     expect(errors).toEqual([]);
   });
 
-  test('the models page shows state, versions, batching and provider; the API serves the same build under /app', async () => {
-    const { page } = await open(`${api.url}/app/#models`);
+  test('the models page shows state, versions, batching and provider; the API serves the same build under /app, linked from the playground and back', async () => {
+    // From the playground to the app by its link, then to the models page.
+    const { page } = await open(`${api.url}/playground`);
+    await page.locator('#playground-app-link').click();
+    await page.waitForURL(`${api.url}/app/`);
+    await page.getByRole('link', { name: 'Models' }).click();
     await page.locator('section.model[data-model="mnist"]').waitFor();
     expect(await page.locator('section.model h3').allInnerTexts()).toEqual(['iris — READY', 'mnist — READY']);
     const mnist = page.locator('section.model[data-model="mnist"]');
@@ -112,6 +116,9 @@ describe.skipIf(!haveChromium)('the web app on its own server, against the API o
     expect(await page.locator('#api-url').innerText()).toBe(`${api.url}/graphql`);
     expect(await page.locator('#playground-link').getAttribute('href')).toBe(`${api.url}/playground`);
     await page.screenshot({ path: join(SHOTS, 'i17-web-models.png') });
+    // And back.
+    await page.locator('#playground-link').click();
+    await page.waitForURL(`${api.url}/playground`);
   });
 
   test('an unreachable API is shown as a network error with a retry', async () => {
