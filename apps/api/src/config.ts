@@ -48,6 +48,8 @@ export interface ApiConfig {
   maxBodyBytesInFlight: number;
   /** Longest stretch, in ms, that the event loop executes GraphQL requests before letting timers and I/O run; 0 never breaks a burst. */
   loopSliceMs: number;
+  /** Serve the API as an Apollo Federation 2 subgraph: `_service`, `_entities` and the entities contracts extend. */
+  federation: boolean;
   /** Origins that browsers may call from: `*` (any, no credentials), a comma list (credentials allowed) or `off`. */
   corsOrigins: string;
   /** The build of apps/web served under /app (missing: the API starts without it and says so). */
@@ -108,6 +110,7 @@ const SETTINGS: Record<keyof ApiConfig, Setting> = {
   bodyThread: { env: 'BODY_THREAD', flag: 'body-thread', parse: bool, fallback: true },
   maxBodyBytesInFlight: { env: 'MAX_BODY_BYTES_IN_FLIGHT', flag: 'max-body-bytes-in-flight', parse: int(1024), fallback: 64 * 1024 * 1024 },
   loopSliceMs: { env: 'LOOP_SLICE_MS', flag: 'loop-slice-ms', parse: int(0), fallback: 4 },
+  federation: { env: 'FEDERATION', flag: 'federation', parse: bool, fallback: false },
   corsOrigins: { env: 'CORS_ORIGINS', flag: 'cors-origins', parse: cors, fallback: '*' },
   webDir: { env: 'WEB_DIR', flag: 'web-dir', parse: text, fallback: DEFAULT_WEB_DIR },
   benchmarkFields: { env: 'BENCHMARK_FIELDS', flag: 'benchmark-fields', parse: bool, fallback: false },

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
+import { apiErrorReply } from './errors.js';
 
 /** Where the web app's build is served. */
 export const WEB_APP_PATH = '/app/';
@@ -15,8 +16,8 @@ export const WEB_APP_PATH = '/app/';
 export async function registerWebApp(app: FastifyInstance, dir: string, logger: Logger): Promise<'served' | 'missing'> {
   if (!existsSync(join(dir, 'index.html'))) {
     logger.warn({ webDir: dir }, 'web app not built: /app answers 404 until `npx nx build @mserve/web` (npm start builds it)');
-    const missing = async (_request: unknown, reply: FastifyReply) =>
-      reply.status(404).type('text/plain; charset=utf-8').send(`The web app is not built (no ${join(dir, 'index.html')}): run \`npx nx build @mserve/web\`, then restart.\n`);
+    const { status, body } = apiErrorReply('WEB_APP_NOT_BUILT', { index: join(dir, 'index.html') });
+    const missing = async (_request: unknown, reply: FastifyReply) => reply.status(status).send(body);
     app.get('/app', missing);
     app.get('/app/*', missing);
     return 'missing';

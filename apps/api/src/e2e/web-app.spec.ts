@@ -17,7 +17,7 @@ describe('/app: the web app build', () => {
       for (const path of ['/app', '/app/', '/app/assets/x.js']) {
         const response = await fetch(`${api.url}${path}`);
         expect(response.status).toBe(404);
-        expect(await response.text()).toMatch(/^The web app is not built .*: run `npx nx build @mserve\/web`, then restart\.$/m);
+        expect(await response.json()).toEqual({ errors: [{ message: `The web app is not built (no ${join(dir, 'missing', 'index.html')}): run \`npx nx build @mserve/web\`, then restart`, extensions: { code: 'NOT_FOUND' } }] });
       }
       expect((await api.graphql('{ models { name } }')).status).toBe(200);
     } finally {
