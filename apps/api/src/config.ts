@@ -45,6 +45,12 @@ export interface ApiConfig {
   bodyThread: boolean;
   /** Body bytes (by `content-length`) of /graphql requests accepted and not yet answered, beyond which new ones get 503 OVERLOADED before their body is read. */
   maxBodyBytesInFlight: number;
+  /** From a /graphql request's headers to its body's last byte; a body still arriving then is cut with 408 and leaves MAX_BODY_BYTES_IN_FLIGHT at once. */
+  bodyTimeoutMs: number;
+  /** Node's `headersTimeout`: a request's headers must arrive within this, else 408 and the connection closes. */
+  headersTimeoutMs: number;
+  /** Node's `requestTimeout`: a whole request (headers and body, any route) must arrive within this (0: no limit). */
+  requestTimeoutMs: number;
   /** Longest stretch, in ms, that the event loop executes GraphQL requests before letting timers and I/O run; 0 never breaks a burst. */
   loopSliceMs: number;
   /** Adds the `ceiling_*` fields: the same arguments and results as each model field, without inference (benchmarks only). */
@@ -97,6 +103,9 @@ const SETTINGS: Record<keyof ApiConfig, Setting> = {
   fastCoercion: { env: 'FAST_COERCION', flag: 'fast-coercion', parse: bool, fallback: true },
   bodyThread: { env: 'BODY_THREAD', flag: 'body-thread', parse: bool, fallback: true },
   maxBodyBytesInFlight: { env: 'MAX_BODY_BYTES_IN_FLIGHT', flag: 'max-body-bytes-in-flight', parse: int(1024), fallback: 64 * 1024 * 1024 },
+  bodyTimeoutMs: { env: 'BODY_TIMEOUT_MS', flag: 'body-timeout-ms', parse: int(1), fallback: 10_000 },
+  headersTimeoutMs: { env: 'HEADERS_TIMEOUT_MS', flag: 'headers-timeout-ms', parse: int(1), fallback: 10_000 },
+  requestTimeoutMs: { env: 'REQUEST_TIMEOUT_MS', flag: 'request-timeout-ms', parse: int(0), fallback: 60_000 },
   loopSliceMs: { env: 'LOOP_SLICE_MS', flag: 'loop-slice-ms', parse: int(0), fallback: 4 },
   benchmarkFields: { env: 'BENCHMARK_FIELDS', flag: 'benchmark-fields', parse: bool, fallback: false },
 };

@@ -8,11 +8,11 @@ import { buildModelSchema, fastListFieldNames } from '@mserve/schema';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { GraphQLError } from 'graphql';
 import { pino, type Logger } from 'pino';
+import { BodyAdmission, replyToBodyRefusal } from './body-admission.js';
 import type { ApiConfig } from './config.js';
 import { ClientGone, RequestContext } from './context.js';
 import { errorBody, formatError } from './errors.js';
 import { fastExecutionPlugin } from './fast-execution.js';
-import { InFlightRequests } from './in-flight.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { complexityRules } from './limits.js';
 import { loopSlices } from './loop-slices.js';
@@ -64,6 +64,7 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
     // One line per GraphQL operation comes from the operation plugin; fastify's own lines are noise.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
+    ...transportTimeouts(config),
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     // The request id travels back so a client can quote it when reporting a problem.
@@ -80,7 +81,9 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
   // Shutdown, step 1 (see close()): while draining, the listener stays open so probes still answer,
   // but /graphql refuses new requests at once with a retryable 503, and `connection: close` sends the
   // client elsewhere. Requests accepted before are counted, so close() can wait for exactly those.
-  const inFlight = new InFlightRequests();
+  const bodies = new BodyAdmission({ metrics, maxBodyBytesInFlight: config.maxBodyBytesInFlight, bodyTimeoutMs: config.bodyTimeoutMs });
+  const inFlight = bodies.inFlight;
+  app.addHook('preParsing', bodies.preParsing);
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.url !== '/graphql') return;
     if (phase === 'draining') {
@@ -88,21 +91,8 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
       reply.status(503).header('connection', 'close').header('retry-after', '1');
       return reply.send(errorBody('SHUTTING_DOWN', 'The server is shutting down and accepts no new requests; retry later or on another replica'));
     }
-    // Admission before the body is read: past the peak, a bulk request refused by a full batcher
-    // queue had already been read, parsed and decoded in full, and accepted ones queued for seconds
-    // (p50 6 s at 1.1× the bulk peak; 0.4 s with this limit, see docs/benchmarks.md). Bodies
-    // already in flight bound the work queued behind them; a request that would take them over
-    // the limit is refused at once (its unread body is discarded with the connection). With
-    // nothing in flight, any request within BODY_LIMIT_BYTES is taken. Only a declared
-    // content-length counts: a chunked body is not known until it has been read.
-    const bodyBytes = Number(request.headers['content-length']) || 0;
-    if (bodyBytes > 0 && inFlight.size > 0 && inFlight.bodyBytes + bodyBytes > config.maxBodyBytesInFlight) {
-      metrics.refused.inc({ reason: 'overloaded' });
-      reply.status(503).header('connection', 'close').header('retry-after', '1');
-      const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-      return reply.send(errorBody('OVERLOADED', `The server is overloaded: ${mib(inFlight.bodyBytes)} of requests in flight, limit ${mib(config.maxBodyBytesInFlight)} (MAX_BODY_BYTES_IN_FLIGHT); retry later`));
-    }
-    inFlight.track(reply.raw, bodyBytes);
+    // Admission before the body is read, body deadline and chunked counting: see body-admission.ts.
+    return bodies.admit(request, reply);
   });
   // Server-side latency of every /graphql request, refusals included: set beside the clients' own
   // latency, it tells time spent in this process from time spent on the network and in the client.
@@ -111,6 +101,7 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
     done();
   });
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    if (replyToBodyRefusal(error, reply)) return reply;
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return reply.status(413).send(errorBody('PAYLOAD_TOO_LARGE', `Request body exceeds the limit of ${config.bodyLimitBytes} bytes`));
     }
@@ -232,6 +223,15 @@ function requestTimeout(header: string | string[] | undefined): number | undefin
   throw new GraphQLError(`Header x-timeout-ms must be a whole number of milliseconds ≥ 1, got "${raw.slice(0, 32)}"`, {
     extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
   });
+}
+
+/**
+ * Node's own deadlines for a request's headers (HEADERS_TIMEOUT_MS) and for the whole request
+ * (REQUEST_TIMEOUT_MS), on every route; Node checks them every `connectionsCheckingInterval`.
+ */
+function transportTimeouts(config: ApiConfig) {
+  const check = Math.max(100, Math.min(1000, Math.floor(config.headersTimeoutMs / 2)));
+  return { requestTimeout: config.requestTimeoutMs, http: { headersTimeout: config.headersTimeoutMs, connectionsCheckingInterval: check } };
 }
 
 /** Server-wide overrides (flags/env) on top of one model's contract. */
