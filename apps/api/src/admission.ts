@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+import { errorBody } from './errors.js';
+import type { BodyAdmission } from './body-admission.js';
+import type { ApiMetrics } from './metrics.js';
+
+export interface AdmissionOptions {
+  metrics: ApiMetrics;
+  /** Body admission: the in-flight count, MAX_BODY_BYTES_IN_FLIGHT and BODY_TIMEOUT_MS. */
+  bodies: BodyAdmission;
+  /** True once a graceful shutdown has begun. */
+  draining: () => boolean;
+}
+
+const GRAPHQL_URL = '/graphql';
+
+/**
+ * The gate in front of /graphql, run before a body is read: while draining, every new request is
+ * refused with a retryable 503 (`connection: close` sends the client elsewhere, the listener stays
+ * open for probes); otherwise a request that would take the declared body bytes in flight past the
+ * limit is refused the same way (see BodyAdmission). Each admitted request is counted until it ends, so
+ * shutdown can wait for exactly those, and each answer is timed by status.
+ */
+export function registerAdmission(app: FastifyInstance, options: AdmissionOptions): void {
+  const { metrics, bodies } = options;
+  app.addHook('preParsing', bodies.preParsing);
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.url !== GRAPHQL_URL) return;
+    if (options.draining()) {
+      metrics.refused.inc({ reason: 'shutting_down' });
+      reply.status(503).header('connection', 'close').header('retry-after', '1');
+      return reply.send(errorBody('SHUTTING_DOWN', 'The server is shutting down and accepts no new requests; retry later or on another replica'));
+    }
+    // The body's own admission, deadline and count: see body-admission.ts.
+    return bodies.admit(request, reply);
+  });
+  // Server-side latency of every /graphql request, refusals included: set beside the clients' own
+  // latency, it tells time spent in this process from time spent on the network and in the client.
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.routeOptions.url === GRAPHQL_URL) metrics.requestAnswered(reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+}
