@@ -15,6 +15,7 @@ import { complexityRules } from './limits.js';
 import { loopSlices } from './loop-slices.js';
 import type { ApiMetrics } from './metrics.js';
 import { operationPlugin } from './operation-plugin.js';
+import { requestGuardsPlugin } from './request-guards.js';
 
 export interface GraphqlRouteOptions {
   config: ApiConfig;
@@ -45,6 +46,7 @@ export async function registerGraphql(app: FastifyInstance, options: GraphqlRout
     plugins: [
       fastifyApolloDrainPlugin(app),
       operationPlugin(logger, metrics),
+      requestGuardsPlugin<RequestContext>({ schema, repository, maxRowsPerRequest: config.maxRowsPerRequest }),
       ApolloServerPluginLandingPageDisabled(),
       ...(config.fastCoercion ? [fastExecutionPlugin<RequestContext>(schema, formatError)] : []),
     ],

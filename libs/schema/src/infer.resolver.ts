@@ -59,7 +59,7 @@ export class InferResolver {
     @Ctx() context: SchemaContext,
   ): Promise<InferResult> {
     const loaded = context.repository.get(model, version ?? undefined);
-    const rows = toRows(loaded.signature.inputs, inputs);
+    const rows = toRows(loaded.signature.inputs, inputs, (count) => context.admitRows?.(loaded, count));
     const results = await loaded.infer(rows, context.submitOptions);
     const failed = results.find((r): r is InferenceError => r instanceof InferenceError);
     if (failed) throw failed;
@@ -69,8 +69,11 @@ export class InferResolver {
 
 const bad = (field: string, reason: string) => badInput(0, field, reason);
 
-/** Checks raw tensors against the model signature and cuts them into rows along the batch axis. */
-function toRows(signature: readonly TensorSignature[], inputs: readonly TensorInput[]): Row[] {
+/**
+ * Checks raw tensors against the model signature and cuts them into rows along the batch axis.
+ * `admit` hears the row count, from the first shape, before any element is decoded.
+ */
+function toRows(signature: readonly TensorSignature[], inputs: readonly TensorInput[], admit: (rows: number) => void): Row[] {
   const given = new Map(inputs.map((input) => [input.name, input]));
   for (const input of inputs) {
     if (!signature.some((s) => s.name === input.name)) throw bad(`inputs.${input.name}`, `the model has no such input; its inputs are ${signature.map((s) => s.name).join(', ')}`);
@@ -88,6 +91,7 @@ function toRows(signature: readonly TensorSignature[], inputs: readonly TensorIn
       if (!isSymbolic(spec.shape[k]) && spec.shape[k] !== d) throw bad(`${field}.shape[${k}]`, `must be ${spec.shape[k]}, got ${d}`);
     });
     if (batch !== undefined && input.shape[0] !== batch) throw bad(`${field}.shape[0]`, `must equal the batch size of the other inputs, ${batch}`);
+    if (batch === undefined) admit(input.shape[0]);
     batch = input.shape[0];
     return { name: spec.name, dtype, dims: input.shape.slice(1), data: decode(field, dtype, input, elementCount(input.shape)) };
   });

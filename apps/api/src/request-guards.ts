@@ -1,0 +1,39 @@
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import type { ModelRepository } from '@mserve/inference';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { checkVariableSizes } from './variable-sizes.js';
+
+export interface RequestGuardOptions {
+  schema: GraphQLSchema;
+  repository: ModelRepository;
+  maxRowsPerRequest: number;
+}
+
+/**
+ * Request errors found once the operation is known and before anything runs (variables are coerced
+ * at execution): an operation type the schema does not serve (graphql-js would fail it inside
+ * execution, which Apollo reports as a 500), and variables too large to coerce (see
+ * checkVariableSizes). Both are answered with a 4xx and no `data`, on the stock and the fast path.
+ */
+export function requestGuardsPlugin<Context extends BaseContext>(options: RequestGuardOptions): ApolloServerPlugin<Context> {
+  const { schema, repository, maxRowsPerRequest } = options;
+  return {
+    async requestDidStart() {
+      return {
+        // Fires after validation, before execution (and before the fast path's responseForOperation).
+        async didResolveOperation({ document, operation, request }) {
+          if (!operation) return;
+          if (!schema.getRootType(operation.operation)) {
+            const message =
+              operation.operation === 'subscription'
+                ? 'This server does not serve subscriptions: it answers queries only (POST or GET /graphql).'
+                : `This server does not serve ${operation.operation}s: it answers queries only.`;
+            throw new GraphQLError(message, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+          }
+          const error = checkVariableSizes(schema, document, operation, request.variables, repository, maxRowsPerRequest);
+          if (error) throw error;
+        },
+      };
+    },
+  };
+}
