@@ -15,7 +15,7 @@ import { complexityRules } from './limits.js';
 import { loopSlices } from './loop-slices.js';
 import type { ApiMetrics } from './metrics.js';
 import { operationPlugin } from './operation-plugin.js';
-import { requestGuardsPlugin } from './request-guards.js';
+import { requestGuardsPlugin, withoutSuggestions } from './request-guards.js';
 
 export interface GraphqlRouteOptions {
   config: ApiConfig;
@@ -35,11 +35,12 @@ export async function registerGraphql(app: FastifyInstance, options: GraphqlRout
   // Execution goes through the fast-coercion twin unless turned off (see fast-execution.ts); its
   // list fields are then read from the body into Float64Arrays, large bodies on a thread of their
   // own (see json-body.ts).
+  const format = config.introspection ? formatError : withoutSuggestions(formatError);
   registerJsonBodyParser(app, config.fastCoercion ? fastListFieldNames(schema) : undefined, { bodyThread: config.bodyThread });
   const apollo = new ApolloServer<RequestContext>({
     schema,
     introspection: config.introspection,
-    formatError,
+    formatError: format,
     includeStacktraceInErrorResponses: false,
     validationRules: complexityRules(config),
     parseOptions: { maxTokens: config.maxTokens },
@@ -48,7 +49,7 @@ export async function registerGraphql(app: FastifyInstance, options: GraphqlRout
       operationPlugin(logger, metrics),
       requestGuardsPlugin<RequestContext>({ schema, repository, maxRowsPerRequest: config.maxRowsPerRequest }),
       ApolloServerPluginLandingPageDisabled(),
-      ...(config.fastCoercion ? [fastExecutionPlugin<RequestContext>(schema, formatError)] : []),
+      ...(config.fastCoercion ? [fastExecutionPlugin<RequestContext>(schema, format)] : []),
     ],
     // Apollo would stop itself on SIGTERM/SIGINT (outside NODE_ENV=test), closing the HTTP server at
     // once and racing the drain in close(); main.ts owns the signals instead.

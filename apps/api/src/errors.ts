@@ -31,6 +31,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
       extensions: { code: ERROR_CATALOGUE[original.code].graphqlCode, retryable: original.retryable, ...original.details },
     };
   }
+  // graphql-js gives up coercing variables after 50 errors with an error of no code: still the client's.
+  if (formatted.message.startsWith('Too many errors processing variables')) return { message: formatted.message, ...base, extensions: { code: 'BAD_USER_INPUT' } };
   const code = formatted.extensions?.code;
   if ((code === 'GRAPHQL_PARSE_FAILED' || code === 'GRAPHQL_VALIDATION_FAILED') && TOO_COMPLEX.test(formatted.message)) {
     return { ...formatted, extensions: { code: 'QUERY_TOO_COMPLEX', retryable: false } };

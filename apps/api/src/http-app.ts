@@ -1,13 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiConfig } from './config.js';
 import { replyToBodyRefusal } from './body-admission.js';
 import { errorBody } from './errors.js';
+import { loggableError, redactUrl, registerHttpGuards, requestIdOf } from './http-guards.js';
 
 /**
- * The fastify instance every route hangs off: request ids (taken from `x-request-id` or generated,
- * echoed back), the body limit, and the error handler that answers what fastify itself refuses
+ * The fastify instance every route hangs off: request ids (a safe `x-request-id`, or generated;
+ * echoed back), the guards of http-guards.ts, the body limit, and the error handler that answers what fastify itself refuses
  * (body too large, unparsable body) in the GraphQL error shape.
  */
 export function createHttpApp(config: ApiConfig, logger: Logger): FastifyInstance {
@@ -18,10 +18,12 @@ export function createHttpApp(config: ApiConfig, logger: Logger): FastifyInstanc
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     ...transportTimeouts(config),
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
-    return503OnClosing: true,
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    // Draining refuses /graphql itself, GraphQL-shaped (see admission.ts); fastify's own 503 would not be.
+    return503OnClosing: false,
   });
+  registerHttpGuards(app);
   // The request id travels back so a client can quote it when reporting a problem.
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -34,7 +36,7 @@ export function createHttpApp(config: ApiConfig, logger: Logger): FastifyInstanc
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       return reply.status(error.statusCode).send(errorBody('BAD_REQUEST', error.message));
     }
-    request.log.error({ requestId: request.id, err: error }, 'unhandled HTTP error');
+    request.log.error({ requestId: request.id, url: redactUrl(request.url), err: loggableError(error) }, 'unhandled HTTP error');
     return reply.status(500).send(errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
   });
   return app;

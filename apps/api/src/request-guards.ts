@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { ModelRepository } from '@mserve/inference';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { checkVariableSizes } from './variable-sizes.js';
 
 export interface RequestGuardOptions {
@@ -35,5 +35,19 @@ export function requestGuardsPlugin<Context extends BaseContext>(options: Reques
         },
       };
     },
+  };
+}
+
+type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+
+/**
+ * `format` with graphql-js's "Did you mean …?" suggestions cut from every message: they name
+ * fields, types and arguments, which is the schema that INTROSPECTION=false keeps to itself.
+ */
+export function withoutSuggestions(format: FormatError): FormatError {
+  return (formatted, error) => {
+    const result = format(formatted, error);
+    const message = result.message.replace(/ Did you mean .*\?$/s, '');
+    return message === result.message ? result : { ...result, message };
   };
 }

@@ -9,6 +9,7 @@ import { BodyAdmission } from './body-admission.js';
 import type { ApiConfig } from './config.js';
 import { createHttpApp } from './http-app.js';
 import { ApiMetrics } from './metrics.js';
+import { metricsServer } from './metrics-server.js';
 import { applyOverrides } from './model-overrides.js';
 import { registerProbes } from './probes.js';
 import { registerRoutes } from './routes.js';
@@ -49,7 +50,9 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
   const schema = await buildModelSchema({ benchmarkFields: config.benchmarkFields });
   const apollo = await registerGraphql(app, { config, schema, repository, logger, metrics });
   registerProbes(app, repository, draining);
-  await registerRoutes(app, { metrics, playground: config.playground });
+  // METRICS_PORT: unset, /metrics on the API's port; a number, on its own port; off, nowhere.
+  await registerRoutes(app, { metrics: config.metricsPort === undefined ? metrics : undefined, playground: config.playground });
+  const metricsPort = typeof config.metricsPort === 'number' ? metricsServer(metrics, config.metricsPort, config.host, logger) : undefined;
   logWhenSettled(repository, logger);
 
   let closing: Promise<void> | undefined;
@@ -58,10 +61,13 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
     repository,
     metrics,
     logger,
-    listen: () => app.listen({ port: config.port, host: config.host }),
+    async listen() {
+      await metricsPort?.listen();
+      return app.listen({ port: config.port, host: config.host });
+    },
     close() {
       phase = 'draining';
-      closing ??= drainAndClose({ app, apollo, repository, inFlight, logger, graceMs: config.shutdownGraceMs });
+      closing ??= drainAndClose({ app, apollo, repository, inFlight, logger, graceMs: config.shutdownGraceMs }).then(() => metricsPort?.close());
       return closing;
     },
   };

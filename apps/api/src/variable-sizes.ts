@@ -102,7 +102,7 @@ function check(value: unknown, type: GraphQLInputType, at: Location, path: strin
     const itemType = getNamedType(item);
     if (isInputObjectType(itemType)) {
       state.rows += list.length;
-      if (state.rows > bounds.maxRows) return tooLarge(`${path} holds ${list.length} items (${state.rows} in the request); the limit is ${bounds.maxRows} (MAX_ROWS_PER_REQUEST)`);
+      if (state.rows > bounds.maxRows) return tooLarge(`${path} holds ${list.length} rows: ${state.rows} prediction rows in one request exceeds the limit of ${bounds.maxRows} (MAX_ROWS_PER_REQUEST)`);
       for (let i = 0; i < list.length; i++) {
         const error = check(list[i], item, at, `${path}[${i}]`, bounds, state);
         if (error) return error;
@@ -130,7 +130,7 @@ function checkObject(value: unknown, type: GraphQLInputObjectType, path: string,
   if (type.name === TENSOR_INPUT) {
     const shape = listOf(record.shape);
     const rows = shape?.[0];
-    if (typeof rows === 'number' && rows > bounds.maxRows) return tooLarge(`${path}.shape[0] asks for ${rows} rows; the limit is ${bounds.maxRows} (MAX_ROWS_PER_REQUEST)`);
+    if (typeof rows === 'number' && rows > bounds.maxRows) return tooLarge(`${path}.shape[0] asks for ${rows} rows: ${rows} prediction rows in one request exceeds the limit of ${bounds.maxRows} (MAX_ROWS_PER_REQUEST)`);
   }
   for (const name of Object.keys(fields)) {
     if (!(name in record)) continue;

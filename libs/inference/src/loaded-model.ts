@@ -5,7 +5,7 @@ import { allocate, elementCount } from './dtypes.js';
 import { badInput, type InferenceError } from './errors.js';
 import type { ModelConfig } from './model-config.js';
 import { noMetrics, poolLogEvents, silentLogger, type InferenceMetrics, type Logger, type ModelObserver } from './observability.js';
-import { interpret, type Prediction } from './predictions.js';
+import { interpret, nonFiniteOutput, type Prediction } from './predictions.js';
 import { SessionPool } from './session-pool.js';
 import { checkSignature } from './signature.js';
 import { assembleBatch, ContractCodec, splitBatch, type Row, type RowOutput } from './tensor-codec.js';
@@ -156,7 +156,7 @@ export class LoadedModel {
     return encoded.map((entry) => {
       if (entry instanceof Error) return entry;
       const output = outputs[next++];
-      return output instanceof Error ? output : interpret(this.config, output);
+      return output instanceof Error ? output : (nonFiniteOutput(`${this.name}@${this.version}`, output) ?? interpret(this.config, output));
     });
   }
 
@@ -164,8 +164,9 @@ export class LoadedModel {
    * Runs rows of raw tensors through the batcher. One output or error per row. Never rejects. A
    * row's buffer may be moved to the worker thread (see assembleBatch): submit rows once.
    */
-  infer(rows: readonly Row[], options: SubmitOptions = {}): Promise<Array<RowOutput | InferenceError>> {
-    return this.batcher.submit(rows, options);
+  async infer(rows: readonly Row[], options: SubmitOptions = {}): Promise<Array<RowOutput | InferenceError>> {
+    const outputs = await this.batcher.submit(rows, options);
+    return outputs.map((output) => (output instanceof Error ? output : (nonFiniteOutput(`${this.name}@${this.version}`, output) ?? output)));
   }
 
   /** Kills one session worker as a crash would; the pool replaces it. For fault-injection tests. */

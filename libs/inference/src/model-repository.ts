@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock, Timers } from './batcher.js';
 import { inferenceError } from './errors.js';
+import { publicReason } from './failure-reason.js';
 import { LoadedModel } from './loaded-model.js';
 import { parseModelConfig, type ModelConfig } from './model-config.js';
 import { noMetrics, silentLogger, type InferenceMetrics, type Logger } from './observability.js';
@@ -125,7 +126,7 @@ export class ModelRepository {
       const entry: ModelEntry = { name, config: undefined, versions: [] };
       this.entries.set(name, entry);
       if (!names.includes(name)) {
-        entry.versions.push({ version: 1, state: { phase: 'failed', reason: `no folder ${join(root, name)}` } });
+        entry.versions.push({ version: 1, state: { phase: 'failed', reason: `no folder ${name} in the model repository` } });
         continue;
       }
       const folder = join(root, name);
@@ -134,7 +135,7 @@ export class ModelRepository {
         .map((d) => Number(d.name))
         .sort((a, b) => b - a);
       if (versions.length === 0) {
-        entry.versions.push({ version: 1, state: { phase: 'failed', reason: `no version folder (e.g. ${join(folder, '1')}) holding model.onnx` } });
+        entry.versions.push({ version: 1, state: { phase: 'failed', reason: `no version folder (e.g. ${name}/1) holding model.onnx` } });
         continue;
       }
       entry.versions = versions.map((version) => ({ version, state: { phase: 'loading' } }));
@@ -152,7 +153,8 @@ export class ModelRepository {
       entry.config = config;
     } catch (error) {
       const reason = `config.json: ${error instanceof Error ? error.message : String(error)}`;
-      for (const v of entry.versions) v.state = { phase: 'failed', reason };
+      // Clients get a short reason (no paths, no native source locations); the log the detail.
+      for (const v of entry.versions) v.state = { phase: 'failed', reason: publicReason(reason, this.options.root) };
       logger.error({ model: entry.name, reason }, 'model failed to load');
       return;
     }
@@ -177,8 +179,8 @@ export class ModelRepository {
           logger.info({ model: entry.name, version: v.version, provider, loadMs: Math.round(performance.now() - started) }, 'model ready');
         } catch (error) {
           const reason = loadFailureReason(error, modelPath);
-          v.state = { phase: 'failed', reason };
-          logger.error({ model: entry.name, version: v.version, reason }, 'model failed to load');
+          v.state = { phase: 'failed', reason: publicReason(reason, this.options.root) };
+          logger.error({ model: entry.name, version: v.version, reason, detail: error instanceof Error ? error.message : String(error) }, 'model failed to load');
         }
       }),
     );
