@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { errorBody } from './errors.js';
+import { apiErrorReply } from './errors.js';
 import type { BodyAdmission } from './body-admission.js';
 import type { ApiMetrics } from './metrics.js';
 
@@ -27,8 +27,8 @@ export function registerAdmission(app: FastifyInstance, options: AdmissionOption
     if (request.routeOptions.url !== GRAPHQL_URL) return;
     if (options.draining()) {
       metrics.refused.inc({ reason: 'shutting_down' });
-      reply.status(503).header('connection', 'close').header('retry-after', '1');
-      return reply.send(errorBody('SHUTTING_DOWN', 'The server is shutting down and accepts no new requests; retry later or on another replica'));
+      const { status, body } = apiErrorReply('DRAINING');
+      return reply.status(status).header('connection', 'close').header('retry-after', '1').send(body);
     }
     // The body's own admission, deadline and count: see body-admission.ts.
     return bodies.admit(request, reply);

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Gauge } from 'prom-client';
-import { errorBody } from './errors.js';
+import { apiErrorReply, type ApiErrorName } from './errors.js';
 import { InFlightRequests, type InFlightTicket } from './in-flight.js';
 import type { ApiMetrics } from './metrics.js';
 
@@ -14,15 +14,17 @@ export interface BodyAdmissionOptions {
   bodyTimeoutMs: number;
 }
 
-/** Why a request's body was not read to its end: answered with `statusCode` and `connection: close`. */
+/** Why a request's body was not read to its end: answered from the catalogue with `connection: close`. */
 export class BodyRefusal extends Error {
+  readonly statusCode: number;
   constructor(
-    readonly statusCode: 408 | 503,
-    readonly code: 'TIMEOUT' | 'OVERLOADED',
-    message: string,
+    readonly reason: Extract<ApiErrorName, 'BODY_TIMEOUT' | 'BODIES_IN_FLIGHT'>,
+    readonly params: Record<string, string | number>,
   ) {
-    super(message);
+    const { status, body } = apiErrorReply(reason, params);
+    super(body.errors[0]?.message);
     this.name = 'BodyRefusal';
+    this.statusCode = status;
   }
 }
 
@@ -59,8 +61,8 @@ export class BodyAdmission {
     const declared = Number(request.headers['content-length']) || 0;
     if (declared > 0 && this.inFlight.size > 0 && this.inFlight.bodyBytes + declared > maxBodyBytesInFlight) {
       metrics.refused.inc({ reason: 'overloaded' });
-      reply.status(503).header('connection', 'close').header('retry-after', '1');
-      return reply.send(errorBody('OVERLOADED', `The server is overloaded: ${mib(this.inFlight.bodyBytes)} of requests in flight, limit ${mib(maxBodyBytesInFlight)} (MAX_BODY_BYTES_IN_FLIGHT); retry later`));
+      const { status, body } = apiErrorReply('BODIES_IN_FLIGHT', { inFlight: mib(this.inFlight.bodyBytes), limit: mib(maxBodyBytesInFlight) });
+      return reply.status(status).header('connection', 'close').header('retry-after', '1').send(body);
     }
     this.tickets.set(request.raw, this.inFlight.track(request.raw, reply.raw, declared));
     return undefined;
@@ -89,7 +91,7 @@ export class BodyAdmission {
           ticket.charge(chunk.length);
           if (inFlight.bodyBytes > maxBodyBytesInFlight && inFlight.size > 1) {
             metrics.refused.inc({ reason: 'overloaded' });
-            return cut(new BodyRefusal(503, 'OVERLOADED', `The server is overloaded: ${mib(inFlight.bodyBytes)} of request bodies in flight, limit ${mib(maxBodyBytesInFlight)} (MAX_BODY_BYTES_IN_FLIGHT); retry later`));
+            return cut(new BodyRefusal('BODIES_IN_FLIGHT', { inFlight: mib(inFlight.bodyBytes), limit: mib(maxBodyBytesInFlight) }));
           }
         }
         done(null, chunk);
@@ -101,7 +103,7 @@ export class BodyAdmission {
     });
     const timer = setTimeout(() => {
       metrics.refused.inc({ reason: 'body_timeout' });
-      cut(new BodyRefusal(408, 'TIMEOUT', `The request body did not arrive within ${bodyTimeoutMs} ms (BODY_TIMEOUT_MS)`));
+      cut(new BodyRefusal('BODY_TIMEOUT', { timeoutMs: bodyTimeoutMs }));
     }, bodyTimeoutMs);
     timer.unref();
     reply.raw.once('close', () => clearTimeout(timer));
@@ -116,8 +118,9 @@ export class BodyAdmission {
 /** Answers a BodyRefusal (from the error handler); false for any other error. */
 export function replyToBodyRefusal(error: unknown, reply: FastifyReply): boolean {
   if (!(error instanceof BodyRefusal)) return false;
-  const head = reply.status(error.statusCode).header('connection', 'close');
-  if (error.statusCode === 503) head.header('retry-after', '1');
-  void head.send(errorBody(error.code, error.message));
+  const { status, body } = apiErrorReply(error.reason, error.params);
+  const head = reply.status(status).header('connection', 'close');
+  if (status === 503) head.header('retry-after', '1');
+  void head.send(body);
   return true;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { errorBody } from './errors.js';
+import { apiErrorReply } from './errors.js';
 
 /** The request ids taken from a client's `x-request-id`; anything else gets a generated one. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
@@ -41,8 +41,8 @@ export function registerHttpGuards(app: FastifyInstance): void {
     reply.header('x-content-type-options', 'nosniff');
     const host = request.headers.host;
     if (typeof host !== 'string' || host === '' || !URL.canParse(`http://${host}/`)) {
-      reply.status(400).header('connection', 'close');
-      return reply.send(errorBody('BAD_REQUEST', 'The Host header is missing or is not a valid host[:port]'));
+      const { status, body } = apiErrorReply('BAD_HOST');
+      return reply.status(status).header('connection', 'close').send(body);
     }
     return undefined;
   });

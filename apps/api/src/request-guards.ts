@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { ModelRepository } from '@mserve/inference';
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { apiGraphQLError } from './errors.js';
 import { checkVariableSizes } from './variable-sizes.js';
 
 export interface RequestGuardOptions {
@@ -23,13 +24,7 @@ export function requestGuardsPlugin<Context extends BaseContext>(options: Reques
         // Fires after validation, before execution (and before the fast path's responseForOperation).
         async didResolveOperation({ document, operation, request }) {
           if (!operation) return;
-          if (!schema.getRootType(operation.operation)) {
-            const message =
-              operation.operation === 'subscription'
-                ? 'This server does not serve subscriptions: it answers queries only (POST or GET /graphql).'
-                : `This server does not serve ${operation.operation}s: it answers queries only.`;
-            throw new GraphQLError(message, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
-          }
+          if (!schema.getRootType(operation.operation)) throw apiGraphQLError('UNSERVED_OPERATION', { operation: operation.operation });
           const error = checkVariableSizes(schema, document, operation, request.variables, repository, maxRowsPerRequest);
           if (error) throw error;
         },

@@ -1,6 +1,5 @@
 import type { ModelRepository } from '@mserve/inference';
 import {
-  GraphQLError,
   TypeInfo,
   getNamedType,
   getNullableType,
@@ -12,9 +11,11 @@ import {
   type GraphQLInputObjectType,
   type GraphQLInputType,
   type DocumentNode,
+  type GraphQLError,
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
+import { apiGraphQLError } from './errors.js';
 
 /** Where a value sits: the input object type and field holding it, or an argument (no type). */
 interface Location {
@@ -116,9 +117,7 @@ function check(value: unknown, type: GraphQLInputType, at: Location, path: strin
   const named = getNullableType(nullable);
   if (isInputObjectType(named)) return checkObject(value, named, path, bounds, state);
   if (typeof value === 'string' && NAME_FIELDS.has(at.field) && value.length > bounds.longestName) {
-    return new GraphQLError(`Variable ${path} (${at.field}) is ${value.length} characters long, longer than any model or tensor name (${bounds.longestName})`, {
-      extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
-    });
+    return apiGraphQLError('NAME_TOO_LONG', { path, field: at.field, length: value.length, limit: bounds.longestName });
   }
   return undefined;
 }
@@ -154,7 +153,7 @@ function listOf(value: unknown): ArrayLike<unknown> | undefined {
 }
 
 function tooLarge(what: string): GraphQLError {
-  return new GraphQLError(`Request too large: variable ${what}`, { extensions: { code: 'PAYLOAD_TOO_LARGE', http: { status: 413 } } });
+  return apiGraphQLError('VARIABLE_TOO_LARGE', { what });
 }
 
 /** The bounds from every contract read so far (a model still loading its config adds none). */

@@ -43,7 +43,7 @@ describe('hardening: slow, idle, chunked and reset bodies', () => {
     const cut = parseResponse(await answer);
     expect(cut.status).toBe(408);
     expect(cut.head).toContain('connection: close');
-    expect(cut.body?.errors?.[0]?.extensions?.code).toBe('TIMEOUT');
+    expect(cut.body?.errors?.[0]?.extensions?.code).toBe('REQUEST_TIMEOUT');
     expect(cut.body?.errors?.[0]?.message).toContain('BODY_TIMEOUT_MS');
     expect(await until(inFlight, 0)).toBe(0);
     expect(await api.metric('http_request_body_bytes_in_flight')).toBe(0);
