@@ -51,6 +51,8 @@ export interface ApiConfig {
   headersTimeoutMs: number;
   /** Node's `requestTimeout`: a whole request (headers and body, any route) must arrive within this (0: no limit). */
   requestTimeoutMs: number;
+  /** How long one model version may take to load and warm up before it is marked failed. */
+  loadTimeoutMs: number;
   /** Where /metrics is served: undefined on the API's port, a number on its own port (METRICS_PORT), 'off' nowhere. */
   metricsPort?: number | 'off';
   /** Longest stretch, in ms, that the event loop executes GraphQL requests before letting timers and I/O run; 0 never breaks a burst. */
@@ -108,6 +110,7 @@ const SETTINGS: Record<keyof ApiConfig, Setting> = {
   bodyTimeoutMs: { env: 'BODY_TIMEOUT_MS', flag: 'body-timeout-ms', parse: int(1), fallback: 10_000 },
   headersTimeoutMs: { env: 'HEADERS_TIMEOUT_MS', flag: 'headers-timeout-ms', parse: int(1), fallback: 10_000 },
   requestTimeoutMs: { env: 'REQUEST_TIMEOUT_MS', flag: 'request-timeout-ms', parse: int(0), fallback: 60_000 },
+  loadTimeoutMs: { env: 'LOAD_TIMEOUT_MS', flag: 'load-timeout-ms', parse: int(1), fallback: 120_000 },
   metricsPort: { env: 'METRICS_PORT', flag: 'metrics-port', parse: (raw: string, name: string) => (raw === 'off' ? 'off' : int(0)(raw, name)), fallback: undefined },
   loopSliceMs: { env: 'LOOP_SLICE_MS', flag: 'loop-slice-ms', parse: int(0), fallback: 4 },
   benchmarkFields: { env: 'BENCHMARK_FIELDS', flag: 'benchmark-fields', parse: bool, fallback: false },

@@ -39,6 +39,7 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
     overrides: (_name, model) => applyOverrides(config, model),
     logger,
     metrics,
+    loadTimeoutMs: config.loadTimeoutMs,
   });
   let phase: 'serving' | 'draining' = 'serving';
   const draining = () => phase === 'draining';

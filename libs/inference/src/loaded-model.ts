@@ -6,6 +6,7 @@ import { badInput, type InferenceError } from './errors.js';
 import type { ModelConfig } from './model-config.js';
 import { noMetrics, poolLogEvents, silentLogger, type InferenceMetrics, type Logger, type ModelObserver } from './observability.js';
 import { interpret, nonFiniteOutput, type Prediction } from './predictions.js';
+import { intraOpThreads } from './thread-budget.js';
 import { SessionPool } from './session-pool.js';
 import { checkSignature } from './signature.js';
 import { assembleBatch, ContractCodec, splitBatch, type Row, type RowOutput } from './tensor-codec.js';
@@ -72,7 +73,7 @@ export class LoadedModel {
    */
   static async load(options: LoadOptions): Promise<LoadedModel> {
     const { config, logger = silentLogger } = options;
-    const threads = config.threadsPerInstance ?? Math.max(1, Math.floor(availableParallelism() / config.instances));
+    const threads = intraOpThreads(config, availableParallelism(), logger, `${options.name}@${options.version}`);
     // The metrics hooks exist once the model has loaded; a worker can only die after that.
     let observer: ModelObserver | undefined;
     const logEvents = poolLogEvents(logger, options.name, options.version);

@@ -1,8 +1,9 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock, Timers } from './batcher.js';
 import { inferenceError } from './errors.js';
 import { publicReason } from './failure-reason.js';
+import { assertRegularFile, DEFAULT_LOAD_TIMEOUT_MS, loadWithin } from './load-guard.js';
 import { LoadedModel } from './loaded-model.js';
 import { parseModelConfig, type ModelConfig } from './model-config.js';
 import { noMetrics, silentLogger, type InferenceMetrics, type Logger } from './observability.js';
@@ -36,6 +37,8 @@ export interface RepositoryOptions {
   overrides?: (name: string, config: ModelConfig) => ModelConfig;
   logger?: Logger;
   metrics?: InferenceMetrics;
+  /** How long one version may take to load and warm up before it is marked failed (LOAD_TIMEOUT_MS). */
+  loadTimeoutMs?: number;
   clock?: Clock;
   timers?: Timers;
 }
@@ -163,17 +166,11 @@ export class ModelRepository {
         const modelPath = join(folder, String(v.version), 'model.onnx');
         const started = performance.now();
         try {
-          await stat(modelPath);
-          const model = await LoadedModel.load({
-            name: entry.name,
-            version: v.version,
-            modelPath,
-            config,
-            logger,
-            metrics: this.options.metrics ?? noMetrics,
-            clock: this.options.clock,
-            timers: this.options.timers,
-          });
+          const load = async () => {
+            await assertRegularFile(modelPath);
+            return LoadedModel.load({ name: entry.name, version: v.version, modelPath, config, logger, metrics: this.options.metrics ?? noMetrics, clock: this.options.clock, timers: this.options.timers });
+          };
+          const model = await loadWithin(load, this.options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS, `${entry.name}/${v.version}/model.onnx`);
           v.state = { phase: 'ready', model };
           const { provider } = model.executionProvider;
           logger.info({ model: entry.name, version: v.version, provider, loadMs: Math.round(performance.now() - started) }, 'model ready');
