@@ -57,6 +57,8 @@ export interface ApiConfig {
   metricsPort?: number | 'off';
   /** Longest stretch, in ms, that the event loop executes GraphQL requests before letting timers and I/O run; 0 never breaks a burst. */
   loopSliceMs: number;
+  /** Serve the API as an Apollo Federation 2 subgraph: `_service`, `_entities` and the entities contracts extend. */
+  federation: boolean;
   /** Adds the `ceiling_*` fields: the same arguments and results as each model field, without inference (benchmarks only). */
   benchmarkFields: boolean;
 }
@@ -113,6 +115,7 @@ const SETTINGS: Record<keyof ApiConfig, Setting> = {
   loadTimeoutMs: { env: 'LOAD_TIMEOUT_MS', flag: 'load-timeout-ms', parse: int(1), fallback: 120_000 },
   metricsPort: { env: 'METRICS_PORT', flag: 'metrics-port', parse: (raw: string, name: string) => (raw === 'off' ? 'off' : int(0)(raw, name)), fallback: undefined },
   loopSliceMs: { env: 'LOOP_SLICE_MS', flag: 'loop-slice-ms', parse: int(0), fallback: 4 },
+  federation: { env: 'FEDERATION', flag: 'federation', parse: bool, fallback: false },
   benchmarkFields: { env: 'BENCHMARK_FIELDS', flag: 'benchmark-fields', parse: bool, fallback: false },
 };
 
