@@ -48,7 +48,7 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
 
   const app = createHttpApp(config, logger);
   registerAdmission(app, { metrics, bodies, draining });
-  const schema = config.federation ? await buildSubgraphModelSchema({ maxEntities: config.maxRowsPerRequest }) : await buildModelSchema({ benchmarkFields: config.benchmarkFields });
+  const schema = config.federation ? await buildSubgraphModelSchema({ maxEntities: config.maxRowsPerRequest }) : await buildModelSchema();
   const apollo = await registerGraphql(app, { config, schema, repository, logger, metrics });
   registerProbes(app, repository, draining);
   // METRICS_PORT: unset, /metrics on the API's port; a number, on its own port; off, nowhere.
