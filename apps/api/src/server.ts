@@ -4,6 +4,7 @@ import { buildModelSchema, buildSubgraphModelSchema } from '@mserve/schema';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { registerAdmission } from './admission.js';
+import { parseCorsOrigins, registerCors } from './cors.js';
 import { registerGraphql } from './apollo.js';
 import { BodyAdmission } from './body-admission.js';
 import type { ApiConfig } from './config.js';
@@ -13,6 +14,7 @@ import { metricsServer } from './metrics-server.js';
 import { applyOverrides } from './model-overrides.js';
 import { registerProbes } from './probes.js';
 import { registerRoutes } from './routes.js';
+import { registerWebApp } from './web-app.js';
 import { drainAndClose } from './shutdown.js';
 
 export interface ApiServer {
@@ -47,6 +49,8 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
   const inFlight = bodies.inFlight;
 
   const app = createHttpApp(config, logger);
+  // Before admission, so that refusals carry CORS headers too and browsers can read them.
+  await registerCors(app, parseCorsOrigins(config.corsOrigins));
   registerAdmission(app, { metrics, bodies, draining });
   const schema = config.federation ? await buildSubgraphModelSchema({ maxEntities: config.maxRowsPerRequest }) : await buildModelSchema();
   const apollo = await registerGraphql(app, { config, schema, repository, logger, metrics });
@@ -54,6 +58,7 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
   // METRICS_PORT: unset, /metrics on the API's port; a number, on its own port; off, nowhere.
   await registerRoutes(app, { metrics: config.metricsPort === undefined ? metrics : undefined, playground: config.playground });
   const metricsPort = typeof config.metricsPort === 'number' ? metricsServer(metrics, config.metricsPort, config.host, logger) : undefined;
+  await registerWebApp(app, config.webDir, logger);
   logWhenSettled(repository, logger);
 
   let closing: Promise<void> | undefined;
