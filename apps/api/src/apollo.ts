@@ -12,6 +12,7 @@ import { complexityRules } from './limits.js';
 import { loopSlices } from './loop-slices.js';
 import type { ApiMetrics } from './metrics.js';
 import { operationPlugin } from './operation-plugin.js';
+import { requestGuardsPlugin, withoutSuggestions } from './request-guards.js';
 import { requestPriority } from './request-priority.js';
 
 export interface GraphqlRouteOptions {
@@ -29,19 +30,21 @@ export interface GraphqlRouteOptions {
  */
 export async function registerGraphql(app: FastifyInstance, options: GraphqlRouteOptions): Promise<ApolloServer<RequestContext>> {
   const { config, schema, repository, logger, metrics } = options;
+  const format = config.introspection ? formatError : withoutSuggestions(formatError);
   // The one seam of the fast path (FAST_PATH): its body parser and execution plugin, loaded only
   // when it is on. Off, fastify's JSON parser and Apollo's execution run (see fast-path/index.ts).
-  const fastPath = config.fastPath ? (await import('./fast-path/index.js')).installFastPath<RequestContext>(app, schema, formatError) : undefined;
+  const fastPath = config.fastPath ? (await import('./fast-path/index.js')).installFastPath<RequestContext>(app, schema, format) : undefined;
   const apollo = new ApolloServer<RequestContext>({
     schema,
     introspection: config.introspection,
-    formatError,
+    formatError: format,
     includeStacktraceInErrorResponses: false,
     validationRules: complexityRules(config),
     parseOptions: { maxTokens: config.maxTokens },
     plugins: [
       fastifyApolloDrainPlugin(app),
       operationPlugin(logger, metrics),
+      requestGuardsPlugin<RequestContext>({ schema, repository, maxRowsPerRequest: config.maxRowsPerRequest }),
       ApolloServerPluginLandingPageDisabled(),
       ...(fastPath ? [fastPath] : []),
     ],

@@ -47,6 +47,16 @@ export interface ApiConfig {
   fastPath: boolean;
   /** Body bytes (by `content-length`) of /graphql requests accepted and not yet answered, beyond which new ones get 503 OVERLOADED before their body is read. */
   maxBodyBytesInFlight: number;
+  /** From a /graphql request's headers to its body's last byte; a body still arriving then is cut with 408 and leaves MAX_BODY_BYTES_IN_FLIGHT at once. */
+  bodyTimeoutMs: number;
+  /** Node's `headersTimeout`: a request's headers must arrive within this, else 408 and the connection closes. */
+  headersTimeoutMs: number;
+  /** Node's `requestTimeout`: a whole request (headers and body, any route) must arrive within this (0: no limit). */
+  requestTimeoutMs: number;
+  /** How long one model version may take to load and warm up before it is marked failed. */
+  loadTimeoutMs: number;
+  /** Where /metrics is served: undefined on the API's port, a number on its own port (METRICS_PORT), 'off' nowhere. */
+  metricsPort?: number | 'off';
   /** Longest stretch, in ms, that the event loop executes GraphQL requests before letting timers and I/O run; 0 never breaks a burst. */
   loopSliceMs: number;
   /** Serve the API as an Apollo Federation 2 subgraph: `_service`, `_entities` and the entities contracts extend. */
@@ -107,6 +117,11 @@ const SETTINGS: Record<keyof ApiConfig, Setting> = {
   batching: { env: 'BATCHING', flag: 'batching', parse: bool, fallback: true },
   fastPath: { env: 'FAST_PATH', flag: 'fast-path', parse: bool, fallback: true },
   maxBodyBytesInFlight: { env: 'MAX_BODY_BYTES_IN_FLIGHT', flag: 'max-body-bytes-in-flight', parse: int(1024), fallback: 64 * 1024 * 1024 },
+  bodyTimeoutMs: { env: 'BODY_TIMEOUT_MS', flag: 'body-timeout-ms', parse: int(1), fallback: 10_000 },
+  headersTimeoutMs: { env: 'HEADERS_TIMEOUT_MS', flag: 'headers-timeout-ms', parse: int(1), fallback: 10_000 },
+  requestTimeoutMs: { env: 'REQUEST_TIMEOUT_MS', flag: 'request-timeout-ms', parse: int(0), fallback: 60_000 },
+  loadTimeoutMs: { env: 'LOAD_TIMEOUT_MS', flag: 'load-timeout-ms', parse: int(1), fallback: 120_000 },
+  metricsPort: { env: 'METRICS_PORT', flag: 'metrics-port', parse: (raw: string, name: string) => (raw === 'off' ? 'off' : int(0)(raw, name)), fallback: undefined },
   loopSliceMs: { env: 'LOOP_SLICE_MS', flag: 'loop-slice-ms', parse: int(0), fallback: 4 },
   federation: { env: 'FEDERATION', flag: 'federation', parse: bool, fallback: false },
   corsOrigins: { env: 'CORS_ORIGINS', flag: 'cors-origins', parse: cors, fallback: '*' },

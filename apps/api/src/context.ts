@@ -82,6 +82,10 @@ export class RequestContext implements SchemaContext {
     return this.run(loaded, encoded);
   }
 
+  admitRows(model: LoadedModel, rows: number): void {
+    this.admit(model, rows);
+  }
+
   /** Counts `rows` more rows of `model` for this request; throws PAYLOAD_TOO_LARGE past the limit. */
   private admit(model: LoadedModel, rows: number): void {
     this.rows += rows;

@@ -6,10 +6,11 @@ import { pino, type Logger } from 'pino';
 import { registerAdmission } from './admission.js';
 import { parseCorsOrigins, registerCors } from './cors.js';
 import { registerGraphql } from './apollo.js';
+import { BodyAdmission } from './body-admission.js';
 import type { ApiConfig } from './config.js';
 import { createHttpApp } from './http-app.js';
-import { InFlightRequests } from './in-flight.js';
 import { ApiMetrics } from './metrics.js';
+import { metricsServer } from './metrics-server.js';
 import { applyOverrides } from './model-overrides.js';
 import { registerProbes } from './probes.js';
 import { registerRoutes } from './routes.js';
@@ -40,19 +41,23 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
     overrides: (_name, model) => applyOverrides(config, model),
     logger,
     metrics,
+    loadTimeoutMs: config.loadTimeoutMs,
   });
   let phase: 'serving' | 'draining' = 'serving';
   const draining = () => phase === 'draining';
-  const inFlight = new InFlightRequests();
+  const bodies = new BodyAdmission({ metrics, maxBodyBytesInFlight: config.maxBodyBytesInFlight, bodyTimeoutMs: config.bodyTimeoutMs });
+  const inFlight = bodies.inFlight;
 
   const app = createHttpApp(config, logger);
   // Before admission, so that refusals carry CORS headers too and browsers can read them.
   await registerCors(app, parseCorsOrigins(config.corsOrigins));
-  registerAdmission(app, { metrics, inFlight, maxBodyBytesInFlight: config.maxBodyBytesInFlight, draining });
+  registerAdmission(app, { metrics, bodies, draining });
   const schema = config.federation ? await buildSubgraphModelSchema({ maxEntities: config.maxRowsPerRequest }) : await buildModelSchema();
   const apollo = await registerGraphql(app, { config, schema, repository, logger, metrics });
   registerProbes(app, repository, draining);
-  await registerRoutes(app, { metrics, playground: config.playground });
+  // METRICS_PORT: unset, /metrics on the API's port; a number, on its own port; off, nowhere.
+  await registerRoutes(app, { metrics: config.metricsPort === undefined ? metrics : undefined, playground: config.playground });
+  const metricsPort = typeof config.metricsPort === 'number' ? metricsServer(metrics, config.metricsPort, config.host, logger) : undefined;
   await registerWebApp(app, config.webDir, logger);
   logWhenSettled(repository, logger);
 
@@ -62,10 +67,13 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
     repository,
     metrics,
     logger,
-    listen: () => app.listen({ port: config.port, host: config.host }),
+    async listen() {
+      await metricsPort?.listen();
+      return app.listen({ port: config.port, host: config.host });
+    },
     close() {
       phase = 'draining';
-      closing ??= drainAndClose({ app, apollo, repository, inFlight, logger, graceMs: config.shutdownGraceMs });
+      closing ??= drainAndClose({ app, apollo, repository, inFlight, logger, graceMs: config.shutdownGraceMs }).then(() => metricsPort?.close());
       return closing;
     },
   };

@@ -1,7 +1,9 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock, Timers } from './batcher.js';
 import { inferenceError } from './errors.js';
+import { publicReason } from './failure-reason.js';
+import { assertRegularFile, DEFAULT_LOAD_TIMEOUT_MS, loadWithin } from './load-guard.js';
 import { LoadedModel } from './loaded-model.js';
 import { parseModelConfig, type ModelConfig } from './model-config.js';
 import { noMetrics, silentLogger, type InferenceMetrics, type Logger } from './observability.js';
@@ -35,6 +37,8 @@ export interface RepositoryOptions {
   overrides?: (name: string, config: ModelConfig) => ModelConfig;
   logger?: Logger;
   metrics?: InferenceMetrics;
+  /** How long one version may take to load and warm up before it is marked failed (LOAD_TIMEOUT_MS). */
+  loadTimeoutMs?: number;
   clock?: Clock;
   timers?: Timers;
 }
@@ -125,7 +129,7 @@ export class ModelRepository {
       const entry: ModelEntry = { name, config: undefined, versions: [] };
       this.entries.set(name, entry);
       if (!names.includes(name)) {
-        entry.versions.push({ version: 1, state: { phase: 'failed', reason: `no folder ${join(root, name)}` } });
+        entry.versions.push({ version: 1, state: { phase: 'failed', reason: `no folder ${name} in the model repository` } });
         continue;
       }
       const folder = join(root, name);
@@ -134,7 +138,7 @@ export class ModelRepository {
         .map((d) => Number(d.name))
         .sort((a, b) => b - a);
       if (versions.length === 0) {
-        entry.versions.push({ version: 1, state: { phase: 'failed', reason: `no version folder (e.g. ${join(folder, '1')}) holding model.onnx` } });
+        entry.versions.push({ version: 1, state: { phase: 'failed', reason: `no version folder (e.g. ${name}/1) holding model.onnx` } });
         continue;
       }
       entry.versions = versions.map((version) => ({ version, state: { phase: 'loading' } }));
@@ -152,7 +156,8 @@ export class ModelRepository {
       entry.config = config;
     } catch (error) {
       const reason = `config.json: ${error instanceof Error ? error.message : String(error)}`;
-      for (const v of entry.versions) v.state = { phase: 'failed', reason };
+      // Clients get a short reason (no paths, no native source locations); the log the detail.
+      for (const v of entry.versions) v.state = { phase: 'failed', reason: publicReason(reason, this.options.root) };
       logger.error({ model: entry.name, reason }, 'model failed to load');
       return;
     }
@@ -161,24 +166,18 @@ export class ModelRepository {
         const modelPath = join(folder, String(v.version), 'model.onnx');
         const started = performance.now();
         try {
-          await stat(modelPath);
-          const model = await LoadedModel.load({
-            name: entry.name,
-            version: v.version,
-            modelPath,
-            config,
-            logger,
-            metrics: this.options.metrics ?? noMetrics,
-            clock: this.options.clock,
-            timers: this.options.timers,
-          });
+          const load = async () => {
+            await assertRegularFile(modelPath);
+            return LoadedModel.load({ name: entry.name, version: v.version, modelPath, config, logger, metrics: this.options.metrics ?? noMetrics, clock: this.options.clock, timers: this.options.timers });
+          };
+          const model = await loadWithin(load, this.options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS, `${entry.name}/${v.version}/model.onnx`);
           v.state = { phase: 'ready', model };
           const { provider } = model.executionProvider;
           logger.info({ model: entry.name, version: v.version, provider, loadMs: Math.round(performance.now() - started) }, 'model ready');
         } catch (error) {
           const reason = loadFailureReason(error, modelPath);
-          v.state = { phase: 'failed', reason };
-          logger.error({ model: entry.name, version: v.version, reason }, 'model failed to load');
+          v.state = { phase: 'failed', reason: publicReason(reason, this.options.root) };
+          logger.error({ model: entry.name, version: v.version, reason, detail: error instanceof Error ? error.message : String(error) }, 'model failed to load');
         }
       }),
     );
