@@ -28,7 +28,8 @@ export interface ApiServer {
   /** Starts listening; resolves with the bound address (models keep loading behind /readyz). */
   listen(): Promise<string>;
   /**
-   * Graceful stop: /readyz turns 503 and new GraphQL requests get 503 SHUTTING_DOWN, requests
+   * Graceful stop: /readyz turns 503 at once; after shutdownDelayMs (the lame duck, still serving)
+   * new GraphQL requests get 503 SHUTTING_DOWN, requests
    * already accepted finish with their queued and running rows (bounded by shutdownGraceMs), then
    * the sessions and the HTTP server close.
    */
@@ -56,7 +57,7 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
     logger,
     metrics,
   });
-  let phase: 'serving' | 'draining' = 'serving';
+  let phase: 'serving' | 'lame-duck' | 'draining' = 'serving';
 
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; the cast only bridges fastify's narrower generic.
@@ -170,7 +171,7 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
     }));
     const serving = repository.list().every((entry) => entry.versions.every((v) => v.state.phase !== 'ready' || v.state.model.workers.serving));
     const ready = phase === 'serving' && repository.allReady && serving;
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : phase === 'draining' ? 'draining' : 'not ready', models });
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : phase === 'serving' ? 'not ready' : phase, models });
   });
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', metrics.registry.contentType);
@@ -196,7 +197,8 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
       return app.listen({ port: config.port, host: config.host });
     },
     close() {
-      // The order matters. 1: draining: /readyz turns 503 and new /graphql requests are refused (the
+      // The order matters. 0: lame duck (shutdownDelayMs): /readyz turns 503 but requests are still
+      // served, so a balancer polling /readyz stops sending before anything is refused. 1: draining: /readyz turns 503 and new /graphql requests are refused (the
       // onRequest hook), while the listener stays open. 2: wait for the requests accepted before, with
       // the batchers still serving: closing the batchers first would refuse the rows of a request that
       // arrived before the signal but had not reached its batcher yet. 3: close the repository (nothing
@@ -204,6 +206,8 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
       // runs out, the connections still open are cut (their queued rows are cancelled), the batches
       // running finish and the sessions close, so the process exits without a worker inside onnxruntime.
       closing ??= (async () => {
+        phase = 'lame-duck';
+        if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
         phase = 'draining';
         const drained = inFlight.settled().then(() => repository.close());
         const grace = new Promise<'timeout'>((resolve) => setTimeout(resolve, config.shutdownGraceMs, 'timeout').unref());
@@ -247,6 +251,7 @@ function applyOverrides(config: ApiConfig, model: ModelConfig): ModelConfig {
     },
     ...(config.instances !== undefined ? { instances: config.instances } : {}),
     ...(config.threadsPerInstance !== undefined ? { threadsPerInstance: config.threadsPerInstance } : {}),
+    ...(config.executionProviders !== undefined ? { executionProviders: config.executionProviders } : {}),
     ...(model.warmup && config.maxBatchSize !== undefined
       ? { warmup: { batchSizes: model.warmup.batchSizes.map((n) => Math.min(n, config.maxBatchSize as number)) } }
       : {}),
