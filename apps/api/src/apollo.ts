@@ -1,0 +1,85 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import type { ModelRepository } from '@mserve/inference';
+import { fastListFieldNames } from '@mserve/schema';
+import type { FastifyInstance } from 'fastify';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { Logger } from 'pino';
+import type { ApiConfig } from './config.js';
+import { ClientGone, RequestContext } from './context.js';
+import { formatError } from './errors.js';
+import { fastExecutionPlugin } from './fast-execution.js';
+import { registerJsonBodyParser } from './json-body.js';
+import { complexityRules } from './limits.js';
+import { loopSlices } from './loop-slices.js';
+import type { ApiMetrics } from './metrics.js';
+import { operationPlugin } from './operation-plugin.js';
+
+export interface GraphqlRouteOptions {
+  config: ApiConfig;
+  schema: GraphQLSchema;
+  repository: ModelRepository;
+  logger: Logger;
+  metrics: ApiMetrics;
+}
+
+/**
+ * Starts Apollo on `schema` and serves it at GET/POST /graphql, with one RequestContext (its own
+ * DataLoaders, deadline and client-gone signal) per request. Resolves with the started Apollo
+ * server, which the caller stops after the HTTP server has closed.
+ */
+export async function registerGraphql(app: FastifyInstance, options: GraphqlRouteOptions): Promise<ApolloServer<RequestContext>> {
+  const { config, schema, repository, logger, metrics } = options;
+  // Execution goes through the fast-coercion twin unless turned off (see fast-execution.ts); its
+  // list fields are then read from the body into Float64Arrays, large bodies on a thread of their
+  // own (see json-body.ts).
+  registerJsonBodyParser(app, config.fastCoercion ? fastListFieldNames(schema) : undefined, { bodyThread: config.bodyThread });
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    introspection: config.introspection,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    validationRules: complexityRules(config),
+    parseOptions: { maxTokens: config.maxTokens },
+    plugins: [
+      fastifyApolloDrainPlugin(app),
+      operationPlugin(logger, metrics),
+      ApolloServerPluginLandingPageDisabled(),
+      ...(config.fastCoercion ? [fastExecutionPlugin<RequestContext>(schema, formatError)] : []),
+    ],
+    // Apollo would stop itself on SIGTERM/SIGINT (outside NODE_ENV=test), closing the HTTP server at
+    // once and racing the drain in close(); main.ts owns the signals instead.
+    stopOnTerminationSignals: false,
+  });
+  await apollo.start();
+
+  const handler = fastifyApolloHandler(apollo, {
+    context: async (request, reply) => {
+      const timeoutMs = requestTimeout(request.headers['x-timeout-ms']);
+      // A client that goes away aborts its rows still waiting in the batchers: the response closes
+      // without having been sent in full.
+      const gone = new ClientGone();
+      reply.raw.on('close', () => {
+        if (!reply.raw.writableFinished) gone.abort();
+      });
+      return new RequestContext({ repository, requestId: String(request.id), signal: gone, timeoutMs, maxRowsPerRequest: config.maxRowsPerRequest });
+    },
+  });
+  app.route({ method: ['GET', 'POST'], url: '/graphql', handler, ...(config.loopSliceMs > 0 ? { preHandler: loopSlices(config.loopSliceMs) } : {}) });
+  return apollo;
+}
+
+/**
+ * The per-request deadline from the `x-timeout-ms` header: undefined when absent. It can only
+ * shorten the model's own `batching.timeoutMs` (the batcher takes the smaller of the two).
+ */
+function requestTimeout(header: string | string[] | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const raw = Array.isArray(header) ? header.join(',') : header;
+  const value = /^\s*[0-9]{1,9}\s*$/.test(raw) ? Number(raw) : NaN;
+  if (value >= 1) return value;
+  throw new GraphQLError(`Header x-timeout-ms must be a whole number of milliseconds ≥ 1, got "${raw.slice(0, 32)}"`, {
+    extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+  });
+}
