@@ -35,7 +35,10 @@ fi
 echo "image: building $IMAGE FROM $BASE"
 build_start=$(date +%s)
 # HEALTHCHECK is a Docker-format field: OCI images (podman's default) drop it.
-podman build "${RUN_OPTS[@]}" --format docker --network host --build-arg BASE_IMAGE="$BASE" \
+# This machine reaches the npm registry through a proxy whose CA is in NODE_EXTRA_CA_CERTS.
+secret=()
+if [ -n "${NODE_EXTRA_CA_CERTS:-}" ] && [ -s "$NODE_EXTRA_CA_CERTS" ]; then secret=(--secret "id=npm_ca,src=$NODE_EXTRA_CA_CERTS"); fi
+podman build "${RUN_OPTS[@]}" "${secret[@]}" --format docker --network host --build-arg BASE_IMAGE="$BASE" \
   -f deploy/Dockerfile -t "$IMAGE" . >/tmp/mserve-image-build.log 2>&1 || { tail -40 /tmp/mserve-image-build.log; exit 1; }
 build_s=$(( $(date +%s) - build_start ))
 size=$(podman image inspect --format '{{.Size}}' "$IMAGE")
