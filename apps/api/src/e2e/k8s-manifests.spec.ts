@@ -1,4 +1,4 @@
-import type { Deployment } from 'kubernetes-types/apps/v1';
+import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import { startServer, type TestServer } from './harness.js';
 import { renderKustomization, schemaProblems, serverProblems, typeProblems, type K8sObject, type ServerFacts } from './k8s-manifests.js';
 

@@ -12,17 +12,17 @@ import { freePort, startBalancer, startLoad, startReplica, tally, type Balancer,
  *
  * On 2 shared cores CPU does not grow with replicas, so each replica's capacity is made its own:
  * HAProxy serves at most MAXCONN requests per server at once, and each replica's batcher holds an
- * under-full batch for 40 ms (MAX_QUEUE_DELAY_MICROS), so a replica answers about MAXCONN per 40 ms
- * whatever else the machine is doing.
+ * under-full batch for 100 ms (MAX_QUEUE_DELAY_MICROS), so a replica answers about MAXCONN per
+ * 100 ms, far below what even a busy machine's CPUs allow.
  */
 const CLIENTS = 32;
-const MAXCONN = 2;
+const MAXCONN = 1;
 const SERVERS = ['r0', 'r1', 'r2'] as const;
 const REPLICA_ENV = {
   MODELS: 'iris',
   INSTANCES: '1',
   THREADS_PER_INSTANCE: '1',
-  MAX_QUEUE_DELAY_MICROS: '40000',
+  MAX_QUEUE_DELAY_MICROS: '100000',
   SHUTDOWN_DELAY_MS: '1500',
   SHUTDOWN_GRACE_MS: '10000',
 };
@@ -93,13 +93,14 @@ describe('replicas behind HAProxy', () => {
     await sleep(500);
     const counts = tally(await load.stop());
     console.log(`rolling restart: sent ${counts.sent}, answered ${counts.answered}, failed ${counts.failed} ${JSON.stringify(counts.failures)}; ${steps.join('; ')}`);
-    expect(counts.sent).toBeGreaterThan(1000);
+    expect(counts.sent).toBeGreaterThan(300);
     expect(counts.failures).toEqual({});
   }, 240_000);
 
   test('kill -9 of a replica fails only requests in flight on it, and HAProxy routes around it', async () => {
     const load = startLoad(balancer.url, CLIENTS, QUERY, isSetosa);
     await sleep(1000);
+    const logFrom = balancer.log().length;
     const killedAt = performance.now();
     replicas.r1!.process.kill('SIGKILL');
     const downMs = await balancer.until('r1', 'DOWN');
@@ -110,7 +111,7 @@ describe('replicas behind HAProxy', () => {
     const failed = outcomes.filter((o) => o.result !== 'ok');
     const inFlight = failed.filter((o) => o.startedAt < killedAt).length;
     // HAProxy's log names the server of every answer that was not a 200.
-    const refused = balancer.log().filter((line) => / api replicas\/\S+ /.test(line) && !/ 200 \d+ /.test(line));
+    const refused = balancer.log().slice(logFrom).filter((line) => / api replicas\/\S+ /.test(line) && !/ 200 \d+ /.test(line));
     console.log(
       `kill -9: sent ${counts.sent}, answered ${counts.answered}, failed ${counts.failed} ${JSON.stringify(counts.failures)} ` +
         `(${inFlight} sent before the kill); HAProxy marked it down after ${downMs.toFixed(0)} ms`,
@@ -122,7 +123,7 @@ describe('replicas behind HAProxy', () => {
     expect(counts.failed).toBeLessThanOrEqual(CLIENTS);
     expect(downMs).toBeLessThan(3000);
     const after = outcomes.filter((o) => o.startedAt > downAt);
-    expect(after.length).toBeGreaterThan(20);
+    expect(after.length).toBeGreaterThan(10);
     expect(after.filter((o) => o.result !== 'ok')).toEqual([]);
   }, 60_000);
 });
