@@ -1,4 +1,5 @@
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
+import type { Container } from 'kubernetes-types/core/v1.js';
 import { startServer, type TestServer } from './harness.js';
 import { renderKustomization, schemaProblems, serverProblems, typeProblems, type K8sObject, type ServerFacts } from './k8s-manifests.js';
 
@@ -23,9 +24,11 @@ describe('deploy/k8s manifests', () => {
   afterAll(() => server?.close());
 
   const deploymentOf = (objects: K8sObject[]) => objects.find((o) => o.kind === 'Deployment') as unknown as Deployment;
-  const broken = (objects: K8sObject[], edit: (deployment: Record<string, any>) => void): K8sObject[] => {
+  const containerOf = (deployment: Deployment): Container => deployment.spec?.template.spec?.containers[0] as Container;
+  /** A copy of `objects` with its Deployment edited. */
+  const broken = (objects: K8sObject[], edit: (deployment: Deployment) => void): K8sObject[] => {
     const copy = structuredClone(objects);
-    edit(copy.find((o) => o.kind === 'Deployment') as Record<string, any>);
+    edit(deploymentOf(copy));
     return copy;
   };
 
@@ -43,7 +46,7 @@ describe('deploy/k8s manifests', () => {
     expect(typeProblems(all)).toEqual([]);
 
     const misspelt = broken(rendered.get('cpu')!, (d) => {
-      const container = d.spec.template.spec.containers[0];
+      const container = containerOf(d) as Container & Record<string, unknown>;
       container.readinesProbe = container.readinessProbe;
       delete container.readinessProbe;
     });
@@ -60,16 +63,16 @@ describe('deploy/k8s manifests', () => {
 
   test('a probe path the server lacks, a port it does not listen on, an unknown setting and a short grace are caught', () => {
     const objects = rendered.get('cpu')!;
-    expect(serverProblems(broken(objects, (d) => (d.spec.template.spec.containers[0].readinessProbe.httpGet.path = '/ready')), facts)).toEqual([
+    expect(serverProblems(broken(objects, (d) => (containerOf(d).readinessProbe!.httpGet!.path = '/ready')), facts)).toEqual([
       'api.readinessProbe probes /ready, which the server has no GET route for',
     ]);
-    expect(serverProblems(broken(objects, (d) => (d.spec.template.spec.containers[0].livenessProbe.httpGet.port = 8080)), facts)).toEqual([
+    expect(serverProblems(broken(objects, (d) => (containerOf(d).livenessProbe!.httpGet!.port = 8080)), facts)).toEqual([
       'api.livenessProbe probes port 8080, not the server\'s port 4000',
     ]);
-    expect(serverProblems(broken(objects, (d) => d.spec.template.spec.containers[0].env = [{ name: 'SHUTDOWN_GRACE_SECONDS', value: '10' }]), facts)).toEqual([
+    expect(serverProblems(broken(objects, (d) => (containerOf(d).env = [{ name: 'SHUTDOWN_GRACE_SECONDS', value: '10' }])), facts)).toEqual([
       'env SHUTDOWN_GRACE_SECONDS is not a setting of apps/api/src/config.ts',
     ]);
-    expect(serverProblems(broken(objects, (d) => (d.spec.template.spec.terminationGracePeriodSeconds = 15)), facts)).toEqual([
+    expect(serverProblems(broken(objects, (d) => (d.spec!.template.spec!.terminationGracePeriodSeconds = 15)), facts)).toEqual([
       'terminationGracePeriodSeconds (15000 ms) must exceed preStop + SHUTDOWN_DELAY_MS + SHUTDOWN_GRACE_MS (18000 ms)',
     ]);
   });
