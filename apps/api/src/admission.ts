@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { errorBody } from './errors.js';
+import { apiErrorReply } from './errors.js';
 import type { InFlightRequests } from './in-flight.js';
 import type { ApiMetrics } from './metrics.js';
 
@@ -28,8 +28,8 @@ export function registerAdmission(app: FastifyInstance, options: AdmissionOption
     if (request.routeOptions.url !== GRAPHQL_URL) return;
     if (options.draining()) {
       metrics.refused.inc({ reason: 'shutting_down' });
-      reply.status(503).header('connection', 'close').header('retry-after', '1');
-      return reply.send(errorBody('SHUTTING_DOWN', 'The server is shutting down and accepts no new requests; retry later or on another replica'));
+      const { status, body } = apiErrorReply('DRAINING');
+      return reply.status(status).header('connection', 'close').header('retry-after', '1').send(body);
     }
     // Refusing before the body is read keeps an overloaded server from reading, parsing and
     // decoding work it will refuse anyway (see docs/benchmarks.md). With nothing in flight, any
@@ -38,9 +38,9 @@ export function registerAdmission(app: FastifyInstance, options: AdmissionOption
     const bodyBytes = Number(request.headers['content-length']) || 0;
     if (bodyBytes > 0 && inFlight.size > 0 && inFlight.bodyBytes + bodyBytes > maxBodyBytesInFlight) {
       metrics.refused.inc({ reason: 'overloaded' });
-      reply.status(503).header('connection', 'close').header('retry-after', '1');
       const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-      return reply.send(errorBody('OVERLOADED', `The server is overloaded: ${mib(inFlight.bodyBytes)} of requests in flight, limit ${mib(maxBodyBytesInFlight)} (MAX_BODY_BYTES_IN_FLIGHT); retry later`));
+      const { status, body } = apiErrorReply('BODIES_IN_FLIGHT', { inFlight: mib(inFlight.bodyBytes), limit: mib(maxBodyBytesInFlight) });
+      return reply.status(status).header('connection', 'close').header('retry-after', '1').send(body);
     }
     inFlight.track(reply.raw, bodyBytes);
   });

@@ -4,11 +4,11 @@ import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations
 import type { ModelRepository } from '@mserve/inference';
 import { fastListFieldNames } from '@mserve/schema';
 import type { FastifyInstance } from 'fastify';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { ApiConfig } from './config.js';
 import { ClientGone, RequestContext } from './context.js';
-import { formatError } from './errors.js';
+import { apiGraphQLError, formatError } from './errors.js';
 import { fastExecutionPlugin } from './fast-execution.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { complexityRules } from './limits.js';
@@ -79,7 +79,5 @@ function requestTimeout(header: string | string[] | undefined): number | undefin
   const raw = Array.isArray(header) ? header.join(',') : header;
   const value = /^\s*[0-9]{1,9}\s*$/.test(raw) ? Number(raw) : NaN;
   if (value >= 1) return value;
-  throw new GraphQLError(`Header x-timeout-ms must be a whole number of milliseconds ≥ 1, got "${raw.slice(0, 32)}"`, {
-    extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-  });
+  throw apiGraphQLError('BAD_TIMEOUT_HEADER', { value: raw.slice(0, 32) });
 }
