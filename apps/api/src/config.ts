@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { ExecutionProvider } from '@mserve/inference';
+import type { ModelConfig } from '@mserve/inference';
+
+type ExecutionProvider = NonNullable<ModelConfig['executionProviders']>[number];
 
 /**
  * Every setting of the API server. Each comes from a flag (`--port 4000`), else an env var
