@@ -47,7 +47,9 @@ base_size=$(podman image inspect --format '{{.Size}}' "$BASE")
 port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 name="mserve-image-check-$$"
 start=$(date +%s%N)
-podman run -d --name "$name" "${RUN_OPTS[@]}" -p "127.0.0.1:$port:4000" -e SHUTDOWN_DELAY_MS=1000 "$IMAGE" >/dev/null
+# As deploy/k8s runs it: read-only root filesystem with a /tmp of its own, no capabilities.
+podman run -d --name "$name" "${RUN_OPTS[@]}" --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges \
+  -p "127.0.0.1:$port:4000" -e SHUTDOWN_DELAY_MS=1000 "$IMAGE" >/dev/null
 cleanup() { podman rm -f "$name" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 ready=""
