@@ -50,7 +50,7 @@ start=$(date +%s%N)
 # As deploy/k8s runs it: read-only root filesystem with a /tmp of its own, no capabilities.
 podman run -d --name "$name" "${RUN_OPTS[@]}" --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges \
   -p "127.0.0.1:$port:4000" -e SHUTDOWN_DELAY_MS=1000 "$IMAGE" >/dev/null
-cleanup() { podman rm -f "$name" >/dev/null 2>&1 || true; }
+cleanup() { podman rm -f "$name" >/dev/null 2>&1 || true; rm -rf "${work:-}"; }
 trap cleanup EXIT
 ready=""
 for _ in $(seq 1 600); do
@@ -78,4 +78,6 @@ stopped=$(podman logs "$name" 2>&1 | grep -c '"msg":"stopped"' || true)
 echo "image: $IMAGE size $((size / 1024 / 1024)) MiB (base $((base_size / 1024 / 1024)) MiB), built in ${build_s} s"
 echo "image: start-to-ready ${ready_ms} ms; uid $user; PID 1 $pid1; healthcheck $health"
 echo "image: SIGTERM stop in ${stop_ms} ms (lame duck 1000 ms), exit code $exit_code, 'stopped' logged: $stopped"
+# The build stage and earlier builds of the tag stay behind as dangling images: drop them.
+podman image prune -f >/dev/null
 [ "$exit_code" = 0 ] && [ "$stopped" = 1 ] && [ "$user" != 0 ] && [ "$health" = healthy ]
