@@ -1,6 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { ModelConfig } from '@mserve/inference';
 import { parseCorsOrigins } from './cors.js';
+
+type ExecutionProvider = NonNullable<ModelConfig['executionProviders']>[number];
 
 /**
  * Every setting of the API server. Each comes from a flag (`--port 4000`), else an env var
@@ -25,6 +28,11 @@ export interface ApiConfig {
   maxTokens: number;
   /** How long in-flight and queued work may take to finish after SIGTERM/SIGINT. */
   shutdownGraceMs: number;
+  /**
+   * Lame-duck period after SIGTERM/SIGINT, before the drain: /readyz answers 503 while requests are
+   * still served, so a balancer's health check takes the replica out before it refuses anything.
+   */
+  shutdownDelayMs: number;
   /** Replaces `batching.maxBatchSize` of every model (for tuning and tests). */
   maxBatchSize?: number;
   /** Replaces `batching.maxQueueDelayMicros` of every model. */
@@ -35,6 +43,8 @@ export interface ApiConfig {
   instances?: number;
   /** Replaces `threadsPerInstance` of every model. */
   threadsPerInstance?: number;
+  /** Replaces `executionProviders` of every model (a GPU deployment sets `cuda`). */
+  executionProviders?: ExecutionProvider[];
   /**
    * Dynamic batching across requests. False runs each request's rows as their own model run (the
    * per-request pattern of most hand-written services), for comparison and benchmarks.
@@ -93,6 +103,13 @@ const cors = (raw: string, name: string) => {
   return raw;
 };
 const list = (raw: string) => raw.split(',').map((s) => s.trim()).filter(Boolean);
+const PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'cuda', 'webgpu', 'tensorrt'];
+const providers = (raw: string, name: string) => {
+  const values = list(raw);
+  const bad = values.find((p) => !PROVIDERS.includes(p as ExecutionProvider));
+  if (values.length === 0 || bad !== undefined) throw new Error(`${name} must be a comma-separated list of ${PROVIDERS.join(', ')}, got "${raw}"`);
+  return values as ExecutionProvider[];
+};
 
 const SETTINGS: Record<keyof ApiConfig, Setting> = {
   port: { env: 'PORT', flag: 'port', parse: int(0), fallback: 4000 },
@@ -109,11 +126,13 @@ const SETTINGS: Record<keyof ApiConfig, Setting> = {
   maxCost: { env: 'MAX_COST', flag: 'max-cost', parse: int(1), fallback: 50_000 },
   maxTokens: { env: 'MAX_TOKENS', flag: 'max-tokens', parse: int(100), fallback: 100_000 },
   shutdownGraceMs: { env: 'SHUTDOWN_GRACE_MS', flag: 'shutdown-grace-ms', parse: int(0), fallback: 10_000 },
+  shutdownDelayMs: { env: 'SHUTDOWN_DELAY_MS', flag: 'shutdown-delay-ms', parse: int(0), fallback: 0 },
   maxBatchSize: { env: 'MAX_BATCH_SIZE', flag: 'max-batch-size', parse: int(1), fallback: undefined },
   maxQueueDelayMicros: { env: 'MAX_QUEUE_DELAY_MICROS', flag: 'max-queue-delay-micros', parse: int(0), fallback: undefined },
   maxQueueSize: { env: 'MAX_QUEUE_SIZE', flag: 'max-queue-size', parse: int(1), fallback: undefined },
   instances: { env: 'INSTANCES', flag: 'instances', parse: int(1), fallback: undefined },
   threadsPerInstance: { env: 'THREADS_PER_INSTANCE', flag: 'threads-per-instance', parse: int(1), fallback: undefined },
+  executionProviders: { env: 'EXECUTION_PROVIDERS', flag: 'execution-providers', parse: providers, fallback: undefined },
   batching: { env: 'BATCHING', flag: 'batching', parse: bool, fallback: true },
   fastPath: { env: 'FAST_PATH', flag: 'fast-path', parse: bool, fallback: true },
   maxBodyBytesInFlight: { env: 'MAX_BODY_BYTES_IN_FLIGHT', flag: 'max-body-bytes-in-flight', parse: int(1024), fallback: 64 * 1024 * 1024 },
@@ -127,6 +146,9 @@ const SETTINGS: Record<keyof ApiConfig, Setting> = {
   corsOrigins: { env: 'CORS_ORIGINS', flag: 'cors-origins', parse: cors, fallback: '*' },
   webDir: { env: 'WEB_DIR', flag: 'web-dir', parse: text, fallback: DEFAULT_WEB_DIR },
 };
+
+/** The env var of every setting (deployment manifests are checked against these). */
+export const SETTING_ENV_VARS: readonly string[] = Object.values(SETTINGS).map((s) => s.env);
 
 /** Reads the config from argv flags and env vars; throws naming the setting on a bad value. */
 export function loadConfig(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): ApiConfig {

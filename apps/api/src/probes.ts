@@ -1,12 +1,15 @@
 import type { ModelRepository } from '@mserve/inference';
 import type { FastifyInstance } from 'fastify';
 
+/** Where a server is in its life: serving, then on SIGTERM the lame duck (still serving), then draining. */
+export type ServingPhase = 'serving' | 'lame-duck' | 'draining';
+
 /**
  * GET /healthz (liveness: the process answers) and GET /readyz: 200 only while serving and every
  * enabled model version is loaded, warmed and has a live session worker; 503 with the per-model
- * state otherwise, and from the moment a graceful shutdown begins.
+ * state otherwise, and from the moment a graceful shutdown begins (the lame duck, then the drain).
  */
-export function registerProbes(app: FastifyInstance, repository: ModelRepository, draining: () => boolean): void {
+export function registerProbes(app: FastifyInstance, repository: ModelRepository, phase: () => ServingPhase): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     // A ready version shows its live session workers: fewer than its instances while a dead one is
@@ -22,7 +25,8 @@ export function registerProbes(app: FastifyInstance, repository: ModelRepository
       })),
     }));
     const serving = repository.list().every((entry) => entry.versions.every((v) => v.state.phase !== 'ready' || v.state.model.workers.serving));
-    const ready = !draining() && repository.allReady && serving;
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : draining() ? 'draining' : 'not ready', models });
+    const now = phase();
+    const ready = now === 'serving' && repository.allReady && serving;
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : now === 'serving' ? 'not ready' : now, models });
   });
 }

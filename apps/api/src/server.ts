@@ -12,7 +12,7 @@ import { createHttpApp } from './http-app.js';
 import { ApiMetrics } from './metrics.js';
 import { metricsServer } from './metrics-server.js';
 import { applyOverrides } from './model-overrides.js';
-import { registerProbes } from './probes.js';
+import { registerProbes, type ServingPhase } from './probes.js';
 import { registerRoutes } from './routes.js';
 import { registerWebApp } from './web-app.js';
 import { drainAndClose } from './shutdown.js';
@@ -25,7 +25,8 @@ export interface ApiServer {
   /** Starts listening; resolves with the bound address (models keep loading behind /readyz). */
   listen(): Promise<string>;
   /**
-   * Graceful stop: /readyz turns 503 and new GraphQL requests get 503 SHUTTING_DOWN, requests
+   * Graceful stop: /readyz turns 503 at once; after shutdownDelayMs (the lame duck, still serving)
+   * new GraphQL requests get 503 SHUTTING_DOWN, requests
    * already accepted finish with their queued and running rows (bounded by shutdownGraceMs), then
    * the sessions and the HTTP server close.
    */
@@ -43,7 +44,7 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
     metrics,
     loadTimeoutMs: config.loadTimeoutMs,
   });
-  let phase: 'serving' | 'draining' = 'serving';
+  let phase: ServingPhase = 'serving';
   const draining = () => phase === 'draining';
   const bodies = new BodyAdmission({ metrics, maxBodyBytesInFlight: config.maxBodyBytesInFlight, bodyTimeoutMs: config.bodyTimeoutMs });
   const inFlight = bodies.inFlight;
@@ -54,7 +55,7 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
   registerAdmission(app, { metrics, bodies, draining });
   const schema = config.federation ? await buildSubgraphModelSchema({ maxEntities: config.maxRowsPerRequest }) : await buildModelSchema();
   const apollo = await registerGraphql(app, { config, schema, repository, logger, metrics });
-  registerProbes(app, repository, draining);
+  registerProbes(app, repository, () => phase);
   // METRICS_PORT: unset, /metrics on the API's port; a number, on its own port; off, nowhere.
   await registerRoutes(app, { metrics: config.metricsPort === undefined ? metrics : undefined, playground: config.playground });
   const metricsPort = typeof config.metricsPort === 'number' ? metricsServer(metrics, config.metricsPort, config.host, logger) : undefined;
@@ -72,8 +73,15 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
       return app.listen({ port: config.port, host: config.host });
     },
     close() {
-      phase = 'draining';
-      closing ??= drainAndClose({ app, apollo, repository, inFlight, logger, graceMs: config.shutdownGraceMs }).then(() => metricsPort?.close());
+      // The lame duck first: /readyz says 503 while requests are still served, so a balancer that
+      // polls it stops sending here before admission starts refusing; then the drain.
+      closing ??= (async () => {
+        phase = 'lame-duck';
+        if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+        phase = 'draining';
+        await drainAndClose({ app, apollo, repository, inFlight, logger, graceMs: config.shutdownGraceMs });
+        await metricsPort?.close();
+      })();
       return closing;
     },
   };
