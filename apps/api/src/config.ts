@@ -47,6 +47,10 @@ export interface ApiConfig {
   maxBodyBytesInFlight: number;
   /** Longest stretch, in ms, that the event loop executes GraphQL requests before letting timers and I/O run; 0 never breaks a burst. */
   loopSliceMs: number;
+  /** Seconds between two looks at modelsDir for new, changed or removed versions and models; 0 never looks. */
+  modelPollSeconds: number;
+  /** Bearer token of the model control API (`/v2/repository/*`); empty: no such API. */
+  adminToken: string;
   /** Adds the `ceiling_*` fields: the same arguments and results as each model field, without inference (benchmarks only). */
   benchmarkFields: boolean;
 }
@@ -71,6 +75,11 @@ const bool = (raw: string, name: string) => {
   throw new Error(`${name} must be true or false, got "${raw}"`);
 };
 const text = (raw: string) => raw;
+const seconds = (raw: string, name: string) => {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number of seconds ≥ 0, got "${raw}"`);
+  return value;
+};
 const list = (raw: string) => raw.split(',').map((s) => s.trim()).filter(Boolean);
 
 const SETTINGS: Record<keyof ApiConfig, Setting> = {
@@ -98,6 +107,8 @@ const SETTINGS: Record<keyof ApiConfig, Setting> = {
   bodyThread: { env: 'BODY_THREAD', flag: 'body-thread', parse: bool, fallback: true },
   maxBodyBytesInFlight: { env: 'MAX_BODY_BYTES_IN_FLIGHT', flag: 'max-body-bytes-in-flight', parse: int(1024), fallback: 64 * 1024 * 1024 },
   loopSliceMs: { env: 'LOOP_SLICE_MS', flag: 'loop-slice-ms', parse: int(0), fallback: 4 },
+  modelPollSeconds: { env: 'MODEL_POLL_SECONDS', flag: 'model-poll-seconds', parse: seconds, fallback: 0 },
+  adminToken: { env: 'ADMIN_TOKEN', flag: 'admin-token', parse: text, fallback: '' },
   benchmarkFields: { env: 'BENCHMARK_FIELDS', flag: 'benchmark-fields', parse: bool, fallback: false },
 };
 

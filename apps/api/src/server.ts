@@ -3,22 +3,26 @@ import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
-import { ModelRepository, type ModelConfig } from '@mserve/inference';
+import { ModelRepository, RepositoryWatcher, type ModelConfig } from '@mserve/inference';
 import { buildModelSchema, fastListFieldNames } from '@mserve/schema';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { GraphQLError } from 'graphql';
 import { pino, type Logger } from 'pino';
 import type { ApiConfig } from './config.js';
-import { ClientGone, RequestContext } from './context.js';
+import type { RequestContext } from './context.js';
 import { errorBody, formatError } from './errors.js';
 import { fastExecutionPlugin } from './fast-execution.js';
+import { httpRequestContext } from './http-context.js';
 import { InFlightRequests } from './in-flight.js';
+import { registerKserveV2 } from './kserve-v2.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { complexityRules } from './limits.js';
 import { loopSlices } from './loop-slices.js';
+import { registerModelControl } from './model-control.js';
 import { ApiMetrics } from './metrics.js';
 import { operationPlugin } from './operation-plugin.js';
 import { registerPlayground } from './playground.js';
+import { restErrorBody } from './rest-common.js';
+import { registerTfServing } from './tf-serving.js';
 
 export interface ApiServer {
   app: FastifyInstance;
@@ -82,11 +86,14 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
   // client elsewhere. Requests accepted before are counted, so close() can wait for exactly those.
   const inFlight = new InFlightRequests();
   app.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.url !== '/graphql') return;
+    // REST inference routes (ADMITTED) pass the same admission, answered in their protocols' shape.
+    const rest = (request.routeOptions.config as { admitted?: boolean } | undefined)?.admitted === true;
+    if (request.routeOptions.url !== '/graphql' && !rest) return;
+    const refusal = rest ? restErrorBody : errorBody;
     if (phase === 'draining') {
       metrics.refused.inc({ reason: 'shutting_down' });
       reply.status(503).header('connection', 'close').header('retry-after', '1');
-      return reply.send(errorBody('SHUTTING_DOWN', 'The server is shutting down and accepts no new requests; retry later or on another replica'));
+      return reply.send(refusal('SHUTTING_DOWN', 'The server is shutting down and accepts no new requests; retry later or on another replica'));
     }
     // Admission before the body is read: past the peak, a bulk request refused by a full batcher
     // queue had already been read, parsed and decoded in full, and accepted ones queued for seconds
@@ -100,7 +107,7 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
       metrics.refused.inc({ reason: 'overloaded' });
       reply.status(503).header('connection', 'close').header('retry-after', '1');
       const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-      return reply.send(errorBody('OVERLOADED', `The server is overloaded: ${mib(inFlight.bodyBytes)} of requests in flight, limit ${mib(config.maxBodyBytesInFlight)} (MAX_BODY_BYTES_IN_FLIGHT); retry later`));
+      return reply.send(refusal('OVERLOADED', `The server is overloaded: ${mib(inFlight.bodyBytes)} of requests in flight, limit ${mib(config.maxBodyBytesInFlight)} (MAX_BODY_BYTES_IN_FLIGHT); retry later`));
     }
     inFlight.track(reply.raw, bodyBytes);
   });
@@ -140,19 +147,21 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
   });
   await apollo.start();
 
+  const contextOptions = { repository, maxRowsPerRequest: config.maxRowsPerRequest };
   const handler = fastifyApolloHandler(apollo, {
-    context: async (request, reply) => {
-      const timeoutMs = requestTimeout(request.headers['x-timeout-ms']);
-      // A client that goes away aborts its rows still waiting in the batchers: the response closes
-      // without having been sent in full.
-      const gone = new ClientGone();
-      reply.raw.on('close', () => {
-        if (!reply.raw.writableFinished) gone.abort();
-      });
-      return new RequestContext({ repository, requestId: String(request.id), signal: gone, timeoutMs, maxRowsPerRequest: config.maxRowsPerRequest });
-    },
+    context: async (request, reply) => httpRequestContext(request, reply, contextOptions),
   });
   app.route({ method: ['GET', 'POST'], url: '/graphql', handler, ...(config.loopSliceMs > 0 ? { preHandler: loopSlices(config.loopSliceMs) } : {}) });
+
+  const isReady = () => {
+    const serving = repository.list().every((entry) => entry.versions.every((v) => v.state.phase !== 'ready' || v.state.model.workers.serving));
+    return phase === 'serving' && repository.allReady && serving;
+  };
+  const watcher = new RepositoryWatcher(repository, { root: config.modelsDir, only: config.models.length > 0 ? config.models : undefined, intervalMs: config.modelPollSeconds * 1000, logger });
+  const restDeps = { repository, logger, contextOptions, bodyLimitBytes: config.bodyLimitBytes };
+  await registerKserveV2(app, { ...restDeps, isReady, extensions: config.adminToken ? ['model_repository'] : [] });
+  await registerTfServing(app, restDeps);
+  if (config.adminToken) await registerModelControl(app, { ...restDeps, watcher, token: config.adminToken });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
@@ -166,10 +175,10 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
         state: v.state.phase,
         ...(v.state.phase === 'failed' ? { reason: v.state.reason } : {}),
         ...(v.state.phase === 'ready' ? { workers: v.state.model.workers.alive, serving: v.state.model.workers.serving } : {}),
+        ...(v.reloadFailure ? { reloadFailure: v.reloadFailure } : {}),
       })),
     }));
-    const serving = repository.list().every((entry) => entry.versions.every((v) => v.state.phase !== 'ready' || v.state.model.workers.serving));
-    const ready = phase === 'serving' && repository.allReady && serving;
+    const ready = isReady();
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : phase === 'draining' ? 'draining' : 'not ready', models });
   });
   app.get('/metrics', async (_request, reply) => {
@@ -184,6 +193,7 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
   void repository.ready().then(() => {
     const states = repository.list().map((e) => `${e.name}: ${e.versions.map((v) => `${v.version} ${v.state.phase}`).join(', ')}`);
     logger.info({ models: states, ready: repository.allReady }, 'model repository settled');
+    return config.modelPollSeconds > 0 && phase === 'serving' ? watcher.start() : undefined;
   });
 
   let closing: Promise<void> | undefined;
@@ -205,6 +215,7 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
       // running finish and the sessions close, so the process exits without a worker inside onnxruntime.
       closing ??= (async () => {
         phase = 'draining';
+        await watcher.stop();
         const drained = inFlight.settled().then(() => repository.close());
         const grace = new Promise<'timeout'>((resolve) => setTimeout(resolve, config.shutdownGraceMs, 'timeout').unref());
         if ((await Promise.race([drained, grace])) === 'timeout') {
@@ -218,20 +229,6 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
       return closing;
     },
   };
-}
-
-/**
- * The per-request deadline from the `x-timeout-ms` header: undefined when absent. It can only
- * shorten the model's own `batching.timeoutMs` (the batcher takes the smaller of the two).
- */
-function requestTimeout(header: string | string[] | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const raw = Array.isArray(header) ? header.join(',') : header;
-  const value = /^\s*[0-9]{1,9}\s*$/.test(raw) ? Number(raw) : NaN;
-  if (value >= 1) return value;
-  throw new GraphQLError(`Header x-timeout-ms must be a whole number of milliseconds ≥ 1, got "${raw.slice(0, 32)}"`, {
-    extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-  });
 }
 
 /** Server-wide overrides (flags/env) on top of one model's contract. */

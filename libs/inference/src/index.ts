@@ -9,6 +9,8 @@ export { ConfigError, parseModelConfig } from './model-config.js';
 export type { BatchingConfig, ExecutionProvider, FieldSpec, InputSpec, ModelConfig, OutputKind, OutputSpec, Task } from './model-config.js';
 export { ModelRepository } from './model-repository.js';
 export type { ModelEntry, ModelState, ModelVersionEntry, RepositoryOptions } from './model-repository.js';
+export { RepositoryWatcher } from './repository-watcher.js';
+export type { WatcherOptions } from './repository-watcher.js';
 export { noMetrics, silentLogger } from './observability.js';
 export type { InferenceMetrics, Logger, ModelObserver } from './observability.js';
 export { argmax, interpret, softmax, topK } from './predictions.js';
