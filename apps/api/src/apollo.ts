@@ -1,0 +1,63 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import type { ModelRepository } from '@mserve/inference';
+import { fastListFieldNames } from '@mserve/schema';
+import type { FastifyInstance } from 'fastify';
+import type { GraphQLSchema } from 'graphql';
+import type { Logger } from 'pino';
+import type { ApiConfig } from './config.js';
+import type { RequestContext } from './context.js';
+import { formatError } from './errors.js';
+import { fastExecutionPlugin } from './fast-execution.js';
+import { httpRequestContext } from './http-context.js';
+import { registerJsonBodyParser } from './json-body.js';
+import { complexityRules } from './limits.js';
+import { loopSlices } from './loop-slices.js';
+import type { ApiMetrics } from './metrics.js';
+import { operationPlugin } from './operation-plugin.js';
+
+export interface GraphqlRouteOptions {
+  config: ApiConfig;
+  schema: GraphQLSchema;
+  repository: ModelRepository;
+  logger: Logger;
+  metrics: ApiMetrics;
+}
+
+/**
+ * Starts Apollo on `schema` and serves it at GET/POST /graphql, with one RequestContext (its own
+ * DataLoaders, deadline and client-gone signal) per request. Resolves with the started Apollo
+ * server, which the caller stops after the HTTP server has closed.
+ */
+export async function registerGraphql(app: FastifyInstance, options: GraphqlRouteOptions): Promise<ApolloServer<RequestContext>> {
+  const { config, schema, repository, logger, metrics } = options;
+  // Execution goes through the fast-coercion twin unless turned off (see fast-execution.ts); its
+  // list fields are then read from the body into Float64Arrays, large bodies on a thread of their
+  // own (see json-body.ts).
+  registerJsonBodyParser(app, config.fastCoercion ? fastListFieldNames(schema) : undefined, { bodyThread: config.bodyThread });
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    introspection: config.introspection,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    validationRules: complexityRules(config),
+    parseOptions: { maxTokens: config.maxTokens },
+    plugins: [
+      fastifyApolloDrainPlugin(app),
+      operationPlugin(logger, metrics),
+      ApolloServerPluginLandingPageDisabled(),
+      ...(config.fastCoercion ? [fastExecutionPlugin<RequestContext>(schema, formatError)] : []),
+    ],
+    // Apollo would stop itself on SIGTERM/SIGINT (outside NODE_ENV=test), closing the HTTP server at
+    // once and racing the drain in close(); main.ts owns the signals instead.
+    stopOnTerminationSignals: false,
+  });
+  await apollo.start();
+
+  const handler = fastifyApolloHandler(apollo, {
+    context: async (request, reply) => httpRequestContext(request, reply, { repository, maxRowsPerRequest: config.maxRowsPerRequest }),
+  });
+  app.route({ method: ['GET', 'POST'], url: '/graphql', handler, ...(config.loopSliceMs > 0 ? { preHandler: loopSlices(config.loopSliceMs) } : {}) });
+  return apollo;
+}

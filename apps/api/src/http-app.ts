@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { ApiConfig } from './config.js';
+import { errorBody } from './errors.js';
+
+/**
+ * The fastify instance every route hangs off: request ids (taken from `x-request-id` or generated,
+ * echoed back), the body limit, and the error handler that answers what fastify itself refuses
+ * (body too large, unparsable body) in the GraphQL error shape.
+ */
+export function createHttpApp(config: ApiConfig, logger: Logger): FastifyInstance {
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger; the cast only bridges fastify's narrower generic.
+    loggerInstance: logger as FastifyBaseLogger,
+    // One line per GraphQL operation comes from the operation plugin; fastify's own lines are noise.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.bodyLimitBytes,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+  });
+  // The request id travels back so a client can quote it when reporting a problem.
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.status(413).send(errorBody('PAYLOAD_TOO_LARGE', `Request body exceeds the limit of ${config.bodyLimitBytes} bytes`));
+    }
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      return reply.status(error.statusCode).send(errorBody('BAD_REQUEST', error.message));
+    }
+    request.log.error({ requestId: request.id, err: error }, 'unhandled HTTP error');
+    return reply.status(500).send(errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
+  });
+  return app;
+}
