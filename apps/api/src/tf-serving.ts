@@ -42,6 +42,8 @@ async function predict(request: FastifyRequest<{ Params: PredictParams }>, conte
   const name = request.params.model ?? match[1];
   const version = versionParam(request.params.model === undefined ? undefined : match[1]);
   const body = parseJsonBody(request.body as Buffer | undefined) as PredictRequest;
+  const shapes = typeof body === 'object' && body !== null ? ['instances', 'inputs'].filter((key) => key in body).length : 0;
+  if (shapes !== 1) throw new RestRequestError('The body must be an object with either "instances" (one object per row) or "inputs" (one list per field)');
   const violation = protocolViolation('tf#predict_request', body);
   if (violation) throw new RestRequestError(violation);
   const model = context.repository.get(name, version);
