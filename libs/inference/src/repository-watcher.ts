@@ -40,9 +40,17 @@ export class RepositoryWatcher {
     private readonly options: WatcherOptions,
   ) {}
 
-  /** Takes the folder as the repository loaded it, then looks again every `intervalMs`. */
+  /**
+   * Takes the folder as the repository loaded it (what changed since, or the repository does not
+   * hold, is loaded by the first pass), then looks again every `intervalMs`.
+   */
   async start(): Promise<void> {
-    this.known = await this.scan();
+    const held = new Map(this.repository.list().map((entry) => [entry.name, new Set(entry.versions.map((v) => v.version))]));
+    for (const [name, model] of await this.scan()) {
+      const versions = held.get(name);
+      if (!versions) continue;
+      this.known.set(name, { config: model.config, versions: new Map([...model.versions].filter(([version]) => versions.has(version))) });
+    }
     this.timer = setInterval(() => void this.sync(), this.options.intervalMs);
     this.timer.unref();
   }
