@@ -8,11 +8,11 @@ export const SYN = { hidden: 64, batching: { maxBatchSize: 64, maxQueueDelayMicr
 
 /**
  * Moves a new version `version` of the synthetic model `name` into `root`, with weights from `seed`
- * (so its answers differ), as a deployment would: written aside, then renamed into place whole.
+ * (so its answers differ) and `hidden` units (its cost), as a deployment would: written aside, then renamed into place whole.
  */
-export async function addVersion(root: string, name: string, version: number, seed: number): Promise<void> {
+export async function addVersion(root: string, name: string, version: number, seed: number, hidden = SYN.hidden): Promise<void> {
   const staging = await mkdtemp(join(tmpdir(), 'mserve-staging-'));
-  writeSyntheticModel(staging, name, { ...SYN, seed });
+  writeSyntheticModel(staging, name, { ...SYN, hidden, seed });
   await rename(join(staging, name, '1'), join(root, name, String(version)));
   await rm(staging, { recursive: true, force: true });
 }
