@@ -1,0 +1,60 @@
+import { createProjectGraphAsync } from '@nx/devkit';
+import { ESLint } from 'eslint';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * Each `*.boundary-fixture.ts` is a deliberate violation of the dependency rule (eslint.config.mjs),
+ * ignored by the normal lint, typecheck and project graph. Linting them here must fail with the
+ * module-boundaries rule and nothing else: if the rule stops firing (a loosened constraint, a
+ * missing tag, no project graph for the rule to read), this test fails.
+ */
+const FIXTURES: Array<{ file: string; why: string; message: RegExp }> = [
+  { file: 'libs/inference/src/imports-an-app.boundary-fixture.ts', why: 'a lib imports an app', message: /^Circular dependency between "@mserve\/inference" and "@mserve\/api"/ },
+  { file: 'libs/inference/src/imports-a-lib.boundary-fixture.ts', why: 'inference imports another lib', message: /^Circular dependency between "@mserve\/inference" and "@mserve\/schema"/ },
+  { file: 'apps/api/src/imports-tools.boundary-fixture.ts', why: "an app's production code imports tools", message: /^A project tagged with "scope:app" can only depend on libs tagged with "scope:lib"$/ },
+  { file: 'apps/score/src/imports-an-app.boundary-fixture.ts', why: 'an app imports another app', message: /^Imports of apps are forbidden$/ },
+];
+
+describe('the module-boundaries rule', () => {
+  let results: ESLint.LintResult[];
+
+  beforeAll(async () => {
+    // The rule reads Nx's cached project graph and silently skips itself without one.
+    await createProjectGraphAsync({ exitOnError: false });
+    const eslint = new ESLint({ cwd: ROOT, ignore: false });
+    results = await eslint.lintFiles(FIXTURES.map((f) => f.file));
+  }, 120_000);
+
+  it.each(FIXTURES)('fails lint where $why ($file)', ({ file, message }) => {
+    const result = results.find((r) => r.filePath.endsWith(file));
+    expect(result, `${file} was not linted`).toBeDefined();
+    const messages = result?.messages ?? [];
+    expect(messages.map((m) => m.ruleId)).toEqual(['@nx/enforce-module-boundaries']);
+    expect(messages[0].severity).toBe(2);
+    expect(messages[0].message).toMatch(message);
+  });
+});
+
+describe('the build of apps/api', () => {
+  it('never compiles tools: no project reference from its app tsconfig reaches them', () => {
+    const reached = projectReferences(join(ROOT, 'apps/api/tsconfig.app.json'));
+    expect(reached).toContain(join(ROOT, 'libs/inference/tsconfig.lib.json'));
+    expect(reached.filter((path) => path.startsWith(join(ROOT, 'tools')))).toEqual([]);
+  });
+});
+
+/** Every tsconfig that `tsc -b <tsconfig>` would build, following references transitively. */
+function projectReferences(tsconfig: string, seen = new Set<string>()): string[] {
+  if (seen.has(tsconfig)) return [...seen];
+  seen.add(tsconfig);
+  const { config } = ts.readConfigFile(tsconfig, ts.sys.readFile);
+  for (const ref of (config.references ?? []) as Array<{ path: string }>) {
+    const target = resolve(dirname(tsconfig), ref.path);
+    projectReferences(target.endsWith('.json') ? target : join(target, 'tsconfig.json'), seen);
+  }
+  return [...seen];
+}
