@@ -142,6 +142,9 @@ describe('Open Inference Protocol (KServe v2) over HTTP', () => {
     expect(notJson.status).toBe(400);
     const short = await v2('/v2/models/iris/infer', { json: { inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP32', parameters: { binary_data_size: 16 } }] }, binary: [Buffer.alloc(8)], response: 'v2#inference_response' });
     expect((short.body as V2Error).error).toBe('BAD_REQUEST: input features: binary_data_size 16 runs past the 8 bytes after the JSON header');
+    // Deeper than any tensor: refused before anything recursive reads it (a stack overflow would be a 500).
+    const nested = await fetch(`${api.url}/v2/models/iris/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"inputs": [{"name": "features", "shape": [1, 4], "datatype": "FP32", "data": ${'['.repeat(100_000)}1${']'.repeat(100_000)}}]}` });
+    expect([nested.status, ((await nested.json()) as V2Error).error]).toEqual([400, 'BAD_REQUEST: The body nests arrays and objects deeper than 64 levels']);
     const unknownModel = await v2('/v2/models/nope', { response: 'v2#metadata_model_response' });
     expect([unknownModel.status, (unknownModel.body as V2Error).error]).toEqual([404, 'MODEL_NOT_FOUND: Model nope not found: known models are iris, mnist']);
     expect((await v2('/v2/models/nope/ready', { response: 'v2#model_ready_response' })).status).toBe(404);

@@ -44,3 +44,41 @@ describe('REST and GraphQL rows share the batchers', () => {
     for (const answer of answers) expect(answer).toEqual(answers[0]);
   });
 });
+
+describe('REST rows keep GraphQL’s deadlines and cancellation', () => {
+  let api: TestServer;
+  beforeAll(async () => {
+    // Every batch waits 2 s for company: a row's deadline or its client's departure comes first.
+    api = await startServer({ models: ['iris'], maxQueueDelayMicros: 2_000_000 });
+  });
+  afterAll(() => api.close());
+  const v2Row = { inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP32', data: Object.values(ROW) }] };
+
+  test('x-timeout-ms: a row still queued at its deadline fails with 504 TIMEOUT and never runs', async () => {
+    const executions = await api.metric('inference_executions_total', { model: 'iris' });
+    const v2 = await rest<{ error: string }>(`${api.url}/v2/models/iris/infer`, { json: v2Row, headers: { 'x-timeout-ms': '50' }, response: 'v2#inference_response' });
+    expect([v2.status, v2.body.error]).toEqual([504, 'TIMEOUT: Deadline of 50 ms passed before model iris@1 ran the row']);
+    const tf = await rest<{ error: string }>(`${api.url}/v1/models/iris:predict`, { json: { instances: [ROW] }, headers: { 'x-timeout-ms': '50' }, response: 'tf#predict_response' });
+    expect([tf.status, tf.body.error]).toEqual([504, 'TIMEOUT: Deadline of 50 ms passed before model iris@1 ran the row']);
+    expect(await api.metric('inference_executions_total', { model: 'iris' })).toBe(executions);
+  });
+
+  test('a client that goes away has its queued row dropped (CANCELLED)', async () => {
+    const cancelled = await api.metric('inference_requests_total', { model: 'iris', outcome: 'CANCELLED' });
+    const controller = new AbortController();
+    const request = fetch(`${api.url}/v2/models/iris/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(v2Row), signal: controller.signal }).catch(() => 'aborted');
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (api.server.repository.get('iris').pendingRows > 0) resolve(clearInterval(check));
+      }, 5);
+    });
+    controller.abort();
+    expect(await request).toBe('aborted');
+    await new Promise<void>((resolve) => {
+      const check = setInterval(async () => {
+        if ((await api.metric('inference_requests_total', { model: 'iris', outcome: 'CANCELLED' })) > cancelled) resolve(clearInterval(check));
+      }, 20);
+    });
+    expect(api.server.repository.get('iris').pendingRows).toBe(0);
+  });
+});
