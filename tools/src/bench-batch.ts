@@ -11,7 +11,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { allocate, assembleBatch, elementCount, ModelRepository, type Row } from '@mserve/inference';
+import { ModelRepository, type Row } from '@mserve/inference';
+import { allocate, assembleBatch, elementCount } from '@mserve/inference/tensors';
 import * as ort from 'onnxruntime-node';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -5,7 +5,7 @@
  * main thread. The best batch size is the model's physical limit on this machine, with the
  * contract's instances and threads.
  */
-import { ModelRepository, type BatcherObserver, type InferenceMetrics, type Row } from '@mserve/inference';
+import { ModelRepository, type InferenceMetrics, type ModelObserver, type Row } from '@mserve/inference';
 import { summarize, type RunResult, type Traffic } from './bench-report.js';
 import { benchItems } from './bench-workload.js';
 
@@ -21,7 +21,7 @@ export async function runLimit(options: LimitOptions, traffic: Traffic = 'bulk-c
   const maxSize = Math.max(...options.sizes);
   const counts = { executions: 0, rows: 0 };
   const metrics: InferenceMetrics = {
-    forModel: (): BatcherObserver => ({
+    forModel: (): ModelObserver => ({
       batchRun: (size) => {
         counts.executions++;
         counts.rows += size;

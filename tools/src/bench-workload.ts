@@ -4,7 +4,8 @@
  * many zeros, long decimals elsewhere); other models get seeded random values inside each field's
  * range.
  */
-import { ColumnCodec, DTYPES, type DType, type ModelConfig } from '@mserve/inference';
+import { DTYPES, type DType, type ModelConfig } from '@mserve/inference';
+import { ColumnCodec } from '@mserve/inference/tensors';
 import type { Traffic } from './bench-report.js';
 import { typeNames } from './codegen-render.js';
 import { loadMnistSplit, sampleRows } from './datasets.js';

@@ -1,4 +1,5 @@
-import { ColumnCodec, type DType, type FieldSpec, type InputSpec, type ModelConfig } from '@mserve/inference';
+import { type DType, type FieldSpec, type InputSpec, type ModelConfig } from '@mserve/inference';
+import { ColumnCodec } from '@mserve/inference/tensors';
 
 /** The TypeScript and GraphQL names generated for a model folder name (`iris`, `face-age`). */
 export function typeNames(model: string) {

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BatchingConfig, ModelConfig } from '@mserve/inference';
+import type { ModelConfig } from '@mserve/inference';
 import { createMlp } from './mlp.js';
 import { exportMlpToOnnx } from './onnx-export.js';
 import { mulberry32 } from './prng.js';
@@ -9,7 +9,7 @@ import { mulberry32 } from './prng.js';
 export interface SyntheticModelOptions {
   /** Width of each of the two hidden layers: the cost of one row grows with its square. */
   hidden: number;
-  batching: BatchingConfig;
+  batching: ModelConfig['batching'];
   instances?: number;
   threadsPerInstance?: number;
   seed?: number;

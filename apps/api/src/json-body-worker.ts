@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { parseObjectWithVectors } from '@mserve/inference';
+import { parseObjectWithVectors } from '@mserve/inference/tensors';
 import type { BodyReply, BodyRequest, BodyThreadInit } from './json-body.js';
 
 /**

@@ -1,6 +1,6 @@
 import { isAscii } from 'node:buffer';
 import type { Worker } from 'node:worker_threads';
-import { parseObjectWithVectors, skipJsonSpace, startWorker } from '@mserve/inference';
+import { parseObjectWithVectors, skipJsonSpace, startWorker } from '@mserve/inference/tensors';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 
 /**

@@ -1,4 +1,5 @@
-import { allocate, DTYPES, elementCount, isDType, isSymbolic, type DType, type InputSpec, type LoadedModel, type Prediction } from '@mserve/inference';
+import { DTYPES, type DType, type InputSpec, type LoadedModel, type Prediction } from '@mserve/inference';
+import { allocate, elementCount } from '@mserve/inference/tensors';
 import { RestRequestError } from './rest-common.js';
 
 /** The protocol's datatype of each dtype of the library's dtype table. */
@@ -17,8 +18,8 @@ type Elements = ArrayLike<unknown>;
 
 /** The protocol's datatype of an ONNX type name; a 500 would hide a contract that cannot be served, so it names the tensor. */
 export function v2Datatype(type: string, tensor: string): string {
-  if (!isDType(type)) throw new RestRequestError(`tensor ${tensor} has type ${type}, which this server cannot send`, 500, 'INTERNAL_SERVER_ERROR');
-  return V2_DATATYPES[type];
+  if (!Object.hasOwn(DTYPES, type)) throw new RestRequestError(`tensor ${tensor} has type ${type}, which this server cannot send`, 500, 'INTERNAL_SERVER_ERROR');
+  return V2_DATATYPES[type as DType];
 }
 
 /** The per-row dims of one contract input: its `shape`, else the sum of its field lengths. */
@@ -87,7 +88,7 @@ export function outputTensors(model: LoadedModel, predictions: readonly Predicti
       const type = signature?.type ?? 'float32';
       const values = predictions.flatMap((p) => p.outputs[field]);
       const dims = signature?.shape.slice(1) ?? [];
-      const perRow = dims.length > 0 && dims.every((d) => !isSymbolic(d)) ? (dims as number[]) : [predictions.length > 0 ? values.length / predictions.length : 0];
+      const perRow = dims.length > 0 && dims.every((d) => typeof d === 'number' && d >= 0) ? (dims as number[]) : [predictions.length > 0 ? values.length / predictions.length : 0];
       const datatype = v2Datatype(type, spec.tensor);
       return { tensor: { name: spec.tensor, datatype, shape: [predictions.length, ...perRow] }, dtype: type as DType, values };
     });

@@ -1,11 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
-import { inferenceError, type RepositoryWatcher } from '@mserve/inference';
+import { inferenceError, type ModelRepository } from '@mserve/inference';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { protocolViolation } from './protocol-schemas/validator.js';
 import { handleRest, parseJsonBody, restErrorBody, restScope, RestRequestError, type RestDeps } from './rest-common.js';
 
 export interface ModelControlDeps extends RestDeps {
-  watcher: RepositoryWatcher;
+  watcher: ReturnType<ModelRepository['watch']>;
   /** The bearer token every control request must carry (ADMIN_TOKEN). */
   token: string;
 }

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ModelRepository, RepositoryWatcher } from '@mserve/inference';
+import { ModelRepository } from '@mserve/inference';
 import { buildModelSchema } from '@mserve/schema';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
@@ -54,7 +54,7 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
   await registerRoutes(app, { metrics, playground: config.playground });
   // The REST protocols share GraphQL's per-request context (httpRequestContext), limits and batchers.
   const rest = { repository, logger, contextOptions: { repository, maxRowsPerRequest: config.maxRowsPerRequest }, bodyLimitBytes: config.bodyLimitBytes };
-  const watcher = new RepositoryWatcher(repository, { root: config.modelsDir, only: config.models.length > 0 ? config.models : undefined, intervalMs: config.modelPollSeconds * 1000, logger });
+  const watcher = repository.watch({ intervalMs: config.modelPollSeconds * 1000 });
   await registerKserveV2(app, { ...rest, isReady: () => isServing(repository, draining), extensions: config.adminToken ? ['model_repository'] : [] });
   await registerTfServing(app, rest);
   if (config.adminToken) await registerModelControl(app, { ...rest, watcher, token: config.adminToken });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { silentLogger, type LoadedModel } from '@mserve/inference';
+import type { LoadedModel, Logger } from '@mserve/inference';
 import { parseThreadsFor } from './cli-options.js';
 import { openModel, scoringThreads } from './model-loading.js';
 import { openInput } from './readers.js';
@@ -25,6 +25,8 @@ import { mnistDigits } from './sample-data.js';
  *     start excluded), with its default parse threads unless `--parse-threads` says otherwise.
  * The CLI can at best match the slower of (a) and (b); the ratio c / min(a, b) says how close it gets.
  */
+/** The model's own logs would interleave with the figures. */
+const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const MODELS_DIR = fileURLToPath(new URL('../../../models', import.meta.url));
 
 interface Measure {
@@ -48,7 +50,7 @@ async function main(): Promise<void> {
     const bytes = await writeMnistJsonl(input, digits, rows);
 
     // The same loading path, and so the same session threads, as the CLI.
-    const { repository, model } = await openModel({ modelsDir, model: 'mnist', threads }, silentLogger);
+    const { repository, model } = await openModel({ modelsDir, model: 'mnist', threads }, quiet);
     const batchSize = Number(values['batch-size'] ?? model.config.batching.maxBatchSize);
     const read = await measureRead(input, model);
     const library = await measureLibrary(model, digits, rows, batchSize, concurrency);

@@ -1,5 +1,6 @@
 import type { Worker } from 'node:worker_threads';
-import { rowsOfBatch, startWorker, type ModelConfig, type WireTensors } from '@mserve/inference';
+import { type ModelConfig } from '@mserve/inference';
+import { rowsOfBatch, startWorker, type WireTensors } from '@mserve/inference/tensors';
 import type { InputSource, LineBlock } from './readers.js';
 import type { RowMapperOptions } from './row-mapper.js';
 import type { Layout, PreparedChunk, PreparedRow, PreparedSource } from './row-preparer.js';

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { assembleBatch, transferList, type WireTensors } from '@mserve/inference';
+import { assembleBatch, transferList, type WireTensors } from '@mserve/inference/tensors';
 import type { ParseReply, ParseRequest, ParseWorkerInit } from './parse-pool.js';
 import { jsonlBlockRows } from './readers.js';
 import { RowMapper } from './row-mapper.js';

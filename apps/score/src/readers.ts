@@ -1,7 +1,7 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline, type Readable } from 'node:stream';
-import { parseObjectWithVectors } from '@mserve/inference';
+import { parseObjectWithVectors } from '@mserve/inference/tensors';
 import { Parser, type CsvError } from 'csv-parse';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, type FileMetaData } from 'hyparquet';
 import type { InputFormat } from './cli-options.js';

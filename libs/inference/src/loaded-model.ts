@@ -10,6 +10,7 @@ import { SessionPool } from './session-pool.js';
 import { checkSignature } from './signature.js';
 import { assembleBatch, ContractCodec, splitBatch, type Row, type RowOutput } from './tensor-codec.js';
 import type { ModelSignature } from './worker-protocol.js';
+import { rowsFromTensors, tensorsFromRows, type RawTensorInput, type RawTensorOutput } from './raw-tensors.js';
 
 export interface LoadOptions {
   name: string;
@@ -22,11 +23,19 @@ export interface LoadOptions {
   timers?: Timers;
 }
 
+/** The session pool of a model, for the testing entry point only (not exported by index.ts). */
+export let poolOf: (model: LoadedModel) => SessionPool;
+
 /**
  * One served model version: its worker sessions, its dynamic batcher and its contract codec.
  * `predict` is the contract-level entry (items in, predictions out); `infer` takes rows of raw tensors.
  */
 export class LoadedModel {
+  static {
+    // The testing entry point reaches the pool through this, so no test hook sits on the class.
+    poolOf = (model) => model.pool;
+  }
+
   private readonly batcher: DynamicBatcher<Row, RowOutput>;
   private readonly codec: ContractCodec;
   private readonly columnCodec: ColumnCodec | undefined;
@@ -168,9 +177,16 @@ export class LoadedModel {
     return this.batcher.submit(rows, options);
   }
 
-  /** Kills one session worker as a crash would; the pool replaces it. For fault-injection tests. */
-  killWorker(instance = 0): Promise<void> {
-    return this.pool.killInstance(instance);
+  /**
+   * Runs raw tensors, batch axis first, checked against the session's signature (not the contract)
+   * and cut into rows that batch with other requests. Resolves with the outputs as batch tensors;
+   * rejects with the InferenceError of the first row that failed, or BAD_USER_INPUT naming the field.
+   */
+  async inferTensors(inputs: readonly RawTensorInput[], options: SubmitOptions = {}): Promise<RawTensorOutput[]> {
+    const results = await this.infer(rowsFromTensors(this.signature.inputs, inputs), options);
+    const failed = results.find((r): r is InferenceError => r instanceof Error);
+    if (failed) throw failed;
+    return tensorsFromRows(results as RowOutput[]);
   }
 
   /** Refuses new rows, finishes queued and running ones, then disposes the sessions. */

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { InferenceError } from './errors.js';
 import { ModelRepository, type ModelEntry } from './model-repository.js';
 import type { Prediction } from './predictions.js';
+import { killWorker } from './testing.js';
 
 /** True where onnxruntime-node was installed with its CUDA provider. */
 const cudaInstalled = existsSync(join(dirname(createRequire(import.meta.url).resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so'));
@@ -198,7 +199,7 @@ describe('ModelRepository with broken models', () => {
       const rows = Array.from({ length: 256 * 8 }, (_, i) => mnistItems[i % mnistItems.length]);
       const running = mnist.predict(rows);
       await new Promise((resolve) => setTimeout(resolve, 5));
-      await mnist.killWorker(0);
+      await killWorker(mnist, 0);
       const results = await running;
       const failed = results.filter((r): r is InferenceError => r instanceof InferenceError);
       expect(failed.length).toBeGreaterThan(0);

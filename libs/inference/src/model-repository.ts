@@ -4,6 +4,7 @@ import type { Clock, Timers } from './batcher.js';
 import { inferenceError } from './errors.js';
 import { LoadedModel } from './loaded-model.js';
 import { parseModelConfig, type ModelConfig } from './model-config.js';
+import { RepositoryWatcher } from './repository-watcher.js';
 import { noMetrics, silentLogger, type InferenceMetrics, type Logger } from './observability.js';
 
 /** The lifecycle of one model version. */
@@ -100,6 +101,14 @@ export class ModelRepository {
     if (state.phase === 'ready') return state.model;
     const reason = state.phase === 'failed' ? `: ${state.reason}` : '';
     throw inferenceError('MODEL_NOT_READY', { model: `${name}@${target.version}`, state: state.phase, reason }, { model: name, version: target.version, state: state.phase });
+  }
+
+  /**
+   * A watcher that keeps this repository in step with its folder (see RepositoryWatcher), polling
+   * every `intervalMs` once started; its `load` and `unload` serve a model control API.
+   */
+  watch(options: { intervalMs: number }): RepositoryWatcher {
+    return new RepositoryWatcher(this, { root: this.options.root, only: this.options.only, logger: this.options.logger, intervalMs: options.intervalMs });
   }
 
   /** Closes every loaded version: each drains its queued rows, then disposes its sessions. */

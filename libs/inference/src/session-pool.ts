@@ -93,11 +93,6 @@ export class SessionPool {
     return !this.closed && (this.liveWorkers > 0 || this.replacing > 0);
   }
 
-  /** Thread ids of the workers, so a test can find (and kill) one. */
-  get threadIds(): number[] {
-    return this.instances.map((instance) => instance.worker.threadId);
-  }
-
   /**
    * Makes one worker die as a crash would, for fault tests: its batch fails at once and a
    * replacement starts. A busy thread itself is terminated only once onnxruntime has returned in it

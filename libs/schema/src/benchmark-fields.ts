@@ -1,4 +1,5 @@
-import { base64Length, DTYPES, type InferenceError, type ModelConfig, type Prediction } from '@mserve/inference';
+import { DTYPES, type InferenceError, type ModelConfig, type Prediction } from '@mserve/inference';
+import { base64Length } from '@mserve/inference/tensors';
 import type { GraphQLFieldConfigMap, GraphQLFieldResolver, GraphQLObjectType, GraphQLSchema } from 'graphql';
 import type { SchemaContext } from './context.js';
 import { GENERATED_QUERIES } from './generated/index.js';

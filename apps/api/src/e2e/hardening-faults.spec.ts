@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inferRows, scratchModels, startServer, type TestServer } from './harness.js';
+import { killWorker } from '@mserve/inference/testing';
 
 /**
  * Faults at run time: a session worker that dies mid-batch, and one whose replacement cannot start.
@@ -53,7 +54,7 @@ describe('hardening: faults', () => {
     const sent = [1, 2, 3, 4].map((n) => api.graphql(load.query, load.variables, { 'x-request-id': `fault-${n}` }));
     // One batch running (the first request's), three queued.
     await until('three batches are queued', () => heavy.pendingRows === 3 * BATCH);
-    await heavy.killWorker(0);
+    await killWorker(heavy, 0);
 
     // During the replacement: still ready (queued rows will run), with no live worker, and the
     // queued rows visible; other models serve.
@@ -87,7 +88,7 @@ describe('hardening: faults', () => {
 
     // The model file disappears from disk after load, then the worker dies: it cannot be replaced.
     await rm(join(models.root, 'fragile', '1', 'model.onnx'));
-    await fragile.killWorker(0);
+    await killWorker(fragile, 0);
     // Sent while the replacement is being tried: waits for it, then fails when it cannot start.
     const waiting = api.graphql(small.query, small.variables, { 'x-request-id': 'fault-waiting' });
     await until('the replacement has failed', () => api.logs.some((l) => l.msg === 'session worker could not be replaced' && l.model === 'fragile'));

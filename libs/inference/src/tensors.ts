@@ -1,0 +1,9 @@
+// `@mserve/inference/tensors`: wire-level building blocks for code that reads and packs rows on
+// threads of its own (the scoring CLI's parse threads, the API's body reader, benchmarks, codegen).
+// Serving code needs only index.ts.
+export { allocate, elementCount } from './dtypes.js';
+export { ColumnCodec, base64Length } from './column-codec.js';
+export { parseObjectWithVectors, skipSpace as skipJsonSpace } from './json-vectors.js';
+export { assembleBatch, rowsOfBatch } from './tensor-codec.js';
+export { startWorker, transferList } from './worker-protocol.js';
+export type { WireTensors } from './worker-protocol.js';
