@@ -27,7 +27,7 @@ export interface ModelEntry {
   name: string;
   /** The parsed contract; undefined when config.json itself could not be read. */
   config: ModelConfig | undefined;
-  /** Newest first. The first one serves requests that name no version. */
+  /** Newest first. The newest ready one serves requests that name no version. */
   versions: ModelVersionEntry[];
 }
 
@@ -46,7 +46,7 @@ export interface RepositoryOptions {
 
 /**
  * The model repository, Triton's layout: `root/<name>/config.json` and numbered version folders
- * `root/<name>/<version>/model.onnx`. Every version found is loaded; the newest serves by default.
+ * `root/<name>/<version>/model.onnx`. Every version found is loaded; the newest ready one serves by default.
  * A model that fails to load (missing or corrupt file, bad contract, contract/signature mismatch)
  * is marked failed with its reason, and the others serve regardless.
  */
