@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { errorBody } from './errors.js';
+import { apiErrorReply } from './errors.js';
 import type { InFlightRequests } from './in-flight.js';
-import { restErrorBody } from './rest-common.js';
+import { restErrorReply } from './rest-common.js';
 import type { ApiMetrics } from './metrics.js';
 
 export interface AdmissionOptions {
@@ -29,11 +29,13 @@ export function registerAdmission(app: FastifyInstance, options: AdmissionOption
     // REST inference routes (marked ADMITTED) pass the same gate, refused in their protocols' shape.
     const rest = (request.routeOptions.config as { admitted?: boolean } | undefined)?.admitted === true;
     if (request.routeOptions.url !== GRAPHQL_URL && !rest) return;
-    const refusal = rest ? restErrorBody : errorBody;
+    const refuse = (name: 'DRAINING' | 'BODIES_IN_FLIGHT', params?: Record<string, string>) => {
+      const { status, body } = rest ? restErrorReply(name, params) : apiErrorReply(name, params);
+      return reply.status(status).header('connection', 'close').header('retry-after', '1').send(body);
+    };
     if (options.draining()) {
       metrics.refused.inc({ reason: 'shutting_down' });
-      reply.status(503).header('connection', 'close').header('retry-after', '1');
-      return reply.send(refusal('SHUTTING_DOWN', 'The server is shutting down and accepts no new requests; retry later or on another replica'));
+      return refuse('DRAINING');
     }
     // Refusing before the body is read keeps an overloaded server from reading, parsing and
     // decoding work it will refuse anyway (see docs/benchmarks.md). With nothing in flight, any
@@ -42,9 +44,8 @@ export function registerAdmission(app: FastifyInstance, options: AdmissionOption
     const bodyBytes = Number(request.headers['content-length']) || 0;
     if (bodyBytes > 0 && inFlight.size > 0 && inFlight.bodyBytes + bodyBytes > maxBodyBytesInFlight) {
       metrics.refused.inc({ reason: 'overloaded' });
-      reply.status(503).header('connection', 'close').header('retry-after', '1');
       const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-      return reply.send(refusal('OVERLOADED', `The server is overloaded: ${mib(inFlight.bodyBytes)} of requests in flight, limit ${mib(maxBodyBytesInFlight)} (MAX_BODY_BYTES_IN_FLIGHT); retry later`));
+      return refuse('BODIES_IN_FLIGHT', { inFlight: mib(inFlight.bodyBytes), limit: mib(maxBodyBytesInFlight) });
     }
     inFlight.track(reply.raw, bodyBytes);
   });

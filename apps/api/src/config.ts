@@ -51,6 +51,8 @@ export interface ApiConfig {
   modelPollSeconds: number;
   /** Bearer token of the model control API (`/v2/repository/*`); empty: no such API. */
   adminToken: string;
+  /** Serve the API as an Apollo Federation 2 subgraph: `_service`, `_entities` and the entities contracts extend. */
+  federation: boolean;
   /** Adds the `ceiling_*` fields: the same arguments and results as each model field, without inference (benchmarks only). */
   benchmarkFields: boolean;
 }
@@ -109,6 +111,7 @@ const SETTINGS: Record<keyof ApiConfig, Setting> = {
   loopSliceMs: { env: 'LOOP_SLICE_MS', flag: 'loop-slice-ms', parse: int(0), fallback: 4 },
   modelPollSeconds: { env: 'MODEL_POLL_SECONDS', flag: 'model-poll-seconds', parse: seconds, fallback: 0 },
   adminToken: { env: 'ADMIN_TOKEN', flag: 'admin-token', parse: text, fallback: '' },
+  federation: { env: 'FEDERATION', flag: 'federation', parse: bool, fallback: false },
   benchmarkFields: { env: 'BENCHMARK_FIELDS', flag: 'benchmark-fields', parse: bool, fallback: false },
 };
 

@@ -1,10 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ERROR_CATALOGUE, inferenceError } from '@mserve/inference';
 import { GraphQLError } from 'graphql';
-import { formatError, MASKED_MESSAGE } from './errors.js';
+import { API_ERRORS, apiErrorReply, formatError, MASKED_MESSAGE } from './errors.js';
 
 const README = fileURLToPath(new URL('../../../README.md', import.meta.url));
+const SRC = fileURLToPath(new URL('.', import.meta.url));
 
 describe('formatError', () => {
   test('keeps a catalogue error’s message, code and safe details', () => {
@@ -29,5 +31,37 @@ describe('formatError', () => {
   test('the README documents every code of the catalogue', async () => {
     const readme = await readFile(README, 'utf8');
     for (const { graphqlCode } of Object.values(ERROR_CATALOGUE)) expect(readme).toContain(`| \`${graphqlCode}\` |`);
+  });
+});
+
+describe('the API error catalogue', () => {
+  const entries = [
+    ...Object.entries(ERROR_CATALOGUE).map(([name, e]) => ({ name, code: e.graphqlCode as string, status: e.httpStatus as number, template: e.template as string })),
+    ...Object.entries(API_ERRORS).map(([name, e]) => ({ name, code: e.code as string, status: e.httpStatus as number, template: e.template as string })),
+  ];
+
+  test('names are unique across both catalogues, and so are messages (one copy each)', () => {
+    expect(new Set(entries.map((e) => e.name)).size).toBe(entries.length);
+    expect(new Set(entries.map((e) => e.template)).size).toBe(entries.length);
+  });
+
+  test('each code means one HTTP status, and the README documents it with that status', async () => {
+    const readme = await readFile(README, 'utf8');
+    for (const { code, status } of entries) {
+      expect(entries.filter((e) => e.code === code).map((e) => e.status), code).toEqual(entries.filter((e) => e.code === code).map(() => status));
+      expect(readme, code).toMatch(new RegExp(`^\\| \`${code}\` \\|[^\\n]*\\| ${status} \\|`, 'm'));
+    }
+  });
+
+  test('the masked message is written in one place only', async () => {
+    const sources = (await readdir(SRC)).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'));
+    const copies: string[] = [];
+    for (const file of sources) if ((await readFile(join(SRC, file), 'utf8')).includes(`'${MASKED_MESSAGE}'`)) copies.push(file);
+    expect(copies).toEqual(['errors.ts']);
+  });
+
+  test('messages fill their templates and refuse a missing parameter', () => {
+    expect(apiErrorReply('BODY_TOO_LARGE', { limit: 10 })).toEqual({ status: 413, body: { errors: [{ message: 'Request body exceeds the limit of 10 bytes', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] } });
+    expect(() => apiErrorReply('BODY_TOO_LARGE')).toThrow('error template BODY_TOO_LARGE needs parameter "limit"');
   });
 });

@@ -1,9 +1,50 @@
 import { ERROR_CATALOGUE, InferenceError, type ErrorCode } from '@mserve/inference';
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+/**
+ * The API's own catalogue: every error the server writes outside the inference library's (refusals
+ * before GraphQL runs, fastify's own 4xx, unknown routes, operations it cannot resolve). Each entry
+ * has a unique name, the `extensions.code` clients see (shared with ERROR_CATALOGUE where the
+ * meaning is the same), the HTTP status and its one message template.
+ */
+export const API_ERRORS = {
+  BAD_REQUEST: { code: 'BAD_REQUEST', httpStatus: 400, template: '{reason}' },
+  BAD_TIMEOUT_HEADER: { code: 'BAD_REQUEST', httpStatus: 400, template: 'Header x-timeout-ms must be a whole number of milliseconds ≥ 1, got "{value}"' },
+  ROUTE_NOT_FOUND: { code: 'NOT_FOUND', httpStatus: 404, template: 'Route {method}:{url} not found' },
+  UNKNOWN_OPERATION: { code: 'OPERATION_RESOLUTION_FAILURE', httpStatus: 400, template: 'Unknown operation named "{name}".' },
+  OPERATION_NAME_REQUIRED: { code: 'OPERATION_RESOLUTION_FAILURE', httpStatus: 400, template: 'Must provide operation name if query contains multiple operations.' },
+  BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413, template: 'Request body exceeds the limit of {limit} bytes' },
+  BODIES_IN_FLIGHT: { code: 'OVERLOADED', httpStatus: 503, template: 'The server is overloaded: {inFlight} of requests in flight, limit {limit} (MAX_BODY_BYTES_IN_FLIGHT); retry later' },
+  DRAINING: { code: 'SHUTTING_DOWN', httpStatus: 503, template: 'The server is shutting down and accepts no new requests; retry later or on another replica' },
+  UNAUTHORIZED: { code: 'UNAUTHORIZED', httpStatus: 401, template: 'The model repository API needs the ADMIN_TOKEN as an "authorization: Bearer <token>" header' },
+  MASKED: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500, template: 'Internal server error' },
+} as const;
+
+export type ApiErrorName = keyof typeof API_ERRORS;
 
 /** The message every client sees for an internal failure; the real cause goes to the log only. */
-export const MASKED_MESSAGE = 'Internal server error';
+export const MASKED_MESSAGE = API_ERRORS.MASKED.template;
+
+/** One catalogue entry's message with its `{key}`s filled in. Throws if a parameter is missing. */
+export function apiErrorMessage(name: ApiErrorName, params: Record<string, string | number> = {}): string {
+  return API_ERRORS[name].template.replace(/\{(\w+)\}/g, (_, key: string) => {
+    if (!(key in params)) throw new Error(`error template ${name} needs parameter "${key}"`);
+    return String(params[key]);
+  });
+}
+
+/** A catalogue error as fastify sends it outside GraphQL: its status and a GraphQL-shaped body. */
+export function apiErrorReply(name: ApiErrorName, params: Record<string, string | number> = {}): { status: number; body: { errors: GraphQLFormattedError[] } } {
+  const { code, httpStatus } = API_ERRORS[name];
+  return { status: httpStatus, body: { errors: [{ message: apiErrorMessage(name, params), extensions: { code } }] } };
+}
+
+/** A catalogue error thrown inside Apollo (context, plugins): a request error with its status. */
+export function apiGraphQLError(name: ApiErrorName, params: Record<string, string | number> = {}): GraphQLError {
+  const { code, httpStatus } = API_ERRORS[name];
+  return new GraphQLError(apiErrorMessage(name, params), { extensions: { code, http: { status: httpStatus } } });
+}
 
 /** Apollo's own codes for errors raised before any resolver runs; kept as they are. */
 const REQUEST_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED']);
@@ -45,9 +86,4 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
 export function statusOfFailure(code: unknown): number | undefined {
   if (typeof code !== 'string' || !(code in ERROR_CATALOGUE)) return undefined;
   return ERROR_CATALOGUE[code as ErrorCode].httpStatus;
-}
-
-/** A GraphQL-shaped error body for failures outside GraphQL (body too large, bad JSON). */
-export function errorBody(code: ErrorCode | 'BAD_REQUEST', message: string): { errors: GraphQLFormattedError[] } {
-  return { errors: [{ message, extensions: { code } }] };
 }

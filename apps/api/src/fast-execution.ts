@@ -1,6 +1,7 @@
 import { HeaderMap, type ApolloServerPlugin, type BaseContext, type GraphQLRequestContext, type GraphQLResponse } from '@apollo/server';
 import { fastCoercionSchema } from '@mserve/schema';
 import { BREAK, GraphQLError, execute, visit, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { MASKED_MESSAGE } from './errors.js';
 import { plainVariables } from './json-body.js';
 
 type FormatError = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
@@ -76,7 +77,7 @@ function answer<Context extends BaseContext>(requestContext: GraphQLRequestConte
       }
       return formatError({ ...error.toJSON(), extensions }, error);
     } catch {
-      return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+      return { message: MASKED_MESSAGE, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
     }
   });
   return { http, body: { kind: 'single', singleResult: { data, errors: formatted } } };

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiConfig } from './config.js';
-import { errorBody } from './errors.js';
+import { apiErrorReply, type ApiErrorName } from './errors.js';
 
 /**
  * The fastify instance every route hangs off: request ids (taken from `x-request-id` or generated,
@@ -24,15 +24,17 @@ export function createHttpApp(config: ApiConfig, logger: Logger): FastifyInstanc
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  const send = (reply: FastifyReply, name: ApiErrorName, params?: Record<string, string | number>, status?: number) => {
+    const { status: catalogued, body } = apiErrorReply(name, params);
+    return reply.status(status ?? catalogued).send(body);
+  };
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.status(413).send(errorBody('PAYLOAD_TOO_LARGE', `Request body exceeds the limit of ${config.bodyLimitBytes} bytes`));
-    }
-    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-      return reply.status(error.statusCode).send(errorBody('BAD_REQUEST', error.message));
-    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, 'BODY_TOO_LARGE', { limit: config.bodyLimitBytes });
+    // fastify's own refusals (unparsable body, unsupported content type) keep their 4xx status.
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return send(reply, 'BAD_REQUEST', { reason: error.message }, error.statusCode);
     request.log.error({ requestId: request.id, err: error }, 'unhandled HTTP error');
-    return reply.status(500).send(errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
+    return send(reply, 'MASKED');
   });
+  app.setNotFoundHandler((request, reply) => send(reply, 'ROUTE_NOT_FOUND', { method: request.method, url: request.url.slice(0, 200) }));
   return app;
 }

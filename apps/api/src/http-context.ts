@@ -1,7 +1,7 @@
 import type { ModelRepository } from '@mserve/inference';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { GraphQLError } from 'graphql';
 import { ClientGone, RequestContext } from './context.js';
+import { apiGraphQLError } from './errors.js';
 
 /** What every HTTP protocol's request context is built from: the repository and the per-request limits. */
 export interface HttpContextOptions {
@@ -13,7 +13,7 @@ export interface HttpContextOptions {
  * The RequestContext of one HTTP request, for every protocol (GraphQL, KServe v2, TF Serving): its
  * request id, its deadline from `x-timeout-ms`, its cancellation when the client goes away, and
  * the row limit. One function, so no protocol can differ from another in what it admits.
- * Throws a 400 BAD_REQUEST GraphQLError (`extensions.http.status`) for a bad header.
+ * Throws the catalogue's BAD_TIMEOUT_HEADER (a GraphQLError with `extensions.http.status`) for a bad header.
  */
 export function httpRequestContext(request: FastifyRequest, reply: FastifyReply, options: HttpContextOptions): RequestContext {
   const timeoutMs = requestTimeout(request.headers['x-timeout-ms']);
@@ -35,7 +35,5 @@ function requestTimeout(header: string | string[] | undefined): number | undefin
   const raw = Array.isArray(header) ? header.join(',') : header;
   const value = /^\s*[0-9]{1,9}\s*$/.test(raw) ? Number(raw) : NaN;
   if (value >= 1) return value;
-  throw new GraphQLError(`Header x-timeout-ms must be a whole number of milliseconds ≥ 1, got "${raw.slice(0, 32)}"`, {
-    extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-  });
+  throw apiGraphQLError('BAD_TIMEOUT_HEADER', { value: raw.slice(0, 32) });
 }

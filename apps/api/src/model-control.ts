@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
-import { inferenceError, type ModelRepository } from '@mserve/inference';
+import type { ModelRepository } from '@mserve/inference';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { protocolViolation } from './protocol-schemas/validator.js';
-import { handleRest, parseJsonBody, restErrorBody, restScope, RestRequestError, type RestDeps } from './rest-common.js';
+import { handleRest, parseJsonBody, restErrorReply, restScope, RestRequestError, type RestDeps } from './rest-common.js';
 
 export interface ModelControlDeps extends RestDeps {
   watcher: ReturnType<ModelRepository['watch']>;
@@ -24,8 +24,8 @@ export async function registerModelControl(app: FastifyInstance, deps: ModelCont
     scope.addHook('preHandler', async (request, reply) => {
       const given = Buffer.from(/^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '', 'utf8');
       if (given.length === expected.length && timingSafeEqual(given, expected)) return;
-      reply.status(401).header('www-authenticate', 'Bearer');
-      return reply.send(restErrorBody('UNAUTHORIZED', inferenceError('UNAUTHORIZED', { reason: 'the model repository API needs the ADMIN_TOKEN as an "authorization: Bearer <token>" header' }).message));
+      const { status, body } = restErrorReply('UNAUTHORIZED');
+      return reply.status(status).header('www-authenticate', 'Bearer').send(body);
     });
     scope.post('/v2/repository/index', (request, reply) => handleRest('model-control', request, reply, deps, async () => index(deps, request)));
     scope.post('/v2/repository/models/:model/load', (request: FastifyRequest<{ Params: { model: string } }>, reply) =>

@@ -1,7 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
-import { statusOfFailure } from './errors.js';
+import { apiGraphQLError, statusOfFailure } from './errors.js';
 import type { RequestContext } from './context.js';
 import type { ApiMetrics } from './metrics.js';
 
@@ -21,10 +20,9 @@ export function operationPlugin(logger: Logger, metrics: ApiMetrics): ApolloServ
         // error (500); it is the client's mistake, so refuse it here as graphql-js words it.
         async didResolveOperation({ operation, request }) {
           if (operation) return;
-          const message = request.operationName
-            ? `Unknown operation named "${request.operationName.slice(0, 100)}".`
-            : 'Must provide operation name if query contains multiple operations.';
-          throw new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } });
+          throw request.operationName
+            ? apiGraphQLError('UNKNOWN_OPERATION', { name: request.operationName.slice(0, 100) })
+            : apiGraphQLError('OPERATION_NAME_REQUIRED');
         },
         // Fires once per response, after execution (or after a parse/validation failure).
         async willSendResponse({ response, errors, operationName, contextValue: context }) {

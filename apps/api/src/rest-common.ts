@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import type { RequestContext } from './context.js';
-import { MASKED_MESSAGE } from './errors.js';
+import { API_ERRORS, apiErrorMessage, MASKED_MESSAGE, type ApiErrorName } from './errors.js';
 import { httpRequestContext, type HttpContextOptions } from './http-context.js';
 
 /** What the REST protocols (KServe v2, TF Serving) are built on: the same pieces as GraphQL's. */
@@ -62,6 +62,11 @@ export function restErrorBody(code: string, message: string): { error: string } 
   return { error: `${code}: ${message}` };
 }
 
+/** An entry of the API's error catalogue as the REST protocols send it: its status and `{ error }`. */
+export function restErrorReply(name: ApiErrorName, params: Record<string, string | number> = {}): { status: number; body: { error: string } } {
+  return { status: API_ERRORS[name].httpStatus, body: restErrorBody(API_ERRORS[name].code, apiErrorMessage(name, params)) };
+}
+
 /**
  * Registers REST routes in a scope of their own: bodies are read as bytes (each protocol parses
  * its own; KServe's binary extension is not JSON), and errors fastify raises (body too large, bad
@@ -70,13 +75,15 @@ export function restErrorBody(code: string, message: string): { error: string } 
 export async function restScope(scope: FastifyInstance, deps: RestDeps): Promise<void> {
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  const send = (reply: FastifyReply, name: ApiErrorName, params?: Record<string, string | number>, status?: number) => {
+    const { status: catalogued, body } = restErrorReply(name, params);
+    return reply.status(status ?? catalogued).send(body);
+  };
   scope.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.status(413).send(restErrorBody('PAYLOAD_TOO_LARGE', `Request body exceeds the limit of ${deps.bodyLimitBytes} bytes`));
-    }
-    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return reply.status(error.statusCode).send(restErrorBody('BAD_REQUEST', error.message));
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, 'BODY_TOO_LARGE', { limit: deps.bodyLimitBytes });
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return send(reply, 'BAD_REQUEST', { reason: error.message }, error.statusCode);
     request.log.error({ requestId: request.id, err: error }, 'unhandled HTTP error');
-    return reply.status(500).send(restErrorBody('INTERNAL_SERVER_ERROR', MASKED_MESSAGE));
+    return send(reply, 'MASKED');
   });
 }
 

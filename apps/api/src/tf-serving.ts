@@ -38,7 +38,7 @@ export async function registerTfServing(app: FastifyInstance, deps: RestDeps): P
 
 async function predict(request: FastifyRequest<{ Params: PredictParams }>, context: RequestContext) {
   const match = /^(.+):predict$/.exec(request.params.action);
-  if (!match) throw new RestRequestError(`Unknown method "${request.params.action.slice(0, 64)}": the URL must end in :predict`, 404);
+  if (!match) throw new RestRequestError(`Unknown method "${request.params.action.slice(0, 64)}": the URL must end in :predict`, 404, 'NOT_FOUND');
   const name = request.params.model ?? match[1];
   const version = versionParam(request.params.model === undefined ? undefined : match[1]);
   const body = parseJsonBody(request.body as Buffer | undefined) as PredictRequest;

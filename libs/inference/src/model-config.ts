@@ -29,6 +29,27 @@ export interface ModelConfig {
   allowCpuFallback?: boolean;
   /** Batches run before the model reports ready. Default: one batch of 1 row and one of maxBatchSize. */
   warmup?: WarmupConfig;
+  /**
+   * Entities of other services that this model extends with a prediction field, when the API runs as
+   * a federation subgraph (`FEDERATION=true`): the field is predicted from the entity's own fields.
+   */
+  entities?: EntitySpec[];
+}
+
+/**
+ * An entity type owned by another subgraph, extended with a prediction field of this model. The
+ * router sends our subgraph the entity's key and the mapped fields (`@requires`); every entity of
+ * one `_entities` call is one row of one model run.
+ */
+export interface EntitySpec {
+  /** The GraphQL type name of the entity (`Flower`). */
+  type: string;
+  /** Its `@key` field set: one or more top-level field names separated by spaces (`id`, `sku region`). */
+  key: string;
+  /** The name of the prediction field added to the entity (default `prediction`). */
+  field: string;
+  /** Model input field → entity field it is read from. Filled in: a field not listed reads the entity field of its own name. */
+  inputs: Record<string, string>;
 }
 
 export type Task = 'classification' | 'regression' | 'embedding';
@@ -138,7 +159,8 @@ export function parseModelConfig(json: unknown): ModelConfig {
       batchSizes: array(w.batchSizes, 'warmup.batchSizes').map((n, i) => integer(n, `warmup.batchSizes[${i}]`, 1, config.batching.maxBatchSize)),
     };
   }
-  const known = new Set(['description', 'task', 'inputs', 'outputs', 'labels', 'threshold', 'batching', 'instances', 'threadsPerInstance', 'executionProviders', 'allowCpuFallback', 'warmup']);
+  if (c.entities !== undefined) config.entities = parseEntities(c.entities, config.inputs);
+  const known = new Set(['description', 'task', 'inputs', 'outputs', 'labels', 'threshold', 'batching', 'instances', 'threadsPerInstance', 'executionProviders', 'allowCpuFallback', 'warmup', 'entities']);
   for (const key of Object.keys(c)) if (!known.has(key)) throw new ConfigError(`${key}: unknown setting`);
   return config;
 }
@@ -181,6 +203,28 @@ function parseOutput(json: unknown, path: string): OutputSpec {
   if (o.description !== undefined) output.description = string(o.description, `${path}.description`);
   if (o.unit !== undefined) output.unit = string(o.unit, `${path}.unit`);
   return output;
+}
+
+function parseEntities(json: unknown, inputs: readonly InputSpec[]): EntitySpec[] {
+  const fields = inputs.flatMap((input) => input.fields.map((field) => field.name));
+  const entities = array(json, 'entities').map((entry, i): EntitySpec => {
+    const path = `entities[${i}]`;
+    const e = object(entry, path);
+    for (const key of Object.keys(e)) if (!['type', 'key', 'field', 'inputs'].includes(key)) throw new ConfigError(`${path}.${key}: unknown setting`);
+    const type = fieldName(e.type, `${path}.type`);
+    const key = string(e.key, `${path}.key`).trim();
+    const keyFields = key.split(/\s+/);
+    for (const name of keyFields) if (!NAME.test(name)) throw new ConfigError(`${path}.key: "${key}" must be field names separated by spaces (nested keys are not supported)`);
+    const field = e.field === undefined ? 'prediction' : fieldName(e.field, `${path}.field`);
+    const given = e.inputs === undefined ? {} : object(e.inputs, `${path}.inputs`);
+    for (const name of Object.keys(given)) if (!fields.includes(name)) throw new ConfigError(`${path}.inputs.${name}: the model has no input field "${name}"`);
+    const mapping = Object.fromEntries(fields.map((name) => [name, given[name] === undefined ? name : fieldName(given[name], `${path}.inputs.${name}`)]));
+    unique(Object.values(mapping), `${path}.inputs`);
+    if (keyFields.includes(field) || Object.values(mapping).includes(field)) throw new ConfigError(`${path}.field: "${field}" is also a key or input field of ${type}`);
+    return { type, key: keyFields.join(' '), field, inputs: mapping };
+  });
+  unique(entities.map((e) => e.type), 'entities[].type');
+  return entities;
 }
 
 function parseBatching(json: unknown): BatchingConfig {

@@ -63,6 +63,12 @@ describe('bad input over HTTP', () => {
     expect(after.body.data?.iris).toEqual({ label: 'setosa' });
   });
 
+  test('an unknown route answers from the catalogue: 404 NOT_FOUND in the GraphQL error shape', async () => {
+    const response = await fetch(`${api.url}/nope?x=1`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ errors: [{ message: 'Route GET:/nope?x=1 not found', extensions: { code: 'NOT_FOUND' } }] });
+  });
+
   test('a mixed request: bad items fail alone, good items still get their predictions', async () => {
     const query = `query Mixed($a: IrisInput!, $b: IrisInput!, $rows: [IrisInput!]!) {
       a: iris(input: $a) { label }

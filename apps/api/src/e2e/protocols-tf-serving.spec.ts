@@ -68,7 +68,7 @@ describe('TF-Serving-style predict over HTTP', () => {
       ['/v1/models/iris:predict', { rows: [SETOSA] }, 400, 'BAD_REQUEST: The body must be an object with either "instances" (one object per row) or "inputs" (one list per field)'],
       ['/v1/models/iris:predict', { instances: 'x' }, 400, 'BAD_REQUEST: body/instances must be array'],
       ['/v1/models/nope:predict', { instances: [SETOSA] }, 404, 'MODEL_NOT_FOUND: Model nope not found: known models are iris, mnist'],
-      ['/v1/models/iris:classify', { instances: [SETOSA] }, 404, 'BAD_REQUEST: Unknown method "iris:classify": the URL must end in :predict'],
+      ['/v1/models/iris:classify', { instances: [SETOSA] }, 404, 'NOT_FOUND: Unknown method "iris:classify": the URL must end in :predict'],
       ['/v1/models/iris/versions/0:predict', { instances: [SETOSA] }, 400, 'BAD_REQUEST: Model version must be a positive whole number, got "0"'],
     ];
     for (const [path, json, status, error] of cases) {
