@@ -1,7 +1,7 @@
 import { startServer, type TestServer } from './harness.js';
 import { rest } from './rest-client.js';
 
-const ROWS = 30;
+const ROWS = 32;
 const ROW = { sepalLength: 6.1, sepalWidth: 2.8, petalLength: 4.7, petalWidth: 1.2 };
 
 describe('REST and GraphQL rows share the batchers', () => {
@@ -13,13 +13,18 @@ describe('REST and GraphQL rows share the batchers', () => {
   });
   afterAll(() => api.close());
 
-  test('concurrent single-row requests over GraphQL, KServe v2 and TF Serving run as one execution', async () => {
+  test('concurrent single-row requests over GraphQL (typed and infer), KServe v2 and TF Serving run as one execution', async () => {
     const executions = await api.metric('inference_executions_total', { model: 'iris' });
     const rows = await api.metric('inference_requests_total', { model: 'iris', outcome: 'ok' });
     const graphql = async () => {
       const answer = await api.graphql('query($row: IrisInput!) { iris(input: $row) { probabilities } }', { row: ROW });
       expect(answer.body.errors).toBeUndefined();
       return (answer.body.data?.iris as { probabilities: number[] }).probabilities;
+    };
+    const raw = async () => {
+      const answer = await api.graphql('query($v: [Float!]!) { infer(model: "iris", inputs: [{ name: "features", shape: [1, 4], values: $v }]) { outputs { values } } }', { v: Object.values(ROW) });
+      expect(answer.body.errors).toBeUndefined();
+      return (answer.body.data?.infer as { outputs: Array<{ values: number[] }> }).outputs[0].values;
     };
     const kserve = async () => {
       const answer = await rest<{ outputs: Array<{ data: number[] }> }>(`${api.url}/v2/models/iris/infer`, {
@@ -37,11 +42,12 @@ describe('REST and GraphQL rows share the batchers', () => {
       });
       return answer.body.predictions[0].probabilities;
     };
-    const answers = await Promise.all(Array.from({ length: ROWS }, (_, i) => [graphql, kserve, tf][i % 3]()));
+    const answers = await Promise.all(Array.from({ length: ROWS }, (_, i) => [graphql, raw, kserve, tf][i % 4]()));
 
     expect(await api.metric('inference_requests_total', { model: 'iris', outcome: 'ok' })).toBe(rows + ROWS);
     expect(await api.metric('inference_executions_total', { model: 'iris' })).toBe(executions + 1);
-    for (const answer of answers) expect(answer).toEqual(answers[0]);
+    // The same row gives the same numbers whichever way it came (float32 outputs, read back as such).
+    for (const answer of answers) expect(answer.map((p) => Math.fround(p))).toEqual(answers[0].map((p) => Math.fround(p)));
   });
 });
 
