@@ -73,7 +73,8 @@ describe('model lifecycle: what must not break serving', () => {
     const answer = await bulk;
     expect([answer.status, answer.body.error]).toEqual([200, undefined]);
     expect(answer.body.predictions).toHaveLength(4000);
-    expect(api.logs.some((l) => l.msg === 'model version unloaded' && l.version === 3)).toBe(true);
+    // Logged once its sessions are disposed, which may come just after the drained answer.
+    await waitFor('the unload logged', () => api.logs.some((l) => l.msg === 'model version unloaded' && l.version === 3));
     expect(await servedVersion()).toBe(2);
     const gone = await rest<{ error: string }>(`${api.url}/v1/models/syn/versions/3:predict`, { json: { instances: [INSTANCE] }, response: 'tf#predict_response' });
     expect([gone.status, gone.body.error]).toEqual([404, 'MODEL_NOT_FOUND: Model syn not found: it has no version 3; its versions are 2, 1']);

@@ -82,7 +82,7 @@ describe('model rollout without a restart (MODEL_POLL_SECONDS)', () => {
     expect(meta.body.versions).toEqual(['2']);
     const gone = await api.graphql('{ infer(model: "syn", version: 1, inputs: [{ name: "features", shape: [1, 4], values: [1, 1, 1, 1] }]) { version } }');
     expect(gone.body.errors?.[0].extensions?.code).toBe('MODEL_NOT_FOUND');
-    expect(api.logs.some((l) => l.msg === 'model version unloaded' && l.model === 'syn' && l.version === 1)).toBe(true);
+    await waitFor('the unload logged', () => api.logs.some((l) => l.msg === 'model version unloaded' && l.model === 'syn' && l.version === 1));
     expect(await api.metric('inference_requests_total', { model: 'syn', version: '1', outcome: 'ok' })).toBeGreaterThan(0);
     expect(await api.metric('inference_requests_total', { model: 'syn', outcome: 'SHUTTING_DOWN' })).toBe(0);
   });
