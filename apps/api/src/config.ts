@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parseCorsOrigins } from './cors.js';
 
 /**
  * Every setting of the API server. Each comes from a flag (`--port 4000`), else an env var
@@ -54,6 +55,10 @@ export interface ApiConfig {
   adminToken: string;
   /** Serve the API as an Apollo Federation 2 subgraph: `_service`, `_entities` and the entities contracts extend. */
   federation: boolean;
+  /** Origins that browsers may call from: `*` (any, no credentials), a comma list (credentials allowed) or `off`. */
+  corsOrigins: string;
+  /** The build of apps/web served under /app (missing: the API starts without it and says so). */
+  webDir: string;
 }
 
 interface Setting {
@@ -64,6 +69,7 @@ interface Setting {
 }
 
 const DEFAULT_MODELS_DIR = fileURLToPath(new URL('../../../models', import.meta.url));
+const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 const int = (min: number) => (raw: string, name: string) => {
   const value = Number(raw);
@@ -80,6 +86,10 @@ const seconds = (raw: string, name: string) => {
   const value = Number(raw);
   if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number of seconds ≥ 0, got "${raw}"`);
   return value;
+};
+const cors = (raw: string, name: string) => {
+  parseCorsOrigins(raw, name);
+  return raw;
 };
 const list = (raw: string) => raw.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -110,6 +120,8 @@ const SETTINGS: Record<keyof ApiConfig, Setting> = {
   modelPollSeconds: { env: 'MODEL_POLL_SECONDS', flag: 'model-poll-seconds', parse: seconds, fallback: 0 },
   adminToken: { env: 'ADMIN_TOKEN', flag: 'admin-token', parse: text, fallback: '' },
   federation: { env: 'FEDERATION', flag: 'federation', parse: bool, fallback: false },
+  corsOrigins: { env: 'CORS_ORIGINS', flag: 'cors-origins', parse: cors, fallback: '*' },
+  webDir: { env: 'WEB_DIR', flag: 'web-dir', parse: text, fallback: DEFAULT_WEB_DIR },
 };
 
 /** Reads the config from argv flags and env vars; throws naming the setting on a bad value. */

@@ -19,6 +19,13 @@ describe('parseModelConfig', () => {
     expect(parseModelConfig({ ...base, batching: { ...base.batching, dynamic: false } }).batching.dynamic).toBe(false);
   });
 
+  test('priority levels: per-level queue bounds and the aging period are optional and kept as given', () => {
+    expect(parseModelConfig(base).batching.priorityQueueSizes).toBeUndefined();
+    const batching = parseModelConfig({ ...base, batching: { ...base.batching, priorityQueueSizes: { low: 500, high: 50 }, priorityAgingMs: 250 } }).batching;
+    expect(batching.priorityQueueSizes).toEqual({ low: 500, high: 50 });
+    expect(batching.priorityAgingMs).toBe(250);
+  });
+
   test.each([
     [{ ...base, task: 'guess' }, 'task: must be one of classification, regression, embedding, got "guess"'],
     [{ ...base, inputs: [] }, 'inputs: at least one input tensor is required'],
@@ -30,6 +37,9 @@ describe('parseModelConfig', () => {
     [{ ...base, outputs: { p: { tensor: 'p', kind: 'votes' } } }, 'outputs.p.kind: must be one of probabilities, logits, regression, embedding, got "votes"'],
     [{ ...base, instance: 2 }, 'instance: unknown setting'],
     [{ ...base, batching: { ...base.batching, dynamic: 'no' } }, 'batching.dynamic: must be true or false'],
+    [{ ...base, batching: { ...base.batching, priorityQueueSizes: { urgent: 10 } } }, 'batching.priorityQueueSizes: must be one of high, normal, low, got "urgent"'],
+    [{ ...base, batching: { ...base.batching, priorityQueueSizes: { low: 0 } } }, 'batching.priorityQueueSizes.low: must be between 1 and 16777216, got 0'],
+    [{ ...base, batching: { ...base.batching, priorityAgingMs: 0 } }, 'batching.priorityAgingMs: must be between 1 and 3600000, got 0'],
     [{ ...base, inputs: [{ tensor: 'a', fields: [{ name: 'x' }] }, { tensor: 'b', fields: [{ name: 'x' }] }] }, 'inputs[].fields[].name: "x" appears twice'],
   ])('rejects a bad contract with a message naming the field (%#)', (json, expected) => {
     expect(() => parseModelConfig(json)).toThrow(new ConfigError(expected));

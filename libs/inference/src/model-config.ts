@@ -1,4 +1,5 @@
 import type { DType } from './dtypes.js';
+import { PRIORITIES, type Priority } from './priority-queues.js';
 
 /**
  * The contract of one model: `models/<name>/config.json`. It says what the model's tensors mean to a
@@ -53,7 +54,7 @@ export interface EntitySpec {
 }
 
 export type Task = 'classification' | 'regression' | 'embedding';
-export type ExecutionProvider = 'cpu' | 'cuda' | 'tensorrt';
+export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu' | 'tensorrt';
 
 /**
  * One ONNX input tensor of per-row shape `shape` (default `[n]` where n is the sum of the field
@@ -99,8 +100,12 @@ export interface BatchingConfig {
   maxBatchSize: number;
   /** How long an under-full batch may wait for more rows once an instance is idle. Default 0. */
   maxQueueDelayMicros?: number;
-  /** Most rows waiting; beyond it submissions are refused with OVERLOADED. */
+  /** Most rows waiting at each priority level; beyond it submissions are refused with OVERLOADED. */
   maxQueueSize: number;
+  /** A queue bound of their own for some priority levels (default: maxQueueSize each). */
+  priorityQueueSizes?: Partial<Record<Priority, number>>;
+  /** A waiting row ranks one priority level higher per this many ms waited, so none starves (default 1000). */
+  priorityAgingMs?: number;
   /** Default deadline of a row, from submission. A request may shorten it, never lengthen it. */
   timeoutMs: number;
   /**
@@ -118,7 +123,7 @@ export interface WarmupConfig {
 
 const TASKS: readonly Task[] = ['classification', 'regression', 'embedding'];
 const OUTPUT_KINDS: readonly OutputKind[] = ['probabilities', 'logits', 'regression', 'embedding'];
-const PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'cuda', 'tensorrt'];
+const PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'cuda', 'webgpu', 'tensorrt'];
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A config.json that does not satisfy the contract; the message names the offending field. */
@@ -235,7 +240,16 @@ function parseBatching(json: unknown): BatchingConfig {
     maxQueueSize: integer(b.maxQueueSize, 'batching.maxQueueSize', 1, 1 << 24),
     timeoutMs: integer(b.timeoutMs, 'batching.timeoutMs', 1, 3_600_000),
     ...(b.dynamic !== undefined ? { dynamic: boolean(b.dynamic, 'batching.dynamic') } : {}),
+    ...(b.priorityAgingMs !== undefined ? { priorityAgingMs: integer(b.priorityAgingMs, 'batching.priorityAgingMs', 1, 3_600_000) } : {}),
+    ...(b.priorityQueueSizes !== undefined ? { priorityQueueSizes: parseQueueSizes(b.priorityQueueSizes) } : {}),
   };
+}
+
+function parseQueueSizes(json: unknown): Partial<Record<Priority, number>> {
+  const sizes = object(json, 'batching.priorityQueueSizes');
+  return Object.fromEntries(
+    Object.entries(sizes).map(([level, size]) => [oneOf(level, PRIORITIES, 'batching.priorityQueueSizes'), integer(size, `batching.priorityQueueSizes.${level}`, 1, 1 << 24)]),
+  );
 }
 
 function object(value: unknown, path: string): Record<string, unknown> {
