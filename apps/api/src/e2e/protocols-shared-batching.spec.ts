@@ -69,6 +69,13 @@ describe('REST rows keep GraphQL’s deadlines and cancellation', () => {
     expect(await api.metric('inference_executions_total', { model: 'iris' })).toBe(executions);
   });
 
+  test('x-priority: a bad value is a 400 naming the header, as over GraphQL', async () => {
+    const v2 = await rest<{ error: string }>(`${api.url}/v2/models/iris/infer`, { json: v2Row, headers: { 'x-priority': 'urgent' }, response: 'v2#inference_response' });
+    expect([v2.status, v2.body.error]).toEqual([400, 'BAD_REQUEST: Header x-priority must be high, normal or low, got "urgent"']);
+    const tf = await rest<{ predictions: unknown[] }>(`${api.url}/v1/models/iris:predict`, { json: { instances: [ROW] }, headers: { 'x-priority': 'low', 'x-timeout-ms': '10000' }, response: 'tf#predict_response' });
+    expect(tf.status).toBe(200);
+  });
+
   test('a client that goes away has its queued row dropped (CANCELLED)', async () => {
     const cancelled = await api.metric('inference_requests_total', { model: 'iris', outcome: 'CANCELLED' });
     const controller = new AbortController();
