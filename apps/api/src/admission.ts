@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { apiErrorReply } from './errors.js';
 import type { BodyAdmission } from './body-admission.js';
+import { restErrorReply } from './rest-common.js';
 import type { ApiMetrics } from './metrics.js';
 
 export interface AdmissionOptions {
@@ -14,7 +15,7 @@ export interface AdmissionOptions {
 const GRAPHQL_URL = '/graphql';
 
 /**
- * The gate in front of /graphql, run before a body is read: while draining, every new request is
+ * The gate in front of /graphql and the REST inference routes, run before a body is read: while draining, every new request is
  * refused with a retryable 503 (`connection: close` sends the client elsewhere, the listener stays
  * open for probes); otherwise a request that would take the declared body bytes in flight past the
  * limit is refused the same way (see BodyAdmission). Each admitted request is counted until it ends, so
@@ -24,14 +25,19 @@ export function registerAdmission(app: FastifyInstance, options: AdmissionOption
   const { metrics, bodies } = options;
   app.addHook('preParsing', bodies.preParsing);
   app.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.url !== GRAPHQL_URL) return;
+    // REST inference routes (marked ADMITTED) pass the same gate, refused in their protocols' shape.
+    const rest = (request.routeOptions.config as { admitted?: boolean } | undefined)?.admitted === true;
+    if (request.routeOptions.url !== GRAPHQL_URL && !rest) return;
+    const refuse = (name: 'DRAINING' | 'BODIES_IN_FLIGHT', params?: Record<string, string>) => {
+      const { status, body } = rest ? restErrorReply(name, params) : apiErrorReply(name, params);
+      return reply.status(status).header('connection', 'close').header('retry-after', '1').send(body);
+    };
     if (options.draining()) {
       metrics.refused.inc({ reason: 'shutting_down' });
-      const { status, body } = apiErrorReply('DRAINING');
-      return reply.status(status).header('connection', 'close').header('retry-after', '1').send(body);
+      return refuse('DRAINING');
     }
     // The body's own admission, deadline and count: see body-admission.ts.
-    return bodies.admit(request, reply);
+    return bodies.admit(request, reply, rest ? restErrorReply : apiErrorReply);
   });
   // Server-side latency of every /graphql request, refusals included: set beside the clients' own
   // latency, it tells time spent in this process from time spent on the network and in the client.

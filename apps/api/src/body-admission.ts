@@ -28,6 +28,9 @@ export class BodyRefusal extends Error {
   }
 }
 
+/** Renders a catalogue error in a protocol's shape: GraphQL's `{ errors }` or REST's `{ error }`. */
+export type ErrorRenderer = (name: ApiErrorName, params?: Record<string, string | number>) => { status: number; body: unknown };
+
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 /**
@@ -56,12 +59,12 @@ export class BodyAdmission {
    * For an onRequest hook: admits the request (counted until it ends) or sends its 503 and returns
    * the reply, which the hook returns.
    */
-  admit(request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+  admit(request: FastifyRequest, reply: FastifyReply, render: ErrorRenderer = apiErrorReply): FastifyReply | undefined {
     const { maxBodyBytesInFlight, metrics } = this.options;
     const declared = Number(request.headers['content-length']) || 0;
     if (declared > 0 && this.inFlight.size > 0 && this.inFlight.bodyBytes + declared > maxBodyBytesInFlight) {
       metrics.refused.inc({ reason: 'overloaded' });
-      const { status, body } = apiErrorReply('BODIES_IN_FLIGHT', { inFlight: mib(this.inFlight.bodyBytes), limit: mib(maxBodyBytesInFlight) });
+      const { status, body } = render('BODIES_IN_FLIGHT', { inFlight: mib(this.inFlight.bodyBytes), limit: mib(maxBodyBytesInFlight) });
       return reply.status(status).header('connection', 'close').header('retry-after', '1').send(body);
     }
     this.tickets.set(request.raw, this.inFlight.track(request.raw, reply.raw, declared));
@@ -115,10 +118,10 @@ export class BodyAdmission {
   };
 }
 
-/** Answers a BodyRefusal (from the error handler); false for any other error. */
-export function replyToBodyRefusal(error: unknown, reply: FastifyReply): boolean {
+/** Answers a BodyRefusal (from an error handler) in the route's own shape; false for any other error. */
+export function replyToBodyRefusal(error: unknown, reply: FastifyReply, render: ErrorRenderer = apiErrorReply): boolean {
   if (!(error instanceof BodyRefusal)) return false;
-  const { status, body } = apiErrorReply(error.reason, error.params);
+  const { status, body } = render(error.reason, error.params);
   const head = reply.status(status).header('connection', 'close');
   if (status === 503) head.header('retry-after', '1');
   void head.send(body);

@@ -69,6 +69,10 @@ export interface ApiConfig {
   metricsPort?: number | 'off';
   /** Longest stretch, in ms, that the event loop executes GraphQL requests before letting timers and I/O run; 0 never breaks a burst. */
   loopSliceMs: number;
+  /** Seconds between two looks at modelsDir for new, changed or removed versions and models; 0 never looks. */
+  modelPollSeconds: number;
+  /** Bearer token of the model control API (`/v2/repository/*`); empty: no such API. */
+  adminToken: string;
   /** Serve the API as an Apollo Federation 2 subgraph: `_service`, `_entities` and the entities contracts extend. */
   federation: boolean;
   /** Origins that browsers may call from: `*` (any, no credentials), a comma list (credentials allowed) or `off`. */
@@ -98,6 +102,11 @@ const bool = (raw: string, name: string) => {
   throw new Error(`${name} must be true or false, got "${raw}"`);
 };
 const text = (raw: string) => raw;
+const seconds = (raw: string, name: string) => {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number of seconds ≥ 0, got "${raw}"`);
+  return value;
+};
 const cors = (raw: string, name: string) => {
   parseCorsOrigins(raw, name);
   return raw;
@@ -142,6 +151,8 @@ const SETTINGS: Record<keyof ApiConfig, Setting> = {
   loadTimeoutMs: { env: 'LOAD_TIMEOUT_MS', flag: 'load-timeout-ms', parse: int(1), fallback: 120_000 },
   metricsPort: { env: 'METRICS_PORT', flag: 'metrics-port', parse: (raw: string, name: string) => (raw === 'off' ? 'off' : int(0)(raw, name)), fallback: undefined },
   loopSliceMs: { env: 'LOOP_SLICE_MS', flag: 'loop-slice-ms', parse: int(0), fallback: 4 },
+  modelPollSeconds: { env: 'MODEL_POLL_SECONDS', flag: 'model-poll-seconds', parse: seconds, fallback: 0 },
+  adminToken: { env: 'ADMIN_TOKEN', flag: 'admin-token', parse: text, fallback: '' },
   federation: { env: 'FEDERATION', flag: 'federation', parse: bool, fallback: false },
   corsOrigins: { env: 'CORS_ORIGINS', flag: 'cors-origins', parse: cors, fallback: '*' },
   webDir: { env: 'WEB_DIR', flag: 'web-dir', parse: text, fallback: DEFAULT_WEB_DIR },

@@ -23,6 +23,7 @@ export const API_ERRORS = {
   VARIABLE_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413, template: 'Request too large: variable {what}' },
   NAME_TOO_LONG: { code: 'BAD_USER_INPUT', httpStatus: 400, template: 'Variable {path} ({field}) is {length} characters long, longer than any model or tensor name ({limit})' },
   DRAINING: { code: 'SHUTTING_DOWN', httpStatus: 503, template: 'The server is shutting down and accepts no new requests; retry later or on another replica' },
+  UNAUTHORIZED: { code: 'UNAUTHORIZED', httpStatus: 401, template: 'The model repository API needs the ADMIN_TOKEN as an "authorization: Bearer <token>" header' },
   MASKED: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500, template: 'Internal server error' },
 } as const;
 

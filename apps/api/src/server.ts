@@ -9,13 +9,16 @@ import { registerGraphql } from './apollo.js';
 import { BodyAdmission } from './body-admission.js';
 import type { ApiConfig } from './config.js';
 import { createHttpApp } from './http-app.js';
+import { registerKserveV2 } from './kserve-v2.js';
 import { ApiMetrics } from './metrics.js';
 import { metricsServer } from './metrics-server.js';
+import { registerModelControl } from './model-control.js';
 import { applyOverrides } from './model-overrides.js';
-import { registerProbes, type ServingPhase } from './probes.js';
+import { isServing, registerProbes, type ServingPhase } from './probes.js';
 import { registerRoutes } from './routes.js';
 import { registerWebApp } from './web-app.js';
 import { drainAndClose } from './shutdown.js';
+import { registerTfServing } from './tf-serving.js';
 
 export interface ApiServer {
   app: FastifyInstance;
@@ -60,7 +63,15 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
   await registerRoutes(app, { metrics: config.metricsPort === undefined ? metrics : undefined, playground: config.playground });
   const metricsPort = typeof config.metricsPort === 'number' ? metricsServer(metrics, config.metricsPort, config.host, logger) : undefined;
   await registerWebApp(app, config.webDir, logger);
+  // The REST protocols share GraphQL's per-request context (httpRequestContext), limits and batchers.
+  const rest = { repository, logger, contextOptions: { repository, maxRowsPerRequest: config.maxRowsPerRequest }, bodyLimitBytes: config.bodyLimitBytes };
+  const watcher = repository.watch({ intervalMs: config.modelPollSeconds * 1000 });
+  await registerKserveV2(app, { ...rest, isReady: () => isServing(repository, () => phase !== 'serving'), extensions: config.adminToken ? ['model_repository'] : [] });
+  await registerTfServing(app, rest);
+  if (config.adminToken) await registerModelControl(app, { ...rest, watcher, token: config.adminToken });
   logWhenSettled(repository, logger);
+  // MODEL_POLL_SECONDS: the watcher takes the folder as loaded at start, then follows its changes.
+  if (config.modelPollSeconds > 0) void repository.ready().then(() => (phase !== 'serving' ? undefined : watcher.start()));
 
   let closing: Promise<void> | undefined;
   return {
@@ -77,6 +88,7 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
       // polls it stops sending here before admission starts refusing; then the drain.
       closing ??= (async () => {
         phase = 'lame-duck';
+        await watcher.stop();
         if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
         phase = 'draining';
         await drainAndClose({ app, apollo, repository, inFlight, logger, graceMs: config.shutdownGraceMs });
