@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { InferenceError, type LoadedModel, type Logger, type ModelRepository } from '@mserve/inference';
 import type { Logger as PinoLogger } from 'pino';
 import { HELP_TEXT, parseCliOptions, parseThreadsFor, type CliRequest, type ScoreOptions } from './cli-options.js';
-import { BadRowError, EXIT, InterruptedError, UsageError, type ExitCode } from './exit-codes.js';
+import { BadRowError, EXIT, InterruptedError, interruptionOf, UsageError, type ExitCode } from './exit-codes.js';
 import { openModel } from './model-loading.js';
 import { createLogger, createProgress, reportSummary, type RunSummary } from './progress.js';
 import { openInput } from './readers.js';
@@ -19,7 +19,10 @@ export interface CliIo {
   stderr: Writable & { isTTY?: boolean };
   /** Relative paths resolve against it. */
   cwd: string;
-  /** Aborting it stops the run (exit 130) and discards the partial output. */
+  /**
+   * Aborting it stops the run and discards the partial output; the exit code is the reason's when
+   * that is an InterruptedError (130 otherwise). Once it has aborted, nothing is published.
+   */
   signal?: AbortSignal;
 }
 
@@ -92,8 +95,12 @@ async function score(options: ScoreOptions, io: CliIo): Promise<ExitCode> {
     } finally {
       progress.stop();
     }
-    await output.commit();
-    await rejects?.commit();
+    await output.flush();
+    await rejects?.flush();
+    // Checked and published in one synchronous step: an interrupt is either seen here or comes after.
+    if (io.signal?.aborted) throw interruptionOf(io.signal);
+    output.publishSync();
+    rejects?.publishSync();
     summary('ok');
     return EXIT.ok;
   } catch (error) {
@@ -102,7 +109,7 @@ async function score(options: ScoreOptions, io: CliIo): Promise<ExitCode> {
     if (error instanceof UsageError) return usageFailure(error, io.stderr);
     const code = exitCodeOf(error);
     reportFailure(error, options, tty, io.stderr, logger);
-    summary(code === EXIT.interrupted ? 'interrupted' : 'failed');
+    summary(error instanceof InterruptedError ? 'interrupted' : 'failed');
     return code;
   } finally {
     // Closing waits for rows still in flight (after a bad row under fail); it has nothing to report.
@@ -126,7 +133,7 @@ function checkedBatchSize(options: ScoreOptions, model: LoadedModel): number {
 
 function exitCodeOf(error: unknown): ExitCode {
   if (error instanceof BadRowError) return EXIT.badRow;
-  if (error instanceof InterruptedError) return EXIT.interrupted;
+  if (error instanceof InterruptedError) return error.code;
   return EXIT.failure;
 }
 
