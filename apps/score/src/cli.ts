@@ -54,10 +54,10 @@ async function score(options: ScoreOptions, io: CliIo): Promise<ExitCode> {
   let output: OutputFile | undefined;
   let rejects: OutputFile | undefined;
   let scoringStartedAt: number | undefined;
-  const summary = (outcome: RunSummary['outcome']) => {
+  const summary = (outcome: RunSummary['outcome'], exitCode: ExitCode) => {
     const now = performance.now();
     const output = options.output === '-' ? 'stdout' : options.output;
-    reportSummary({ outcome, counts, wallMs: now - startedAt, scoringMs: now - (scoringStartedAt ?? now), output, rejects: options.rejects }, tty, io.stderr, logger);
+    reportSummary({ outcome, exitCode, counts, wallMs: now - startedAt, scoringMs: now - (scoringStartedAt ?? now), output, rejects: options.rejects }, tty, io.stderr, logger);
   };
   try {
     const input = await openInput(options.input, options.inputFormat, io.stdin);
@@ -101,7 +101,7 @@ async function score(options: ScoreOptions, io: CliIo): Promise<ExitCode> {
     if (io.signal?.aborted) throw interruptionOf(io.signal);
     output.publishSync();
     rejects?.publishSync();
-    summary('ok');
+    summary('ok', EXIT.ok);
     return EXIT.ok;
   } catch (error) {
     await output?.abort();
@@ -109,7 +109,7 @@ async function score(options: ScoreOptions, io: CliIo): Promise<ExitCode> {
     if (error instanceof UsageError) return usageFailure(error, io.stderr);
     const code = exitCodeOf(error);
     reportFailure(error, options, tty, io.stderr, logger);
-    summary(error instanceof InterruptedError ? 'interrupted' : 'failed');
+    summary(error instanceof InterruptedError ? 'interrupted' : 'failed', code);
     return code;
   } finally {
     // Closing waits for rows still in flight (after a bad row under fail); it has nothing to report.

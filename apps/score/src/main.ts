@@ -12,6 +12,9 @@ stopOnSignalsAndParentExit(controller);
 
 run(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), signal: controller.signal }).then(
   (code) => {
+    // After a stop, exit now: a natural exit closes the signal handlers before it stops the model's
+    // worker threads, and a signal repeated in that window would kill the process by default.
+    if (controller.signal.aborted && code !== EXIT.ok) process.exit(code);
     process.exitCode = code;
   },
   (error: unknown) => {

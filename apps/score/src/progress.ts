@@ -24,6 +24,8 @@ export interface ProgressOptions {
 /** What the summary line says once a run ends. */
 export interface RunSummary {
   outcome: 'ok' | 'failed' | 'interrupted';
+  /** The process's exit code for this outcome (129/130/143 tell which stop it was). */
+  exitCode: number;
   counts: ScoreCounts;
   /** The whole run, model load included. */
   wallMs: number;
@@ -49,7 +51,7 @@ export function reportSummary(summary: RunSummary, tty: boolean, stderr: Writabl
   const rowsPerSec = Math.round(counts.read / Math.max(scoringMs / 1000, 1e-3));
   const maxRssBytes = process.resourceUsage().maxRSS * 1024;
   if (!tty) {
-    const fields = { outcome: summary.outcome, ...counts, rowsPerSec, wallMs: Math.round(wallMs), scoringMs: Math.round(scoringMs), maxRssBytes, output: summary.output, rejects: summary.rejects };
+    const fields = { outcome: summary.outcome, exitCode: summary.exitCode, ...counts, rowsPerSec, wallMs: Math.round(wallMs), scoringMs: Math.round(scoringMs), maxRssBytes, output: summary.output, rejects: summary.rejects };
     logger.info(fields, 'summary');
     return;
   }
