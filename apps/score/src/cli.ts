@@ -24,6 +24,12 @@ export interface CliIo {
    * that is an InterruptedError (130 otherwise). Once it has aborted, nothing is published.
    */
   signal?: AbortSignal;
+  /**
+   * Looks for a stop now (a launcher that exited since the last poll) and aborts `signal` if it
+   * finds one; called before publishing and when a run fails, since a parent's death can end the
+   * input (a closed pipe) before the poll sees it.
+   */
+  checkStop?: () => void;
 }
 
 /**
@@ -98,15 +104,19 @@ async function score(options: ScoreOptions, io: CliIo): Promise<ExitCode> {
     await output.flush();
     await rejects?.flush();
     // Checked and published in one synchronous step: an interrupt is either seen here or comes after.
+    io.checkStop?.();
     if (io.signal?.aborted) throw interruptionOf(io.signal);
     output.publishSync();
     rejects?.publishSync();
     summary('ok', EXIT.ok);
     return EXIT.ok;
-  } catch (error) {
+  } catch (caught) {
     await output?.abort();
     await rejects?.abort();
-    if (error instanceof UsageError) return usageFailure(error, io.stderr);
+    if (caught instanceof UsageError) return usageFailure(caught, io.stderr);
+    // A run that failed because it was being stopped (its input cut by the parent's exit) reports the stop.
+    io.checkStop?.();
+    const error = io.signal?.aborted ? interruptionOf(io.signal) : caught;
     const code = exitCodeOf(error);
     reportFailure(error, options, tty, io.stderr, logger);
     summary(error instanceof InterruptedError ? 'interrupted' : 'failed', code);

@@ -8,9 +8,9 @@ import { stopOnSignalsAndParentExit } from './process-stop.js';
  * is deleted and nothing is published.
  */
 const controller = new AbortController();
-stopOnSignalsAndParentExit(controller);
+const checkStop = stopOnSignalsAndParentExit(controller);
 
-run(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), signal: controller.signal }).then(
+run(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), signal: controller.signal, checkStop }).then(
   (code) => {
     // After a stop, exit now: a natural exit closes the signal handlers before it stops the model's
     // worker threads, and a signal repeated in that window would kill the process by default.

@@ -29,8 +29,9 @@ interface Launcher {
  * `npm` is in another group under job control, so `nohup`/`setsid` still detach a run). A second
  * signal is ignored rather than fatal (tsx relays the signal a group already got); if the run has
  * not finished `GRACE_MS` after the first, the partial files are deleted and the process exits.
+ * Returns the launcher check, to run at once where a stop must not be missed (before publishing).
  */
-export function stopOnSignalsAndParentExit(controller: AbortController): void {
+export function stopOnSignalsAndParentExit(controller: AbortController): () => void {
   const stop = (reason: InterruptedError) => {
     if (controller.signal.aborted) return;
     controller.abort(reason);
@@ -42,13 +43,16 @@ export function stopOnSignalsAndParentExit(controller: AbortController): void {
   for (const [name, code] of STOP_SIGNALS) process.on(name, () => stop(new InterruptedError(`stopped by ${name}`, code)));
   const launchers = launcherChain();
   const initialParent = process.ppid;
-  const poll = setInterval(() => {
+  const check = () => {
+    if (controller.signal.aborted) return;
     const gone = launchers === undefined ? process.ppid !== initialParent : launchers.some((launcher) => !isRunning(launcher));
     if (!gone) return;
     clearInterval(poll);
     stop(new InterruptedError('stopped because the process that started score exited', EXIT.hangup));
-  }, PARENT_POLL_MS);
+  };
+  const poll = setInterval(check, PARENT_POLL_MS);
   poll.unref();
+  return check;
 }
 
 /** The parent and the ancestors in this process's group, or undefined where /proc cannot be read. */
