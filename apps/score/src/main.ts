@@ -10,7 +10,14 @@ import { stopOnSignalsAndParentExit } from './process-stop.js';
 const controller = new AbortController();
 const checkStop = stopOnSignalsAndParentExit(controller);
 
-run(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), signal: controller.signal, checkStop }).then(
+run(process.argv.slice(2), {
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  cwd: process.cwd(),
+  signal: controller.signal,
+  checkStop,
+}).then(
   (code) => {
     // After a stop, exit now: a natural exit closes the signal handlers before it stops the model's
     // worker threads, and a signal repeated in that window would kill the process by default.
@@ -19,7 +26,9 @@ run(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stder
   },
   (error: unknown) => {
     // run() reports its own failures; this is a bug in the CLI itself.
-    process.stderr.write(`score: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `score: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = EXIT.failure;
   },
 );

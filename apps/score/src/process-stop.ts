@@ -40,12 +40,14 @@ export function stopOnSignalsAndParentExit(controller: AbortController): () => v
       process.exit(reason.code);
     }, GRACE_MS).unref();
   };
-  for (const [name, code] of STOP_SIGNALS) process.on(name, () => stop(new InterruptedError(`stopped by ${name}`, code)));
+  for (const [name, code] of STOP_SIGNALS)
+    process.on(name, () => stop(new InterruptedError(`stopped by ${name}`, code)));
   const launchers = launcherChain();
   const initialParent = process.ppid;
   const check = () => {
     if (controller.signal.aborted) return;
-    const gone = launchers === undefined ? process.ppid !== initialParent : launchers.some((launcher) => !isRunning(launcher));
+    const gone =
+      launchers === undefined ? process.ppid !== initialParent : launchers.some((launcher) => !isRunning(launcher));
     if (!gone) return;
     clearInterval(poll);
     stop(new InterruptedError('stopped because the process that started score exited', EXIT.hangup));
@@ -60,7 +62,7 @@ function launcherChain(): Launcher[] | undefined {
   const self = procStat(process.pid);
   if (self === undefined) return undefined;
   const chain: Launcher[] = [];
-  for (let pid = self.ppid; pid > 1; ) {
+  for (let pid = self.ppid; pid > 1;) {
     const stat = procStat(pid);
     if (stat === undefined || (chain.length > 0 && stat.pgrp !== self.pgrp)) break;
     chain.push({ pid, startTime: stat.startTime });

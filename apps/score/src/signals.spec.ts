@@ -37,10 +37,19 @@ function startScore(how: 'node' | 'npm', dir: string): Run {
           stdio: ['pipe', 'ignore', 'pipe'],
           detached: true,
         })
-      : spawn('npm', ['run', '--silent', 'score', '--', ...args], { cwd: ROOT, stdio: ['pipe', 'ignore', 'pipe'], detached: true });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+      : spawn('npm', ['run', '--silent', 'score', '--', ...args], {
+          cwd: ROOT,
+          stdio: ['pipe', 'ignore', 'pipe'],
+          detached: true,
+        });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   const lines = irisFlowers()
-    .map((f, i) => `{"id":"r${i}","sepalLength":${f.sepalLength},"sepalWidth":${f.sepalWidth},"petalLength":${f.petalLength},"petalWidth":${f.petalWidth}}\n`)
+    .map(
+      (f, i) =>
+        `{"id":"r${i}","sepalLength":${f.sepalLength},"sepalWidth":${f.sepalWidth},"petalLength":${f.petalLength},"petalWidth":${f.petalWidth}}\n`,
+    )
     .join('');
   const block = lines.repeat(10);
   let stderr = '';
