@@ -192,6 +192,22 @@ describe('ModelRepository with broken models', () => {
     }
   });
 
+  test('a broken newest version leaves the older one the default, logged; asking for it names its failure', async () => {
+    await cp(join(root, 'iris', '1'), join(root, 'iris', '2'), { recursive: true });
+    await writeFile(join(root, 'iris', '2', 'model.onnx'), Buffer.from('this is not an onnx protobuf'));
+    const warnings: Array<Record<string, unknown>> = [];
+    const logger = { info() {}, error() {}, warn: (fields: object) => void warnings.push(fields as Record<string, unknown>) };
+    const repository = await ModelRepository.open({ root, logger });
+    await repository.ready();
+    try {
+      expect(repository.get('iris').version).toBe(1);
+      expect(() => repository.get('iris', 2)).toThrow(/^Model iris@2 is failed: .*(protobuf|parse|load)/i);
+      expect(warnings).toContainEqual({ model: 'iris', version: 2, defaultVersion: 1 });
+    } finally {
+      await repository.close();
+    }
+  });
+
   test('a worker killed mid-batch fails that batch, is replaced, and the model serves again', async () => {
     const repository = await openAndSettle();
     try {

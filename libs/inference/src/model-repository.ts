@@ -253,6 +253,12 @@ export class ModelRepository {
         v.state = await this.loadVersion(entry.name, v.version, config);
       }),
     );
+    // The default is the newest *ready* version: a broken newer one never takes over from a working one.
+    const [newest] = entry.versions;
+    const serving = entry.versions.find((v) => v.state.phase === 'ready');
+    if (newest && serving && newest !== serving) {
+      logger.warn({ model: entry.name, version: newest.version, defaultVersion: serving.version }, 'newest version did not load; an older ready version serves by default');
+    }
   }
 
   /** Loads one version; its state, ready or failed with a reason. Never rejects. */

@@ -54,7 +54,7 @@ export class ModelInfo {
   @Field(() => String, { nullable: true, description: 'classification, regression or embedding.' }) task?: string;
   @Field(() => ModelPhase, { description: 'State of the version that serves by default.' }) state!: ModelPhase;
   @Field(() => String, { nullable: true, description: 'Why the default version failed to load.' }) reason?: string;
-  @Field(() => Int, { description: 'The version that serves when a query names none (the newest).' }) defaultVersion!: number;
+  @Field(() => Int, { description: 'The version that serves when a query names none (the newest ready one).' }) defaultVersion!: number;
   @Field(() => [ModelVersionInfo]) versions!: ModelVersionInfo[];
   @Field(() => [TensorInfo]) inputs!: TensorInfo[];
   @Field(() => [TensorInfo]) outputs!: TensorInfo[];
