@@ -39,7 +39,10 @@ export function registerAdmission(app: FastifyInstance, options: AdmissionOption
     if (bodyBytes > 0 && inFlight.size > 0 && inFlight.bodyBytes + bodyBytes > maxBodyBytesInFlight) {
       metrics.refused.inc({ reason: 'overloaded' });
       const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-      const { status, body } = apiErrorReply('BODIES_IN_FLIGHT', { inFlight: mib(inFlight.bodyBytes), limit: mib(maxBodyBytesInFlight) });
+      const { status, body } = apiErrorReply('BODIES_IN_FLIGHT', {
+        inFlight: mib(inFlight.bodyBytes),
+        limit: mib(maxBodyBytesInFlight),
+      });
       return reply.status(status).header('connection', 'close').header('retry-after', '1').send(body);
     }
     inFlight.track(reply.raw, bodyBytes);

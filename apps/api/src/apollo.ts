@@ -29,12 +29,17 @@ export interface GraphqlRouteOptions {
  * DataLoaders, deadline and client-gone signal) per request. Resolves with the started Apollo
  * server, which the caller stops after the HTTP server has closed.
  */
-export async function registerGraphql(app: FastifyInstance, options: GraphqlRouteOptions): Promise<ApolloServer<RequestContext>> {
+export async function registerGraphql(
+  app: FastifyInstance,
+  options: GraphqlRouteOptions,
+): Promise<ApolloServer<RequestContext>> {
   const { config, schema, repository, logger, metrics } = options;
   // Execution goes through the fast-coercion twin unless turned off (see fast-execution.ts); its
   // list fields are then read from the body into Float64Arrays, large bodies on a thread of their
   // own (see json-body.ts).
-  registerJsonBodyParser(app, config.fastCoercion ? fastListFieldNames(schema) : undefined, { bodyThread: config.bodyThread });
+  registerJsonBodyParser(app, config.fastCoercion ? fastListFieldNames(schema) : undefined, {
+    bodyThread: config.bodyThread,
+  });
   const apollo = new ApolloServer<RequestContext>({
     schema,
     introspection: config.introspection,
@@ -63,10 +68,21 @@ export async function registerGraphql(app: FastifyInstance, options: GraphqlRout
       reply.raw.on('close', () => {
         if (!reply.raw.writableFinished) gone.abort();
       });
-      return new RequestContext({ repository, requestId: String(request.id), signal: gone, timeoutMs, maxRowsPerRequest: config.maxRowsPerRequest });
+      return new RequestContext({
+        repository,
+        requestId: String(request.id),
+        signal: gone,
+        timeoutMs,
+        maxRowsPerRequest: config.maxRowsPerRequest,
+      });
     },
   });
-  app.route({ method: ['GET', 'POST'], url: '/graphql', handler, ...(config.loopSliceMs > 0 ? { preHandler: loopSlices(config.loopSliceMs) } : {}) });
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/graphql',
+    handler,
+    ...(config.loopSliceMs > 0 ? { preHandler: loopSlices(config.loopSliceMs) } : {}),
+  });
   return apollo;
 }
 

@@ -29,12 +29,16 @@ export function createHttpApp(config: ApiConfig, logger: Logger): FastifyInstanc
     return reply.status(status ?? catalogued).send(body);
   };
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, 'BODY_TOO_LARGE', { limit: config.bodyLimitBytes });
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return send(reply, 'BODY_TOO_LARGE', { limit: config.bodyLimitBytes });
     // fastify's own refusals (unparsable body, unsupported content type) keep their 4xx status.
-    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return send(reply, 'BAD_REQUEST', { reason: error.message }, error.statusCode);
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)
+      return send(reply, 'BAD_REQUEST', { reason: error.message }, error.statusCode);
     request.log.error({ requestId: request.id, err: error }, 'unhandled HTTP error');
     return send(reply, 'MASKED');
   });
-  app.setNotFoundHandler((request, reply) => send(reply, 'ROUTE_NOT_FOUND', { method: request.method, url: request.url.slice(0, 200) }));
+  app.setNotFoundHandler((request, reply) =>
+    send(reply, 'ROUTE_NOT_FOUND', { method: request.method, url: request.url.slice(0, 200) }),
+  );
   return app;
 }

@@ -18,11 +18,17 @@ export function registerProbes(app: FastifyInstance, repository: ModelRepository
         version: v.version,
         state: v.state.phase,
         ...(v.state.phase === 'failed' ? { reason: v.state.reason } : {}),
-        ...(v.state.phase === 'ready' ? { workers: v.state.model.workers.alive, serving: v.state.model.workers.serving } : {}),
+        ...(v.state.phase === 'ready'
+          ? { workers: v.state.model.workers.alive, serving: v.state.model.workers.serving }
+          : {}),
       })),
     }));
-    const serving = repository.list().every((entry) => entry.versions.every((v) => v.state.phase !== 'ready' || v.state.model.workers.serving));
+    const serving = repository
+      .list()
+      .every((entry) => entry.versions.every((v) => v.state.phase !== 'ready' || v.state.model.workers.serving));
     const ready = !draining() && repository.allReady && serving;
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : draining() ? 'draining' : 'not ready', models });
+    return reply
+      .status(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : draining() ? 'draining' : 'not ready', models });
   });
 }
