@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelConfig } from '@mserve/inference';
+import type { ModelConfigJson } from '@mserve/inference';
 import { createMlp } from './mlp.js';
 import { exportMlpToOnnx } from './onnx-export.js';
 import { mulberry32 } from './prng.js';
@@ -9,7 +9,7 @@ import { mulberry32 } from './prng.js';
 export interface SyntheticModelOptions {
   /** Width of each of the two hidden layers: the cost of one row grows with its square. */
   hidden: number;
-  batching: ModelConfig['batching'];
+  batching: ModelConfigJson['batching'];
   instances?: number;
   threadsPerInstance?: number;
   seed?: number;
@@ -35,7 +35,7 @@ export function writeSyntheticModel(root: string, name: string, options: Synthet
     description: `synthetic 4-${options.hidden}-${options.hidden}-3 MLP with random weights`,
     metadata: {},
   });
-  const config: ModelConfig = {
+  const config: ModelConfigJson = {
     description: `Synthetic load model: a 4-${options.hidden}-${options.hidden}-3 MLP with random weights.`,
     task: 'classification',
     inputs: [{ tensor: 'features', dtype: 'float32', fields: SYNTHETIC_FIELDS.map((field) => ({ name: field })) }],

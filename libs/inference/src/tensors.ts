@@ -5,5 +5,6 @@ export { allocate, elementCount } from './dtypes.js';
 export { ColumnCodec, base64Length } from './column-codec.js';
 export { parseObjectWithVectors, skipSpace as skipJsonSpace } from './json-vectors.js';
 export { assembleBatch, rowsOfBatch } from './tensor-codec.js';
+export { checkSignature } from './signature.js';
 export { startWorker, transferList } from './worker-protocol.js';
 export type { WireTensors } from './worker-protocol.js';

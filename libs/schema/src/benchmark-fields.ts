@@ -56,7 +56,7 @@ function columnRows(config: ModelConfig, columns: Readonly<Record<string, unknow
   for (const input of config.inputs) {
     for (const field of input.fields) {
       const text = columns[field.name];
-      if (typeof text === 'string') return Math.floor((base64Length(text) ?? 0) / ((field.length ?? 1) * DTYPES[input.dtype ?? 'float32'].bytes));
+      if (typeof text === 'string') return Math.floor((base64Length(text) ?? 0) / (field.size * DTYPES[input.dtype].bytes));
     }
   }
   return 0;
