@@ -54,3 +54,43 @@ describe('codegen rendering', () => {
     expect(text).toContain('return predictColumns(context, "digits", version ?? undefined, columns, DigitsPrediction);');
   });
 });
+
+describe('codegen rendering: entities of other subgraphs', () => {
+  const config = parseModelConfig({
+    description: 'Shelf life of a product.',
+    task: 'regression',
+    inputs: [
+      { tensor: 'numbers', fields: [{ name: 'weight', unit: 'kg' }, { name: 'sku', default: 0 }, { name: 'humidity', default: 0.5 }] },
+      { tensor: 'trace', fields: [{ name: 'trace', length: 3 }] },
+    ],
+    outputs: { days: { tensor: 'days', kind: 'regression' } },
+    batching: { maxBatchSize: 64, maxQueueSize: 1000, timeoutMs: 1000 },
+    entities: [{ type: 'Product', key: 'sku region', field: 'shelfLife', inputs: { weight: 'weightKg', trace: 'sensorTrace' } }],
+  });
+
+  test('an entity gets its key, external mapped fields and a prediction field that requires them', () => {
+    const text = renderModel('shelf', config);
+    expect(text).toContain('import type { GraphQLResolveInfo } from \'graphql\';');
+    expect(text).toContain("import { predictEntity } from '../entity-prediction.js';");
+    expect(text).toContain('@ObjectType("Product")\n@Directive("@key(fields: \\"sku region\\")")\nexport class Product {');
+    // A key field that is also a model input keeps the model's type and is not external; other keys are IDs.
+    expect(text).toContain('  @Field(() => Float)\n  sku!: number;\n\n  @Field(() => ID)\n  region!: string;');
+    expect(text).toContain(`  @Directive("@external")\n  @Field(() => Float)\n  weightKg!: number;`);
+    expect(text).toContain(`  @Directive("@external")\n  @Field(() => Float, { nullable: true })\n  humidity?: number;`);
+    expect(text).toContain(`  @Directive("@external")\n  @Field(() => [Float])\n  sensorTrace!: number[];`);
+    expect(text).toContain('@Directive("@requires(fields: \\"weightKg humidity sensorTrace\\")")');
+    expect(text).toContain('static readonly inputs = { weight: "weightKg", sku: "sku", humidity: "humidity", trace: "sensorTrace" } as const;');
+    expect(text).toContain('shelfLife(@Root() entity: Product, @Ctx() context: SchemaContext, @Info() info: GraphQLResolveInfo): Promise<ShelfPrediction> {');
+    expect(text).toContain('return predictEntity(context, "shelf", entity, ShelfProductResolver.inputs, info, ShelfPrediction);');
+    expect(text).toContain('(the model\'s inputs: weight from weightKg, sku, humidity, trace from sensorTrace)');
+  });
+
+  test('the barrel lists the entity types and resolvers apart from the API resolvers', () => {
+    const index = renderIndex([{ name: 'shelf', config }]);
+    expect(index).toContain("import { ShelfResolver, Product, ShelfProductResolver } from './shelf.js';");
+    expect(index).toContain('export const GENERATED_RESOLVERS = [ShelfResolver] as const;');
+    expect(index).toContain('export const GENERATED_ENTITY_TYPES = [Product] as const;');
+    expect(index).toContain('export const GENERATED_ENTITY_RESOLVERS = [ShelfProductResolver] as const;');
+    expect(renderModel('shelf', { ...config, entities: undefined })).not.toContain('entity-prediction');
+  });
+});

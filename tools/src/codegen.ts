@@ -1,7 +1,9 @@
 /**
  * Generates the typed GraphQL surface of every model from its contract:
  * `libs/schema/src/generated/<model>.ts` (type-graphql input, prediction and resolver classes) and
- * `schema.graphql` at the repo root (the printed SDL of the whole schema).
+ * `schema.graphql` at the repo root (the printed SDL of the whole schema), and
+ * `schema.subgraph.graphql` (the SDL the API serves as a federation subgraph, `FEDERATION=true`:
+ * the same queries plus the entities that contracts extend).
  *
  *   npm run codegen            write the files
  *   npm run codegen -- --check fail (exit 1) if the committed files differ from what would be written
@@ -22,6 +24,7 @@ import { generatedQueries, renderIndex, renderModel, typeNames } from './codegen
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const GENERATED = join(ROOT, 'libs/schema/src/generated');
 const SDL = join(ROOT, 'schema.graphql');
+const SUBGRAPH_SDL = join(ROOT, 'schema.subgraph.graphql');
 
 interface ModelSource {
   name: string;
@@ -59,8 +62,8 @@ function assertUniqueNames(models: ModelSource[]): void {
   const queries = new Map<string, string>(['models', 'model', 'infer'].map((n) => [n, 'the fixed schema']));
   for (const { name, config } of models) {
     const names = typeNames(name);
-    for (const type of [names.input, names.columns, names.prediction]) {
-      if (seen.has(type)) throw new Error(`models/${name}: GraphQL type ${type} is also defined by ${seen.get(type)}; rename the model folder`);
+    for (const type of [names.input, names.columns, names.prediction, ...(config.entities ?? []).map((e) => e.type)]) {
+      if (seen.has(type)) throw new Error(`models/${name}: GraphQL type ${type} is also defined by ${seen.get(type)}; rename the model folder (or the entity in its config.json)`);
       seen.set(type, `models/${name}`);
     }
     for (const query of generatedQueries(name, config)) {
@@ -96,15 +99,15 @@ async function main(): Promise<void> {
   }
 
   // The SDL comes from the schema the server really builds, from the generated classes just checked.
-  const { printModelSchema } = await import('@mserve/schema');
-  const sdl = await printModelSchema();
-  const current = existsSync(SDL) ? await readFile(SDL, 'utf8') : undefined;
-  if (current !== sdl) {
+  const { printModelSchema, printSubgraphModelSchema } = await import('@mserve/schema');
+  for (const [path, sdl] of [[SDL, await printModelSchema()], [SUBGRAPH_SDL, await printSubgraphModelSchema()]] as const) {
+    const current = existsSync(path) ? await readFile(path, 'utf8') : undefined;
+    if (current === sdl) continue;
     if (check) {
-      console.error('schema.graphql is out of date. Run `npm run codegen` and commit the result.');
+      console.error(`${relative(ROOT, path)} is out of date. Run \`npm run codegen\` and commit the result.`);
       process.exit(1);
     }
-    await writeFile(SDL, sdl);
+    await writeFile(path, sdl);
   }
   console.log(`${check ? 'checked' : 'generated'} ${models.length} models: ${models.map((m) => m.name).join(', ')}`);
 }

@@ -53,5 +53,14 @@ export const irisRecipe: Recipe = {
     instances: 1,
     threadsPerInstance: 1,
     warmup: { batchSizes: [1, 64] },
+    // Under FEDERATION=true, a Flower of another subgraph gets `species`, predicted from its measurements.
+    entities: [
+      {
+        type: 'Flower',
+        key: 'id',
+        field: 'species',
+        inputs: { sepalLength: 'sepalLength', sepalWidth: 'sepalWidth', petalLength: 'petalLength', petalWidth: 'petalWidth' },
+      },
+    ],
   },
 };

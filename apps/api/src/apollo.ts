@@ -56,6 +56,8 @@ export async function registerGraphql(
     // Apollo would stop itself on SIGTERM/SIGINT (outside NODE_ENV=test), closing the HTTP server at
     // once and racing the drain in close(); main.ts owns the signals instead.
     stopOnTerminationSignals: false,
+    // Apollo's own lines (a subgraph's "Enabling inline tracing…") go out as JSON like the rest.
+    logger,
   });
   await apollo.start();
 

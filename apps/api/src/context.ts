@@ -60,11 +60,12 @@ export class RequestContext implements SchemaContext {
     this.submitOptions = { signal: options.signal, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) };
   }
 
-  async predict(model: string, version: number | undefined, items: readonly unknown[]): Promise<Array<Prediction | InferenceError>> {
+  async predict(model: string, version: number | undefined, items: readonly unknown[], indices?: readonly number[]): Promise<Array<Prediction | InferenceError>> {
     const loaded = this.repository.get(model, version);
     this.admit(loaded, items.length);
-    // Items are checked and packed per field, so an error names the item by its index in its field.
-    return this.run(loaded, loaded.encode(items));
+    // Items are checked and packed per field, so an error names the item by its index in its field
+    // (or by the number the caller gives it: an entity's index among the representations).
+    return this.run(loaded, loaded.encode(items, indices));
   }
 
   async predictColumns(model: string, version: number | undefined, columns: Readonly<Record<string, unknown>>): Promise<Array<Prediction | InferenceError>> {

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ModelRepository } from '@mserve/inference';
-import { buildModelSchema } from '@mserve/schema';
+import { buildModelSchema, buildSubgraphModelSchema } from '@mserve/schema';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { registerAdmission } from './admission.js';
@@ -45,7 +45,7 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
 
   const app = createHttpApp(config, logger);
   registerAdmission(app, { metrics, inFlight, maxBodyBytesInFlight: config.maxBodyBytesInFlight, draining });
-  const schema = await buildModelSchema({ benchmarkFields: config.benchmarkFields });
+  const schema = config.federation ? await buildSubgraphModelSchema({ maxEntities: config.maxRowsPerRequest }) : await buildModelSchema({ benchmarkFields: config.benchmarkFields });
   const apollo = await registerGraphql(app, { config, schema, repository, logger, metrics });
   registerProbes(app, repository, draining);
   await registerRoutes(app, { metrics, playground: config.playground });

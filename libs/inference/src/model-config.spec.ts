@@ -44,7 +44,7 @@ describe('parseModelConfig', () => {
     [{ ...base, outputs: { 'p-q': { tensor: 'p', kind: 'logits' } } }, 'outputs: "p-q" is not a valid GraphQL name'],
     [{ ...base, warmup: { batchSizes: [1, 17] } }, 'warmup.batchSizes[1]: must be at most batching.maxBatchSize (16), got 17'],
     [{ ...base, entities: [{ key: 'id' }] }, 'entities[0].type: is required'],
-    [{ ...base, entities: [{ type: 'Flower', key: 'id', inputs: { petal: 'petal' } }] }, 'entities[0].inputs.petal: the model has no input field petal; its fields are sepalLength'],
+    [{ ...base, entities: [{ type: 'Flower', key: 'id', inputs: { petal: 'petal' } }] }, 'entities[0].inputs.petal: the model has no input field "petal"'],
   ])('rejects a bad contract with a message naming the field (%#)', (json, expected) => {
     expect(() => parseModelConfig(json)).toThrow(new ConfigError(expected));
   });
@@ -78,4 +78,28 @@ describe('parseModelConfig', () => {
       expect(() => parseModelConfig(json)).not.toThrow();
     },
   );
+});
+
+describe('parseModelConfig: entities', () => {
+  const two = { ...base, inputs: [{ tensor: 'features', fields: [{ name: 'sepalLength' }, { name: 'petalWidth', default: 1 }] }] };
+
+  test('fills the prediction field name and maps unlisted fields to their own names', () => {
+    const config = parseModelConfig({ ...two, entities: [{ type: 'Flower', key: ' id  sku ', inputs: { sepalLength: 'sepalLengthCm' } }] });
+    expect(config.entities).toEqual([{ type: 'Flower', key: 'id sku', field: 'prediction', inputs: { sepalLength: 'sepalLengthCm', petalWidth: 'petalWidth' } }]);
+    expect(parseModelConfig(base).entities).toBeUndefined();
+  });
+
+  test.each([
+    [[{ key: 'id' }], 'entities[0].type: is required'],
+    [[{ type: 'Flower' }], 'entities[0].key: is required'],
+    [[{ type: 'Flower', key: 'id { sub }' }], 'entities[0].key: "id { sub }" must be field names separated by spaces (nested keys are not supported)'],
+    [[{ type: 'Flower', key: 'id', inputs: { sepalWidth: 'w' } }], 'entities[0].inputs.sepalWidth: the model has no input field "sepalWidth"'],
+    [[{ type: 'Flower', key: 'id', inputs: { sepalLength: 'petalWidth' } }], 'entities[0].inputs: "petalWidth" appears twice'],
+    [[{ type: 'Flower', key: 'id', field: 'id' }], 'entities[0].field: "id" is also a key or input field of Flower'],
+    [[{ type: 'Flower', key: 'id', field: 'sepalLength' }], 'entities[0].field: "sepalLength" is also a key or input field of Flower'],
+    [[{ type: 'Flower', key: 'id', kind: 'x' }], 'entities[0].kind: unknown setting'],
+    [[{ type: 'Flower', key: 'id' }, { type: 'Flower', key: 'sku' }], 'entities[].type: "Flower" appears twice'],
+  ])('rejects a bad entity with a message naming the field (%#)', (entities, expected) => {
+    expect(() => parseModelConfig({ ...two, entities })).toThrow(new ConfigError(expected));
+  });
 });

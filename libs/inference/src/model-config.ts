@@ -53,8 +53,11 @@ export interface ModelConfig {
   allowCpuFallback: boolean;
   /** Batches run before the model reports ready. */
   warmup: WarmupConfig;
-  /** Federation: entity types of other subgraphs that this model's prediction extends. */
-  entities?: EntityConfig[];
+  /**
+   * Entities of other services that this model extends with a prediction field, when the API runs as
+   * a federation subgraph (`FEDERATION=true`): the field is predicted from the entity's own fields.
+   */
+  entities?: EntitySpec[];
 }
 
 export type Task = 'classification' | 'regression' | 'embedding';
@@ -126,15 +129,19 @@ export interface WarmupConfig {
   batchSizes: number[];
 }
 
-/** A GraphQL entity of another subgraph whose `field` is this model's prediction (federation). */
-export interface EntityConfig {
-  /** The entity's GraphQL type name. */
+/**
+ * An entity type owned by another subgraph, extended with a prediction field of this model. The
+ * router sends our subgraph the entity's key and the mapped fields (`@requires`); every entity of
+ * one `_entities` call is one row of one model run.
+ */
+export interface EntitySpec {
+  /** The GraphQL type name of the entity (`Flower`). */
   type: string;
-  /** Its @key field set. */
+  /** Its `@key` field set: one or more top-level field names separated by spaces (`id`, `sku region`). */
   key: string;
-  /** The prediction field on the entity. */
+  /** The name of the prediction field added to the entity (default `prediction`). */
   field: string;
-  /** Every model input field → the entity field it is read from. */
+  /** Model input field → entity field it is read from. Filled in: a field not listed reads the entity field of its own name. */
   inputs: Record<string, string>;
 }
 
@@ -188,18 +195,29 @@ export function parseModelConfig(json: unknown): ModelConfig {
     executionProviders: c.executionProviders ?? ['cpu'],
     allowCpuFallback: c.allowCpuFallback ?? false,
     warmup,
-    ...(entities ? { entities: entities.map((entity, i) => parseEntity(entity, fieldNames, `entities[${i}]`)) } : {}),
+    ...(entities ? { entities: parseEntities(entities, fieldNames) } : {}),
   };
 }
 
-function parseEntity(entity: NonNullable<ModelConfigJson['entities']>[number], fieldNames: string[], path: string): EntityConfig {
-  const inputs = entity.inputs ?? Object.fromEntries(fieldNames.map((name) => [name, name]));
-  for (const name of Object.keys(inputs)) {
-    if (!fieldNames.includes(name)) throw new ConfigError(`${path}.inputs.${name}: the model has no input field ${name}; its fields are ${fieldNames.join(', ')}`);
-  }
-  const missing = fieldNames.find((name) => !(name in inputs));
-  if (missing) throw new ConfigError(`${path}.inputs.${missing}: is required (every model input field needs an entity field)`);
-  return { type: entity.type, key: entity.key, field: entity.field ?? 'prediction', inputs };
+/** The rules of `entities` a schema cannot state: inputs name model fields, no name used twice. */
+function parseEntities(json: NonNullable<ModelConfigJson['entities']>, fieldNames: readonly string[]): EntitySpec[] {
+  const entities = json.map((entity, i): EntitySpec => {
+    const path = `entities[${i}]`;
+    const keyFields = entity.key.trim().split(/\s+/);
+    const field = entity.field ?? 'prediction';
+    const given = entity.inputs ?? {};
+    for (const name of Object.keys(given)) {
+      if (!fieldNames.includes(name)) throw new ConfigError(`${path}.inputs.${name}: the model has no input field "${name}"`);
+    }
+    const inputs = Object.fromEntries(fieldNames.map((name) => [name, given[name] ?? name]));
+    unique(Object.values(inputs), `${path}.inputs`);
+    if (keyFields.includes(field) || Object.values(inputs).includes(field)) {
+      throw new ConfigError(`${path}.field: "${field}" is also a key or input field of ${entity.type}`);
+    }
+    return { type: entity.type, key: keyFields.join(' '), field, inputs };
+  });
+  unique(entities.map((e) => e.type), 'entities[].type');
+  return entities;
 }
 
 /** One ajv error as `path: reason`, the path in the contract's own notation (`inputs[0].fields[2]`). */
@@ -216,6 +234,7 @@ function describe(error: ErrorObject | undefined): string {
     case 'enum':
       return `${path}: must be one of ${(error.params.allowedValues as unknown[]).join(', ')}, got ${JSON.stringify(error.data)}`;
     case 'pattern':
+      if (path.endsWith('.key')) return `${path}: ${JSON.stringify(error.data)} must be field names separated by spaces (nested keys are not supported)`;
       return `${path}: ${JSON.stringify(error.data)} is not a valid GraphQL name`;
     case 'propertyNames':
       return `${path}: ${JSON.stringify(error.params.propertyName)} is not a valid GraphQL name`;

@@ -6,14 +6,16 @@ import { GENERATED_RESOLVERS } from './generated/index.js';
 import { InferResolver } from './infer.resolver.js';
 import { ModelsResolver } from './models.resolver.js';
 
+/** Every resolver of the API schema: the fixed queries and one class per model contract. */
+export const API_RESOLVERS = [ModelsResolver, InferResolver, ...GENERATED_RESOLVERS] as unknown as NonEmptyArray<() => unknown>;
+
 /**
  * The whole GraphQL schema: the generated per-model queries (from the contracts), the generic
  * `infer` query and the `models` / `model` queries. Built once at start. `benchmarkFields` adds the
  * `ceiling_*` fields (see withCeilingFields); the committed SDL never has them.
  */
 export async function buildModelSchema(options: { benchmarkFields?: boolean } = {}): Promise<GraphQLSchema> {
-  const resolvers = [ModelsResolver, InferResolver, ...GENERATED_RESOLVERS] as unknown as NonEmptyArray<() => unknown>;
-  const schema = await buildSchema({ resolvers, validate: false, emitSchemaFile: false });
+  const schema = await buildSchema({ resolvers: API_RESOLVERS, validate: false, emitSchemaFile: false });
   return options.benchmarkFields ? withCeilingFields(schema) : schema;
 }
 

@@ -12,9 +12,11 @@ export interface SchemaContext {
   /**
    * Predicts `items` of `model` (newest version when `version` is undefined). One entry per item:
    * a Prediction or the InferenceError of that item alone. Rejects only when the whole call is
-   * refused (unknown model, model not ready, too many rows in the request).
+   * refused (unknown model, model not ready, too many rows in the request). `indices` numbers the
+   * items in error messages (default: their positions), for items that are one of many elsewhere
+   * (an entity of an `_entities` call).
    */
-  predict(model: string, version: number | undefined, items: readonly unknown[]): Promise<Array<Prediction | InferenceError>>;
+  predict(model: string, version: number | undefined, items: readonly unknown[], indices?: readonly number[]): Promise<Array<Prediction | InferenceError>>;
   /**
    * Predicts every row of `columns`, the compact form: one base64 string per field (see the
    * inference lib's ColumnCodec). One entry per row, as `predict`; rejects also when the columns as

@@ -47,10 +47,11 @@ export abstract class ValuesPrediction {
   labels: readonly string[] | undefined;
 }
 
-type PredictionClass<T> = new () => T;
+/** A generated prediction type. */
+export type PredictionClass<T> = new () => T;
 
 /** Builds a GraphQL prediction object (a class instance, so `top(k)` resolves) from a library prediction. */
-function toObject<T extends ClassificationPrediction | ValuesPrediction>(type: PredictionClass<T>, labels: readonly string[] | undefined, prediction: Prediction): T {
+export function toObject<T extends ClassificationPrediction | ValuesPrediction>(type: PredictionClass<T>, labels: readonly string[] | undefined, prediction: Prediction): T {
   return Object.assign(new type(), prediction.outputs, {
     labels,
     label: prediction.label,
