@@ -5,7 +5,7 @@
  * scavenges: fewer bytes per request, fewer scavenge pauses in every request's tail.
  *
  *   npm run bench:alloc -- [--clients 64] [--seconds 4] [--no-build] [--out tmp/alloc.md] [SETTING ...]
- *   e.g. npm run bench:alloc -- FAST_COERCION=true FAST_COERCION=false
+ *   e.g. npm run bench:alloc -- FAST_PATH=true FAST_PATH=false
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,7 +71,7 @@ const dir = mkdtempSync(join(tmpdir(), 'bench-alloc-'));
 try {
   const sections = [`Single-row mnist from ${values.clients} closed-loop clients, ${values.seconds} s sampled after 2 s of warm-up; bytes allocated on the server's main thread, collected ones included.`, ''];
   const config = parseModelConfig(JSON.parse(readFileSync(join(ROOT, 'models', 'mnist', 'config.json'), 'utf8')));
-  const bodies = bodiesFor('mnist', config, 'single', { ceiling: false, bulkRows: 256 }).bodies;
+  const bodies = bodiesFor('mnist', config, 'single', { bulkRows: 256 }).bodies;
   for (const setting of positionals.length > 0 ? positionals : ['']) sections.push(await measure(setting, bodies, Number(values.clients), Number(values.seconds), dir));
   const text = sections.join('\n');
   console.log(text);

@@ -6,7 +6,7 @@
  * and the scavenge pauses that follow are the tail of every request that meets one.
  *
  *   npm run bench:gc -- [--clients 4] [--seconds 5] [--no-build] [SETTING ...]
- *   e.g. npm run bench:gc -- FAST_COERCION=true FAST_COERCION=false
+ *   e.g. npm run bench:gc -- FAST_PATH=true FAST_PATH=false
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';

@@ -4,20 +4,43 @@
  */
 import { histogramQuantile, summarize, type RunResult, type Scenario, type Traffic } from './bench-report.js';
 import type { BenchServer, ServerReading } from './bench-server.js';
+import { writeCeilingModels, type CeilingModels } from './ceiling-model.js';
 import type { Bodies } from './bench-workload.js';
 import type { LoadMode, LoadProcess } from './load-generator.js';
 
-/** The env of each server-side scenario. */
-export const SERVER_ENV: Partial<Record<Scenario, Record<string, string>>> = {
-  ceiling: { BENCHMARK_FIELDS: 'true' },
+/** The env of each server-side scenario but the ceiling, whose model repository is made per run. */
+const SERVER_ENV: Partial<Record<Scenario, Record<string, string>>> = {
   naive: { BATCHING: 'off' },
   coalesced: {},
-  'coalesced-stock': { FAST_COERCION: 'false' },
+  'coalesced-stock': { FAST_PATH: 'false' },
 };
+
+/** The env of each server-side scenario (undefined: not a server); `dispose` removes what it made. */
+export interface ScenarioEnv {
+  of(scenario: Scenario): Record<string, string> | undefined;
+  dispose(): void;
+}
+
+/**
+ * Server settings per scenario for `model` of the repository at `root`. The ceiling serves the
+ * model's contract with a model that costs next to nothing (see ceiling-model.ts), written on first
+ * use into a temporary repository.
+ */
+export function scenarioEnv(root: string, model: string): ScenarioEnv {
+  let ceiling: CeilingModels | undefined;
+  return {
+    of(scenario) {
+      if (scenario !== 'ceiling') return SERVER_ENV[scenario];
+      ceiling ??= writeCeilingModels(`${root}/models`, model);
+      return { MODELS_DIR: ceiling.root };
+    },
+    dispose: () => ceiling?.dispose(),
+  };
+}
 
 /** Which traffic each server-side scenario runs, and whether it gets an open-loop sweep. */
 export function plays(scenario: Scenario, traffic: Traffic): { closed: boolean; open: boolean } {
-  if (scenario === 'coalesced-stock') return { closed: traffic !== 'bulk-compact', open: traffic === 'bulk-json' };
+  if (scenario === 'coalesced-stock') return { closed: true, open: traffic === 'bulk-json' };
   return { closed: true, open: true };
 }
 

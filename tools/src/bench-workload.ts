@@ -59,13 +59,9 @@ export interface Bodies {
   rowsPerRequest: number;
 }
 
-/**
- * Bodies for one traffic shape, asking for the model's field, or for its `ceiling_` twin (the same
- * request answered without inference; needs BENCHMARK_FIELDS=true).
- */
-export function bodiesFor(model: string, config: ModelConfig, traffic: Traffic, options: { ceiling: boolean; bulkRows: number; variants?: number }): Bodies {
+/** Bodies for one traffic shape, asking for the model's field. */
+export function bodiesFor(model: string, config: ModelConfig, traffic: Traffic, options: { bulkRows: number; variants?: number }): Bodies {
   const n = typeNames(model);
-  const prefix = options.ceiling ? 'ceiling_' : '';
   const selection = config.task === 'classification' ? '{ label confidence }' : `{ ${Object.keys(config.outputs)[0]} }`;
   const variants = options.variants ?? (traffic === 'single' ? 64 : 4);
   const rows = traffic === 'single' ? 1 : options.bulkRows;
@@ -74,12 +70,12 @@ export function bodiesFor(model: string, config: ModelConfig, traffic: Traffic, 
   for (let v = 0; v < variants; v++) {
     const slice = items.slice(v * rows, (v + 1) * rows);
     if (traffic === 'single') {
-      bodies.push(JSON.stringify({ query: `query Predict($input: ${n.input}!) { ${prefix}${n.single}(input: $input) ${selection} }`, variables: { input: slice[0] } }));
+      bodies.push(JSON.stringify({ query: `query Predict($input: ${n.input}!) { ${n.single}(input: $input) ${selection} }`, variables: { input: slice[0] } }));
     } else if (traffic === 'bulk-json') {
-      bodies.push(JSON.stringify({ query: `query Bulk($inputs: [${n.input}!]!) { ${prefix}${n.batch}(inputs: $inputs) ${selection} }`, variables: { inputs: slice } }));
+      bodies.push(JSON.stringify({ query: `query Bulk($inputs: [${n.input}!]!) { ${n.batch}(inputs: $inputs) ${selection} }`, variables: { inputs: slice } }));
     } else {
       if (!ColumnCodec.supports(config)) throw new Error(`model ${model} has non-numeric inputs: it has no compact form`);
-      bodies.push(JSON.stringify({ query: `query Compact($columns: ${n.columns}!) { ${prefix}${n.compact}(columns: $columns) ${selection} }`, variables: { columns: toColumns(config, slice) } }));
+      bodies.push(JSON.stringify({ query: `query Compact($columns: ${n.columns}!) { ${n.compact}(columns: $columns) ${selection} }`, variables: { columns: toColumns(config, slice) } }));
     }
   }
   return { bodies, rowsPerRequest: rows };

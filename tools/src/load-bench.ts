@@ -2,10 +2,10 @@
  * The load benchmark: the API under load, side by side with its physical limit, the cost of
  * GraphQL itself and the per-request pattern, in one run. Scenarios:
  * - `limit`: the inference library alone at its best batch size, in this process (no HTTP);
- * - `ceiling`: the API answering the same requests without inference (BENCHMARK_FIELDS=true, the
- *   `ceiling_*` fields), plus `{ __typename }` for single rows;
+ * - `ceiling`: the API answering the same requests with a model of the same contract that costs
+ *   next to nothing (ceiling-model.ts), plus `{ __typename }` for single rows;
  * - `naive`: the API with cross-request batching off (BATCHING=off: one model run per request);
- * - `coalesced`: the API as shipped; `coalesced-stock` the same with FAST_COERCION=false.
+ * - `coalesced`: the API as shipped; `coalesced-stock` the same with FAST_PATH=false.
  * Traffic: single-row `mnist` requests from 64 closed-loop clients, and bulk requests of 256 rows
  * as base64 columns (`mnistBatchCompact`) and as JSON lists (`mnistBatch`); then open-loop Poisson
  * arrivals at fractions of each scenario's closed-loop peak, for the throughput-vs-p99 chart.
@@ -29,10 +29,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseModelConfig, type ModelConfig } from '@mserve/inference';
-import { measureCoercion, type CoercionCost } from './bench-coercion.js';
 import { runLimit } from './bench-limit.js';
 import { evaluateTargets, halfPeak, renderChart, renderOpenLoopTable, renderTable, renderTargets, summarize, type RunResult, type Scenario, type SoakResult, type Traffic } from './bench-report.js';
-import { measure, plays, SERVER_ENV } from './bench-measure.js';
+import { measure, plays, scenarioEnv } from './bench-measure.js';
 import { buildApi, settingsEnv, startBenchServer, type BenchServer } from './bench-server.js';
 import { bodiesFor, TYPENAME_BODY, type Bodies } from './bench-workload.js';
 import { renderProfile, summarizeProfile, type CpuProfile } from './cpu-profile.js';
@@ -81,8 +80,6 @@ const settings = {
 
 /** Every batch size of the limit sweep (the table shows the best), and every closed-loop round (the table shows each median). */
 let limitSweep: RunResult[] = [];
-/** The variables of one bulk JSON request, stage by stage, in this process. */
-let coercion: CoercionCost | undefined;
 const allRounds: RunResult[] = [];
 
 /** The warm-up and window of every load run. */
@@ -96,10 +93,6 @@ async function main(): Promise<void> {
 
   const results: RunResult[] = [];
   const started = new Date();
-  if (settings.traffic.includes('bulk-json')) {
-    coercion = await measureCoercion(settings.model, config, settings.bulkRows);
-    console.log(`coercion of one ${coercion.rows}-row request: JSON.parse ${coercion.jsonParseMs.toFixed(2)} ms, stock ${coercion.stockCoercionMs.toFixed(2)} ms, fast ${coercion.fastCoercionMs.toFixed(2)} ms`);
-  }
   if (settings.scenarios.includes('limit')) {
     console.log(`limit: the library alone, batch sizes ${settings.limitSizes.join(', ')}…`);
     const sweep = await runLimit({ modelsDir: join(ROOT, 'models'), model: settings.model, sizes: settings.limitSizes, seconds: Math.max(settings.seconds / 2, 0.5) });
@@ -113,15 +106,16 @@ async function main(): Promise<void> {
   // across scenarios: noise from other work on the machine then falls on all of them alike.
   const servers = new Map<Scenario, BenchServer>();
   const load = startLoadProcess();
+  const envs = scenarioEnv(ROOT, settings.model);
   try {
     for (const scenario of settings.scenarios) {
-      const env = SERVER_ENV[scenario];
+      const env = envs.of(scenario);
       if (env) servers.set(scenario, await startBenchServer({ root: ROOT, model: settings.model, env: { ...env, ...settings.serverEnv } }));
     }
     for (const traffic of settings.traffic) {
       const clients = traffic === 'single' ? settings.clients : settings.bulkClients;
       const players = [...servers.entries()].filter(([scenario]) => plays(scenario, traffic).closed);
-      const bodies = new Map(players.map(([scenario]) => [scenario, bodiesFor(settings.model, config, traffic, { ceiling: scenario === 'ceiling', bulkRows: settings.bulkRows })]));
+      const bodies = new Map(players.map(([scenario]) => [scenario, bodiesFor(settings.model, config, traffic, { bulkRows: settings.bulkRows })]));
       const rounds = new Map<Scenario, RunResult[]>();
       const take = (result: RunResult) => rounds.set(result.scenario, [...(rounds.get(result.scenario) ?? []), result]);
       for (let round = 0; round < settings.repeat; round++) {
@@ -161,6 +155,7 @@ async function main(): Promise<void> {
   } finally {
     await load.close();
     for (const server of servers.values()) await server.stop();
+    envs.dispose();
   }
   write(results, started);
 }
@@ -185,9 +180,9 @@ function write(results: RunResult[], started: Date): void {
   mkdirSync(dirname(settings.out), { recursive: true });
   const soakFile = `${settings.out}.soak.json`;
   const soak = existsSync(soakFile) ? (JSON.parse(readFileSync(soakFile, 'utf8')) as SoakResult) : undefined;
-  writeFileSync(`${settings.out}.json`, `${JSON.stringify({ started: started.toISOString(), settings, results, limitSweep, rounds: allRounds, coercion }, null, 2)}\n`);
+  writeFileSync(`${settings.out}.json`, `${JSON.stringify({ started: started.toISOString(), settings, results, limitSweep, rounds: allRounds }, null, 2)}\n`);
   writeFileSync(`${settings.out}.svg`, renderChart(results));
-  const targets = renderTargets(evaluateTargets(results, soak, coercion));
+  const targets = renderTargets(evaluateTargets(results, soak));
   const text = [
     `Command: \`npm run bench:load -- ${process.argv.slice(2).join(' ')}\`, ${started.toISOString().slice(0, 10)}.`,
     '',
@@ -195,12 +190,6 @@ function write(results: RunResult[], started: Date): void {
     '',
     renderTable(results),
     '',
-    ...(coercion
-      ? [
-          `Variables of one ${coercion.rows}-row \`mnistBatch\` request (${(coercion.bodyBytes / 2 ** 20).toFixed(2)} MiB of JSON), in-process medians: JSON.parse ${coercion.jsonParseMs.toFixed(2)} ms; graphql-js coercion, stock ${coercion.stockCoercionMs.toFixed(2)} ms, fast-coercion twin ${coercion.fastCoercionMs.toFixed(2)} ms (${(coercion.stockCoercionMs / coercion.fastCoercionMs).toFixed(0)}× less).`,
-          '',
-        ]
-      : []),
     '#### Targets',
     '',
     // A section of its own, so that a soak run, which comes after, can fill in its row.
@@ -245,7 +234,7 @@ async function soak(config: ModelConfig, seconds: number): Promise<void> {
   const sample = async () => rss.push([(performance.now() - t0) / 1000, (await server.read()).rssBytes / 2 ** 20]);
   const timer = setInterval(() => void sample(), 5000);
   try {
-    const bodies = bodiesFor(settings.model, config, 'single', { ceiling: false, bulkRows: settings.bulkRows });
+    const bodies = bodiesFor(settings.model, config, 'single', { bulkRows: settings.bulkRows });
     let afterWarmup = 0;
     const outcome = await load.run(
       { url: `${server.url}/graphql`, bodies: bodies.bodies, mode: { kind: 'closed', clients: settings.clients }, warmupMs: warmupSeconds * 1000, durationMs: seconds * 1000, timeoutMs: 10_000 },
@@ -279,8 +268,8 @@ async function soak(config: ModelConfig, seconds: number): Promise<void> {
     console.log(text);
     // The targets of the last full run, now with this soak's row.
     if (existsSync(`${settings.out}.json`)) {
-      const last = JSON.parse(readFileSync(`${settings.out}.json`, 'utf8')) as { results: RunResult[]; coercion?: typeof coercion };
-      replaceSection(`${settings.out}.md`, 'load-bench-targets', renderTargets(evaluateTargets(last.results, result, last.coercion)), { onlyIfPresent: true });
+      const last = JSON.parse(readFileSync(`${settings.out}.json`, 'utf8')) as { results: RunResult[] };
+      replaceSection(`${settings.out}.md`, 'load-bench-targets', renderTargets(evaluateTargets(last.results, result)), { onlyIfPresent: true });
     }
   } finally {
     clearInterval(timer);
@@ -294,15 +283,16 @@ async function profile(config: ModelConfig, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const load = startLoadProcess();
   const summaries: string[] = [];
-  const runs = settings.scenarios.filter((s) => SERVER_ENV[s]).flatMap((scenario) => settings.traffic.map((traffic) => ({ scenario, traffic })));
+  const envs = scenarioEnv(ROOT, settings.model);
+  const runs = settings.scenarios.filter((s) => envs.of(s)).flatMap((scenario) => settings.traffic.map((traffic) => ({ scenario, traffic })));
   try {
     for (const { scenario, traffic } of runs) {
       const profDir = join(dir, `${scenario}-${traffic}`);
       mkdirSync(profDir, { recursive: true });
-      const env = { ...SERVER_ENV[scenario], ...settings.serverEnv };
+      const env = { ...envs.of(scenario), ...settings.serverEnv };
       const server = await startBenchServer({ root: ROOT, model: settings.model, env, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] });
       try {
-        const bodies = bodiesFor(settings.model, config, traffic, { ceiling: scenario === 'ceiling', bulkRows: settings.bulkRows });
+        const bodies = bodiesFor(settings.model, config, traffic, { bulkRows: settings.bulkRows });
         await measure(load, server, { ...timing(), traffic, scenario, bodies, mode: { kind: 'closed', clients: traffic === 'single' ? settings.clients : settings.bulkClients } });
       } finally {
         await server.stop();
@@ -315,6 +305,7 @@ async function profile(config: ModelConfig, dir: string): Promise<void> {
     }
   } finally {
     await load.close();
+    envs.dispose();
   }
   const text = [`Profiles of the server (${JSON.stringify(settings.serverEnv)}), closed-loop peak per scenario and traffic.`, '', ...summaries].join('\n');
   writeFileSync(join(dir, 'summary.md'), text);

@@ -2,15 +2,12 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { ModelRepository } from '@mserve/inference';
-import { fastListFieldNames } from '@mserve/schema';
 import type { FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { ApiConfig } from './config.js';
 import { ClientGone, RequestContext } from './context.js';
 import { apiGraphQLError, formatError } from './errors.js';
-import { fastExecutionPlugin } from './fast-execution.js';
-import { registerJsonBodyParser } from './json-body.js';
 import { complexityRules } from './limits.js';
 import { loopSlices } from './loop-slices.js';
 import type { ApiMetrics } from './metrics.js';
@@ -34,12 +31,9 @@ export async function registerGraphql(
   options: GraphqlRouteOptions,
 ): Promise<ApolloServer<RequestContext>> {
   const { config, schema, repository, logger, metrics } = options;
-  // Execution goes through the fast-coercion twin unless turned off (see fast-execution.ts); its
-  // list fields are then read from the body into Float64Arrays, large bodies on a thread of their
-  // own (see json-body.ts).
-  registerJsonBodyParser(app, config.fastCoercion ? fastListFieldNames(schema) : undefined, {
-    bodyThread: config.bodyThread,
-  });
+  // The one seam of the fast path (FAST_PATH): its body parser and execution plugin, loaded only
+  // when it is on. Off, fastify's JSON parser and Apollo's execution run (see fast-path/index.ts).
+  const fastPath = config.fastPath ? (await import('./fast-path/index.js')).installFastPath<RequestContext>(app, schema, formatError) : undefined;
   const apollo = new ApolloServer<RequestContext>({
     schema,
     introspection: config.introspection,
@@ -51,7 +45,7 @@ export async function registerGraphql(
       fastifyApolloDrainPlugin(app),
       operationPlugin(logger, metrics),
       ApolloServerPluginLandingPageDisabled(),
-      ...(config.fastCoercion ? [fastExecutionPlugin<RequestContext>(schema, formatError)] : []),
+      ...(fastPath ? [fastPath] : []),
     ],
     // Apollo would stop itself on SIGTERM/SIGINT (outside NODE_ENV=test), closing the HTTP server at
     // once and racing the drain in close(); main.ts owns the signals instead.

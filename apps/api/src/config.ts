@@ -39,18 +39,17 @@ export interface ApiConfig {
    * per-request pattern of most hand-written services), for comparison and benchmarks.
    */
   batching: boolean;
-  /** Coerce `[Float!]`/`[Int!]` variables in one pass instead of graphql-js's per element (same results and errors). */
-  fastCoercion: boolean;
-  /** With fastCoercion, read JSON bodies of 64 KiB or more on a thread of their own rather than on the event loop. */
-  bodyThread: boolean;
+  /**
+   * The fast path (apps/api/src/fast-path/): graphql-jit execution on the list-checking twin schema
+   * and the vector-reading body parser; the same answers and errors as the stock path.
+   */
+  fastPath: boolean;
   /** Body bytes (by `content-length`) of /graphql requests accepted and not yet answered, beyond which new ones get 503 OVERLOADED before their body is read. */
   maxBodyBytesInFlight: number;
   /** Longest stretch, in ms, that the event loop executes GraphQL requests before letting timers and I/O run; 0 never breaks a burst. */
   loopSliceMs: number;
   /** Serve the API as an Apollo Federation 2 subgraph: `_service`, `_entities` and the entities contracts extend. */
   federation: boolean;
-  /** Adds the `ceiling_*` fields: the same arguments and results as each model field, without inference (benchmarks only). */
-  benchmarkFields: boolean;
 }
 
 interface Setting {
@@ -96,12 +95,10 @@ const SETTINGS: Record<keyof ApiConfig, Setting> = {
   instances: { env: 'INSTANCES', flag: 'instances', parse: int(1), fallback: undefined },
   threadsPerInstance: { env: 'THREADS_PER_INSTANCE', flag: 'threads-per-instance', parse: int(1), fallback: undefined },
   batching: { env: 'BATCHING', flag: 'batching', parse: bool, fallback: true },
-  fastCoercion: { env: 'FAST_COERCION', flag: 'fast-coercion', parse: bool, fallback: true },
-  bodyThread: { env: 'BODY_THREAD', flag: 'body-thread', parse: bool, fallback: true },
+  fastPath: { env: 'FAST_PATH', flag: 'fast-path', parse: bool, fallback: true },
   maxBodyBytesInFlight: { env: 'MAX_BODY_BYTES_IN_FLIGHT', flag: 'max-body-bytes-in-flight', parse: int(1024), fallback: 64 * 1024 * 1024 },
   loopSliceMs: { env: 'LOOP_SLICE_MS', flag: 'loop-slice-ms', parse: int(0), fallback: 4 },
   federation: { env: 'FEDERATION', flag: 'federation', parse: bool, fallback: false },
-  benchmarkFields: { env: 'BENCHMARK_FIELDS', flag: 'benchmark-fields', parse: bool, fallback: false },
 };
 
 /** Reads the config from argv flags and env vars; throws naming the setting on a bad value. */

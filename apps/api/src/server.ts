@@ -45,7 +45,7 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
 
   const app = createHttpApp(config, logger);
   registerAdmission(app, { metrics, inFlight, maxBodyBytesInFlight: config.maxBodyBytesInFlight, draining });
-  const schema = config.federation ? await buildSubgraphModelSchema({ maxEntities: config.maxRowsPerRequest }) : await buildModelSchema({ benchmarkFields: config.benchmarkFields });
+  const schema = config.federation ? await buildSubgraphModelSchema({ maxEntities: config.maxRowsPerRequest }) : await buildModelSchema();
   const apollo = await registerGraphql(app, { config, schema, repository, logger, metrics });
   registerProbes(app, repository, draining);
   await registerRoutes(app, { metrics, playground: config.playground });

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parquetWriteFile } from 'hyparquet-writer';
+import { JsonVectorReader } from '@mserve/inference/tensors';
 import { InputError, jsonlBlockRows, lineBlocks, openInput, type SourceRow } from './readers.js';
 import { tempDir } from './testing/harness.js';
 
@@ -99,7 +100,7 @@ describe('readers', () => {
         expect(Buffer.concat(blocks.map((b) => b.bytes)).toString()).toBe(text);
         expect(blocks.flatMap((block) => jsonlBlockRows(block)), `chunks of ${chunkSize} B, blocks of ${linesPerBlock} lines`).toEqual(expected);
         // With `a` as a vector column, its list is read from the bytes into a Float64Array; every row is otherwise the same.
-        const withVectors = blocks.flatMap((block) => jsonlBlockRows(block, new Set(['a'])));
+        const withVectors = blocks.flatMap((block) => jsonlBlockRows(block, new JsonVectorReader(new Set(['a']))));
         expect(withVectors[6].malformed === undefined && withVectors[6].values.a).toEqual(new Float64Array([1, 0.25, 30]));
         expect(withVectors.map((r) => (r.malformed === undefined && r.values.a instanceof Float64Array ? { ...r, values: { ...r.values, a: Array.from(r.values.a) } } : r))).toEqual(expected);
       }

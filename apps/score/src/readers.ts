@@ -1,7 +1,7 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline, type Readable } from 'node:stream';
-import { parseObjectWithVectors } from '@mserve/inference/tensors';
+import type { JsonVectorReader } from '@mserve/inference/tensors';
 import { Parser, type CsvError } from 'csv-parse';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, type FileMetaData } from 'hyparquet';
 import type { InputFormat } from './cli-options.js';
@@ -151,12 +151,13 @@ async function* jsonlRows(input: Readable): AsyncGenerator<SourceRow> {
 }
 
 /**
- * The rows of a block of JSONL lines (see `lineBlocks`), as `jsonlRows` reads them, except that the
- * lists of numbers in `vectorColumns` become Float64Arrays (the same numbers): read from the bytes,
- * which costs under half of JSON.parse for mnist rows. A line that is not that simple case (see
- * parseObjectWithVectors) goes through JSON.parse as before, so its row or its error is unchanged.
+ * The rows of a block of JSONL lines (see `lineBlocks`), as `jsonlRows` reads them, except that with
+ * a `vectors` reader the lists of numbers in its vector columns become Float64Arrays (the same
+ * numbers), read from the bytes, which costs less than JSON.parse for mnist rows. A line that is not
+ * that simple case (see JsonVectorReader) goes through JSON.parse as before, so its row or its error
+ * is unchanged.
  */
-export function jsonlBlockRows(block: LineBlock, vectorColumns?: ReadonlySet<string>): SourceRow[] {
+export function jsonlBlockRows(block: LineBlock, vectors?: JsonVectorReader): SourceRow[] {
   // Bytes split at 0x0A (never inside a multi-byte UTF-8 character) and each line decoded on its
   // own: measured faster than decoding the block at once and slicing it. Buffer.toString keeps a
   // BOM, so jsonlRow drops it on line 1 only.
@@ -167,7 +168,7 @@ export function jsonlBlockRows(block: LineBlock, vectorColumns?: ReadonlySet<str
     let end = bytes.indexOf(10, start);
     if (end === -1) end = bytes.length;
     const textEnd = end > start && bytes[end - 1] === 13 ? end - 1 : end;
-    const values = vectorColumns && vectorColumns.size > 0 ? parseObjectWithVectors(bytes, start, textEnd, vectorColumns) : undefined;
+    const values = vectors?.parse(bytes, start, textEnd);
     const row = values ? { line, values } : jsonlRow(bytes.toString('utf8', start, textEnd), line);
     if (row !== undefined) rows.push(row);
     start = end + 1;

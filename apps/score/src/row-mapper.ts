@@ -89,7 +89,7 @@ export class RowMapper {
 
   /**
    * Columns that hold a numeric vector field as one list (`pixels`): a JSONL reader may read them
-   * straight into Float64Arrays (see parseObjectWithVectors), which the contract codec takes as it
+   * straight into Float64Arrays (see JsonVectorReader), which the contract codec takes as it
    * takes lists. The id column never, as its value is written out as it is.
    */
   vectorColumns(): Set<string> {

@@ -1,4 +1,5 @@
 import { ContractCodec, InferenceError, type ModelConfig, type Row } from '@mserve/inference';
+import { JsonVectorReader } from '@mserve/inference/tensors';
 import type { RowRejection } from './exit-codes.js';
 import { jsonlBlockRows, JSONL_LINES_PER_BLOCK, type InputSource, type ReadPosition, type SourceRow } from './readers.js';
 import type { RowMapper } from './row-mapper.js';
@@ -124,7 +125,8 @@ export async function* sourceRows(input: InputSource, mapper: RowMapper): AsyncG
     return;
   }
   const vectorColumns = mapper.vectorColumns();
-  for await (const block of input.blocks(JSONL_LINES_PER_BLOCK)) yield* jsonlBlockRows(block, vectorColumns);
+  const vectors = vectorColumns.size > 0 ? new JsonVectorReader(vectorColumns) : undefined;
+  for await (const block of input.blocks(JSONL_LINES_PER_BLOCK)) yield* jsonlBlockRows(block, vectors);
 }
 
 /**

@@ -41,9 +41,9 @@ export function allocatePacked(dtype: DType, length: number): TensorData {
 
 /**
  * Rows of fewer bytes than this are packed into a view of a shared slab, not a buffer of their own:
- * a fresh ArrayBuffer cost more than the packing (measured at the single-row peak; see
- * docs/benchmarks.md), and a batch of rows from several requests is copied anyway. Larger rows (a
- * bulk request's) keep a buffer of their own, which a batch of exactly those rows takes whole.
+ * a fresh ArrayBuffer costs more than the packing (see docs/benchmarks.md), and a batch of rows
+ * from several requests is copied anyway. Larger rows (a bulk request's) keep a buffer of their
+ * own, which a batch of exactly those rows takes whole.
  */
 const SMALL_ROWS_BYTES = 16 * 1024;
 const SLAB_BYTES = 256 * 1024;

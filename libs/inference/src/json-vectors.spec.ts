@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseObjectWithVectors } from './json-vectors.js';
+import { JsonVectorReader } from './json-vectors.js';
 
 const VECTORS = new Set(['pixels', 'v']);
 
 function parse(text: string, keys: ReadonlySet<string> = VECTORS): Record<string, unknown> | undefined {
   const bytes = Buffer.from(text);
-  return parseObjectWithVectors(bytes, 0, bytes.length, keys);
+  return new JsonVectorReader(keys).parse(bytes, 0, bytes.length);
 }
 
 /** The fast value equals JSON.parse's: same keys in the same order, same doubles (-0 included), vectors as Float64Arrays of the list's numbers. */
@@ -59,7 +59,7 @@ function numberSpellings(rnd: () => number, count: number): string[] {
   return spellings.map((s) => s.replace('e+', rnd() < 0.5 ? 'e+' : 'e').replace('e', rnd() < 0.5 ? 'e' : 'E'));
 }
 
-describe('parseObjectWithVectors', () => {
+describe('JsonVectorReader', () => {
   it('reads every spelling of a number as the double JSON.parse gives', () => {
     const spellings = numberSpellings(random(1), 2000);
     const fast = expectAgreement(`{"v":[${spellings.join(',')}]}`);
@@ -206,11 +206,11 @@ describe('parseObjectWithVectors', () => {
 
   it('reads only its own bytes of a larger buffer', () => {
     const bytes = Buffer.from('xx{"pixels":[1,2]}\n{"pixels":[3,4\n]}\n');
-    expect(parseObjectWithVectors(bytes, 2, 18, VECTORS)?.pixels).toEqual(new Float64Array([1, 2]));
+    expect(new JsonVectorReader(VECTORS).parse(bytes, 2, 18)?.pixels).toEqual(new Float64Array([1, 2]));
     // The next line is cut short: the bytes after its end would complete it, and must not.
     const second = bytes.indexOf('{', 3);
-    expect(parseObjectWithVectors(bytes, second, bytes.indexOf('\n', second), VECTORS)).toBeUndefined();
-    expect(parseObjectWithVectors(bytes, second, bytes.length - 1, VECTORS)?.pixels).toEqual(new Float64Array([3, 4]));
+    expect(new JsonVectorReader(VECTORS).parse(bytes, second, bytes.indexOf('\n', second))).toBeUndefined();
+    expect(new JsonVectorReader(VECTORS).parse(bytes, second, bytes.length - 1)?.pixels).toEqual(new Float64Array([3, 4]));
   });
 
   it('keeps every vector intact across many rows and vectors longer than its buffers', () => {
@@ -242,7 +242,7 @@ describe('parseObjectWithVectors', () => {
     expect(fast.id).toStrictEqual({ pixels: [7], rows: [{ pixels: [1, 2] }] });
     // At any depth on request (a GraphQL body): nested objects' keys too, inside lists as well.
     const bytes = Buffer.from(text);
-    const deep = parseObjectWithVectors(bytes, 0, bytes.length, VECTORS, { atAnyDepth: true }) as typeof fast;
+    const deep = new JsonVectorReader(VECTORS, { atAnyDepth: true }).parse(bytes, 0, bytes.length) as typeof fast;
     expect(deep.id.pixels).toStrictEqual(new Float64Array([7]));
     expect(deep.id.rows[0].pixels).toStrictEqual(new Float64Array([1, 2]));
     // ... and back to own keys only on the next call.
@@ -261,7 +261,7 @@ describe('parseObjectWithVectors', () => {
     }
     // A GraphQL body with the compact form: its variables are read, not declined.
     const body = Buffer.from(JSON.stringify({ query: '{ x }', variables: { columns: { pixels: base64 } } }));
-    expect(parseObjectWithVectors(body, 0, body.length, VECTORS, { atAnyDepth: true })).toStrictEqual(JSON.parse(body.toString()));
+    expect(new JsonVectorReader(VECTORS, { atAnyDepth: true }).parse(body, 0, body.length)).toStrictEqual(JSON.parse(body.toString()));
   });
 
   it('leaves keys outside the set to JSON.parse', () => {

@@ -219,7 +219,7 @@ function firstOutside(values: ArrayLike<unknown>, field: FieldSpec): number {
   const lo = field.min ?? -Number.MAX_VALUE;
   const hi = field.max ?? Number.MAX_VALUE;
   // Vectors read from JSON bytes are Float64Array views, plain lists are arrays, and the API sees both:
-  // one loop for each keeps each monomorphic (a shared loop measured over twice as slow an element).
+  // one loop for each keeps each monomorphic, which measured faster than one shared loop.
   if (values instanceof Float64Array) return firstOutsideOf(values, lo, hi);
   for (let k = 0; k < values.length; k++) {
     const v = values[k];

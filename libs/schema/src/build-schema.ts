@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
-import { withCeilingFields } from './benchmark-fields.js';
 import { GENERATED_RESOLVERS } from './generated/index.js';
 import { InferResolver } from './infer.resolver.js';
 import { ModelsResolver } from './models.resolver.js';
@@ -11,12 +10,10 @@ export const API_RESOLVERS = [ModelsResolver, InferResolver, ...GENERATED_RESOLV
 
 /**
  * The whole GraphQL schema: the generated per-model queries (from the contracts), the generic
- * `infer` query and the `models` / `model` queries. Built once at start. `benchmarkFields` adds the
- * `ceiling_*` fields (see withCeilingFields); the committed SDL never has them.
+ * `infer` query and the `models` / `model` queries. Built once at start.
  */
-export async function buildModelSchema(options: { benchmarkFields?: boolean } = {}): Promise<GraphQLSchema> {
-  const schema = await buildSchema({ resolvers: API_RESOLVERS, validate: false, emitSchemaFile: false });
-  return options.benchmarkFields ? withCeilingFields(schema) : schema;
+export async function buildModelSchema(): Promise<GraphQLSchema> {
+  return buildSchema({ resolvers: API_RESOLVERS, validate: false, emitSchemaFile: false });
 }
 
 /** The printed SDL of the schema, as committed in `schema.graphql`. */

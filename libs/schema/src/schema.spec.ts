@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { fileURLToPath } from 'node:url';
 import { ModelRepository, type InferenceError, type Prediction } from '@mserve/inference';
-import { graphql, printSchema, type GraphQLSchema } from 'graphql';
+import { graphql, type GraphQLSchema } from 'graphql';
 import { buildModelSchema, printModelSchema } from './build-schema.js';
 import type { SchemaContext } from './context.js';
 
@@ -70,30 +70,6 @@ describe('the generated schema', () => {
     const torn = await run(`{ irisBatchCompact(columns: { sepalLength: "${column(0)}", sepalWidth: "${column(1)}", petalLength: "${column(2)}", petalWidth: "AAAA" }) { label } }`);
     expect(torn.data?.irisBatchCompact).toBeNull();
     expect(torn.errors?.[0].message).toBe('Invalid input at item 0, field petalWidth: must hold whole rows of 4 bytes (1 × float32); it has 3 bytes, so this row is incomplete');
-  });
-
-  test('benchmarkFields adds a ceiling_ twin of every model query that answers without inference', async () => {
-    const withCeiling = await buildModelSchema({ benchmarkFields: true });
-    const fields = Object.keys(withCeiling.getQueryType()?.getFields() ?? {});
-    expect(fields.filter((f) => f.startsWith('ceiling_')).sort()).toEqual(['ceiling_iris', 'ceiling_irisBatch', 'ceiling_irisBatchCompact', 'ceiling_mnist', 'ceiling_mnistBatch', 'ceiling_mnistBatchCompact']);
-    expect(printSchema(schema)).not.toContain('ceiling_');
-    const noModel: SchemaContext = {
-      repository,
-      predict: () => Promise.reject(new Error('a ceiling field must not predict')),
-      predictColumns: () => Promise.reject(new Error('a ceiling field must not predict')),
-    };
-    const pixels = Buffer.from(new Float32Array(2 * 784).buffer).toString('base64');
-    const result = await graphql({
-      schema: withCeiling,
-      source: `{ a: ceiling_mnistBatch(inputs: [{ pixels: [0.5] }, { pixels: [2] }, { pixels: [] }]) { label confidence } b: ceiling_mnistBatchCompact(columns: { pixels: "${pixels}" }) { label top(k: 1) { label } } }`,
-      contextValue: noModel,
-    });
-    expect(result).toEqual({
-      data: {
-        a: [1, 2, 3].map(() => ({ label: '0', confidence: 1 })),
-        b: [1, 2].map(() => ({ label: '0', top: [{ label: '0' }] })),
-      },
-    });
   });
 
   test('model(name) describes the contract merged with the ONNX signature', async () => {

@@ -91,7 +91,7 @@ interface SpeciesAnswer {
 describe.each([
   ['on', true],
   ['off', false],
-])('FEDERATION=true behind a real gateway (fast coercion %s)', (_name, fastCoercion) => {
+])('FEDERATION=true behind a real gateway (fast path %s)', (_name, fastPath) => {
   const flowers = catalogueFlowers();
   let api: TestServer;
   let catalogue: { url: string; stop(): Promise<void> };
@@ -99,7 +99,7 @@ describe.each([
   let hints: string[];
 
   beforeAll(async () => {
-    api = await startServer({ federation: true, fastCoercion, models: ['iris'] });
+    api = await startServer({ federation: true, fastPath, models: ['iris'] });
     catalogue = await startCatalogue(flowers);
     const service = await api.graphql('{ _service { sdl } }');
     const sdl = (service.body.data?._service as { sdl: string }).sdl;

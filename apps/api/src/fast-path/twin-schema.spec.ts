@@ -1,5 +1,5 @@
 import { buildSchema, execute, getVariableValues, parse, printType, type GraphQLInputObjectType, type OperationDefinitionNode } from 'graphql';
-import { fastCoercionSchema } from './fast-coercion.js';
+import { fastCoercionSchema } from './twin-schema.js';
 
 // A plain graphql-js schema: the twin works on any schema, not only the generated one.
 const schema = buildSchema(`

@@ -1,9 +1,10 @@
 import Fastify from 'fastify';
-import { LARGE_BODY_BYTES, BodyThread, plainVariables, registerJsonBodyParser } from './json-body.js';
+import { BodyThread } from './body-thread.js';
+import { LARGE_BODY_BYTES, registerJsonBodyParser } from './json-body.js';
 
 describe('the JSON body parser', () => {
   const app = Fastify();
-  registerJsonBodyParser(app);
+  registerJsonBodyParser(app, new Set());
   app.post('/echo', async (request) => ({ body: request.body }));
   afterAll(() => app.close());
 
@@ -34,11 +35,11 @@ describe('the JSON body parser', () => {
 
 describe('the JSON body parser with vector keys', () => {
   const app = Fastify();
-  registerJsonBodyParser(app, new Set(['pixels']));
+  const vectorBodies = registerJsonBodyParser(app, new Set(['pixels']), { bodyThread: false });
   app.post('/shape', async (request) => {
     const body = request.body as { variables?: { items: Array<{ pixels: unknown }> } };
     const items = body.variables?.items ?? [];
-    return { typed: items.map((item) => item.pixels instanceof Float64Array), values: items.map((item) => Array.from(item.pixels as ArrayLike<number>)), plain: plainVariables(body.variables) };
+    return { typed: items.map((item) => item.pixels instanceof Float64Array), values: items.map((item) => Array.from(item.pixels as ArrayLike<number>)), plain: vectorBodies.plainVariables(body.variables) };
   });
   afterAll(() => app.close());
 
@@ -87,7 +88,7 @@ describe('the JSON body parser with vector keys', () => {
 
 describe('the JSON body parser with vector keys and the body thread', () => {
   const app = Fastify();
-  registerJsonBodyParser(app, new Set(['pixels']), { bodyThread: true });
+  registerJsonBodyParser(app, new Set(['pixels']));
   app.post('/shape', async (request) => {
     const body = request.body as { variables?: { items: Array<{ pixels: unknown }> } };
     const items = body.variables?.items ?? [];

@@ -25,15 +25,13 @@ import {
 export interface SchemaRewrite {
   /** The type of input field `field` of input type `type` in the copy (default: the same type, rewired). */
   inputFieldType?(type: GraphQLInputObjectType, field: string, fieldType: GraphQLInputType): GraphQLInputType | undefined;
-  /** Query fields to add to the copy; their types refer to the original schema's types and are rewired. */
-  extraQueryFields?(query: GraphQLObjectType): GraphQLFieldConfigMap<unknown, unknown>;
 }
 
 /**
  * A copy of `schema` with the changes of `rewrite`: every named type that refers to others is
  * rebuilt, so the copy never shares a type that points back into the original. Leaf types (scalars,
  * enums) have no references and are shared. graphql-js has no schema-mapping helper of its own;
- * this is the small part of @graphql-tools' `mapSchema` that this library needs.
+ * this is the small part of @graphql-tools' `mapSchema` that the twin schema needs.
  */
 export function rewriteSchema(schema: GraphQLSchema, rewrite: SchemaRewrite): GraphQLSchema {
   const copies = new Map<string, GraphQLNamedType>();
@@ -51,13 +49,11 @@ export function rewriteSchema(schema: GraphQLSchema, rewrite: SchemaRewrite): Gr
       ]),
     );
 
-  const query = schema.getQueryType();
   for (const type of Object.values(schema.getTypeMap())) {
     if (isIntrospectionType(type)) continue;
     if (isObjectType(type)) {
       const config = type.toConfig();
-      const all = type === query && rewrite.extraQueryFields ? { ...config.fields, ...rewrite.extraQueryFields(type) } : config.fields;
-      copies.set(type.name, new GraphQLObjectType({ ...config, interfaces: () => config.interfaces.map(named), fields: fields(all) }));
+      copies.set(type.name, new GraphQLObjectType({ ...config, interfaces: () => config.interfaces.map(named), fields: fields(config.fields) }));
     } else if (isInterfaceType(type)) {
       const config = type.toConfig();
       copies.set(type.name, new GraphQLInterfaceType({ ...config, interfaces: () => config.interfaces.map(named), fields: fields(config.fields) }));

@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { GraphQLError, buildSchema, type GraphQLFieldResolver } from 'graphql';
-import { formatError } from './errors.js';
-import { fastExecutionPlugin } from './fast-execution.js';
+import { formatError } from '../errors.js';
+import { fastExecutionPlugin } from './execution-plugin.js';
+import { VectorBodies } from './json-body.js';
+import { fastCoercionSchema } from './twin-schema.js';
 
 /** A schema with a `[Float!]!` input field, as the generated ones have, and resolvers that show what they got. */
 function makeSchema(seen: unknown[]) {
@@ -10,7 +12,9 @@ function makeSchema(seen: unknown[]) {
     input Item { pixels: [Float!]! }
     type Query { first(item: Item!): Float, fail: Float, teapot: Float, both(item: Item!): Float }
   `);
-  const fields = schema.getQueryType()!.getFields();
+  const query = schema.getQueryType();
+  if (!query) throw new Error('the schema has a Query type');
+  const fields = query.getFields();
   const first: GraphQLFieldResolver<unknown, unknown, { item: { pixels: number[] } }> = (_source, { item }) => {
     seen.push(item.pixels);
     return item.pixels[0];
@@ -41,7 +45,7 @@ async function servers() {
     },
   };
   const make = (plugins: Array<ApolloServerPlugin<BaseContext>>) => new ApolloServer({ schema, formatError, includeStacktraceInErrorResponses: false, plugins: [probe, ...plugins] });
-  const fast = make([fastExecutionPlugin(schema, formatError)]);
+  const fast = make([fastExecutionPlugin(fastCoercionSchema(schema), formatError, new VectorBodies())]);
   const stock = make([]);
   await Promise.all([fast.start(), stock.start()]);
   const run = async (server: ApolloServer, query: string, variables?: Record<string, unknown>) => {
