@@ -19,6 +19,7 @@
  *   npm run bench:load -- --smoke              a few seconds of everything, to check the harness
  *   npm run bench:load -- --soak 300           5 minutes of single-row peak load: RSS over time
  *   npm run bench:load -- --profile tmp/prof   CPU profiles of the coalesced server, per traffic
+ *   npm run bench:load -- --heavy              the compute-heavy model instead (see heavy-bench.ts)
  * Options: --model mnist --seconds 5 --warmup 2 --clients 64 --bulk-clients 8 --bulk-rows 256
  *   --rates 0.25,0.5,0.75,0.9,1,1.1 --repeat 3 --traffic single,bulk-compact,bulk-json
  *   --scenarios limit,ceiling,naive,coalesced,coalesced-stock --server-env K=V,… --no-build
@@ -39,7 +40,10 @@ import { generatorPriority, startLoadProcess } from './load-generator.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+// `--heavy` hands the run to the compute-heavy benchmark (heavy-bench.ts), which has options of its own.
+const heavy = process.argv.includes('--heavy');
 const { values: args } = parseArgs({
+  strict: !heavy,
   options: {
     model: { type: 'string', default: 'mnist' },
     seconds: { type: 'string', default: '5' },
@@ -86,6 +90,7 @@ const allRounds: RunResult[] = [];
 const timing = () => ({ warmup: settings.warmup, seconds: settings.seconds });
 
 async function main(): Promise<void> {
+  if (heavy) return void (await import('./heavy-bench.js'));
   if (!args['no-build']) buildApi(ROOT);
   const config = parseModelConfig(JSON.parse(readFileSync(join(ROOT, 'models', settings.model, 'config.json'), 'utf8')));
   if (args.soak) return soak(config, Number(args.soak));

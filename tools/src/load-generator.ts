@@ -30,6 +30,8 @@ export interface LoadPlan {
   durationMs: number;
   /** A request whose connection stays silent this long fails (node:http's socket timeout). */
   timeoutMs: number;
+  /** Extra request headers on every request (e.g. `x-priority`). */
+  headers?: Record<string, string>;
 }
 
 export interface LoadOutcome {
@@ -114,7 +116,7 @@ export async function runLoad(plan: LoadPlan, onWindow: WindowListener = () => u
       if (stopped && scheduleDone && inFlight === 0) settleAll();
     };
     const req = request(
-      { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length }, timeout: plan.timeoutMs },
+      { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { ...plan.headers, 'content-type': 'application/json', 'content-length': body.length }, timeout: plan.timeoutMs },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));

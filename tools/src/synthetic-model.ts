@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelConfigJson } from '@mserve/inference';
+import type { ModelConfig, ModelConfigJson } from '@mserve/inference';
 import { createMlp } from './mlp.js';
 import { exportMlpToOnnx } from './onnx-export.js';
 import { mulberry32 } from './prng.js';
@@ -44,6 +44,48 @@ export function writeSyntheticModel(root: string, name: string, options: Synthet
     batching: options.batching,
     instances: options.instances ?? 1,
     threadsPerInstance: options.threadsPerInstance ?? 1,
+    warmup: { batchSizes: [1, options.batching.maxBatchSize] },
+  };
+  mkdirSync(join(root, name, '1'), { recursive: true });
+  writeFileSync(join(root, name, '1', 'model.onnx'), onnx);
+  writeFileSync(join(root, name, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+/** The serving settings of a wide model in mnist's contract (see writeWideModel). */
+export interface WideModelOptions {
+  /** Width of each of the two hidden layers (default 2048: 784-2048-2048-10). */
+  hidden?: number;
+  batching: ModelConfigJson['batching'];
+  instances?: number;
+  threadsPerInstance?: number;
+  seed?: number;
+}
+
+/**
+ * Writes `<root>/<name>/1/model.onnx` and `<root>/<name>/config.json`: an untrained
+ * 784-hidden-hidden-10 MLP with random weights (fixed seed) under the contract of `contract`
+ * (mnist's config.json: one 784-pixel vector in, ten digit probabilities out). Served as `mnist`
+ * from its own repository, it answers mnist's GraphQL fields with real digits as input, at about
+ * 25 times the cost of a row: a compute-heavy model for the benchmarks, where batching decides the
+ * throughput and the request path does not.
+ */
+export function writeWideModel(root: string, name: string, contract: ModelConfig, options: WideModelOptions): void {
+  const hidden = options.hidden ?? 2048;
+  const input = contract.inputs[0];
+  const width = input.size;
+  const classes = contract.labels?.length ?? 10;
+  const output = Object.values(contract.outputs)[0];
+  const mlp = createMlp([width, hidden, hidden, classes], mulberry32(options.seed ?? 1));
+  const shape = `${width}-${hidden}-${hidden}-${classes}`;
+  const onnx = exportMlpToOnnx({ mlp, inputName: input.tensor, outputName: output.tensor, graphName: name, description: `synthetic ${shape} MLP with random weights`, metadata: {} });
+  const config: ModelConfigJson = {
+    ...contract,
+    // The parsed row layout is not part of the document.
+    inputs: contract.inputs.map(({ size: _size, fields, ...spec }) => ({ ...spec, fields: fields.map(({ offset: _offset, size: _fieldSize, ...field }) => field) })),
+    description: `Compute-heavy benchmark model: a ${shape} MLP with random weights, in the contract of ${contract.description}`,
+    batching: options.batching,
+    instances: options.instances ?? 1,
+    threadsPerInstance: options.threadsPerInstance ?? 2,
     warmup: { batchSizes: [1, options.batching.maxBatchSize] },
   };
   mkdirSync(join(root, name, '1'), { recursive: true });

@@ -12,6 +12,7 @@ import { complexityRules } from './limits.js';
 import { loopSlices } from './loop-slices.js';
 import type { ApiMetrics } from './metrics.js';
 import { operationPlugin } from './operation-plugin.js';
+import { requestPriority } from './request-priority.js';
 
 export interface GraphqlRouteOptions {
   config: ApiConfig;
@@ -58,19 +59,14 @@ export async function registerGraphql(
   const handler = fastifyApolloHandler(apollo, {
     context: async (request, reply) => {
       const timeoutMs = requestTimeout(request.headers['x-timeout-ms']);
+      const priority = requestPriority(request.headers);
       // A client that goes away aborts its rows still waiting in the batchers: the response closes
       // without having been sent in full.
       const gone = new ClientGone();
       reply.raw.on('close', () => {
         if (!reply.raw.writableFinished) gone.abort();
       });
-      return new RequestContext({
-        repository,
-        requestId: String(request.id),
-        signal: gone,
-        timeoutMs,
-        maxRowsPerRequest: config.maxRowsPerRequest,
-      });
+      return new RequestContext({ repository, requestId: String(request.id), signal: gone, timeoutMs, priority, maxRowsPerRequest: config.maxRowsPerRequest });
     },
   });
   app.route({

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parseCorsOrigins } from './cors.js';
 
 /**
  * Every setting of the API server. Each comes from a flag (`--port 4000`), else an env var
@@ -50,6 +51,10 @@ export interface ApiConfig {
   loopSliceMs: number;
   /** Serve the API as an Apollo Federation 2 subgraph: `_service`, `_entities` and the entities contracts extend. */
   federation: boolean;
+  /** Origins that browsers may call from: `*` (any, no credentials), a comma list (credentials allowed) or `off`. */
+  corsOrigins: string;
+  /** The build of apps/web served under /app (missing: the API starts without it and says so). */
+  webDir: string;
 }
 
 interface Setting {
@@ -60,6 +65,7 @@ interface Setting {
 }
 
 const DEFAULT_MODELS_DIR = fileURLToPath(new URL('../../../models', import.meta.url));
+const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 const int = (min: number) => (raw: string, name: string) => {
   const value = Number(raw);
@@ -72,6 +78,10 @@ const bool = (raw: string, name: string) => {
   throw new Error(`${name} must be true or false, got "${raw}"`);
 };
 const text = (raw: string) => raw;
+const cors = (raw: string, name: string) => {
+  parseCorsOrigins(raw, name);
+  return raw;
+};
 const list = (raw: string) => raw.split(',').map((s) => s.trim()).filter(Boolean);
 
 const SETTINGS: Record<keyof ApiConfig, Setting> = {
@@ -99,6 +109,8 @@ const SETTINGS: Record<keyof ApiConfig, Setting> = {
   maxBodyBytesInFlight: { env: 'MAX_BODY_BYTES_IN_FLIGHT', flag: 'max-body-bytes-in-flight', parse: int(1024), fallback: 64 * 1024 * 1024 },
   loopSliceMs: { env: 'LOOP_SLICE_MS', flag: 'loop-slice-ms', parse: int(0), fallback: 4 },
   federation: { env: 'FEDERATION', flag: 'federation', parse: bool, fallback: false },
+  corsOrigins: { env: 'CORS_ORIGINS', flag: 'cors-origins', parse: cors, fallback: '*' },
+  webDir: { env: 'WEB_DIR', flag: 'web-dir', parse: text, fallback: DEFAULT_WEB_DIR },
 };
 
 /** Reads the config from argv flags and env vars; throws naming the setting on a bad value. */

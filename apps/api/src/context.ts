@@ -1,6 +1,7 @@
 import { inferenceError, type AbortSignalLike, type InferenceError, type LoadedModel, type ModelRepository, type Prediction, type Row, type SubmitOptions } from '@mserve/inference';
 import type { SchemaContext } from '@mserve/schema';
 import DataLoader from 'dataloader';
+import type { Priority } from './request-priority.js';
 
 export interface RequestContextOptions {
   repository: ModelRepository;
@@ -9,6 +10,8 @@ export interface RequestContextOptions {
   signal: AbortSignalLike;
   /** The request's deadline (`x-timeout-ms`); it can only shorten each model's own timeout. */
   timeoutMs?: number;
+  /** The request's priority level (`x-priority`, see requestPriority); default normal. */
+  priority?: Priority;
   maxRowsPerRequest: number;
 }
 
@@ -49,7 +52,7 @@ export class RequestContext implements SchemaContext {
   readonly requestId: string;
   /** Rows asked of each model (`name@version`), for the operation's log line. */
   readonly rowsByModel: Record<string, number> = {};
-  /** The client's abort signal and deadline, for every submission of this request to a batcher. */
+  /** The client's abort signal, deadline and priority, for every submission of this request to a batcher. */
   readonly submitOptions: SubmitOptions;
   private readonly loaders = new Map<LoadedModel, DataLoader<Row, Prediction>>();
   private rows = 0;
@@ -57,7 +60,11 @@ export class RequestContext implements SchemaContext {
   constructor(private readonly options: RequestContextOptions) {
     this.repository = options.repository;
     this.requestId = options.requestId;
-    this.submitOptions = { signal: options.signal, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) };
+    this.submitOptions = {
+      signal: options.signal,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      ...(options.priority !== undefined ? { priority: options.priority } : {}),
+    };
   }
 
   async predict(model: string, version: number | undefined, items: readonly unknown[], indices?: readonly number[]): Promise<Array<Prediction | InferenceError>> {

@@ -1,4 +1,4 @@
-import { ERROR_CATALOGUE, InferenceError, type ErrorCode } from '@mserve/inference';
+import { ERROR_CATALOGUE, InferenceError } from '@mserve/inference';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
@@ -12,6 +12,7 @@ export const API_ERRORS = {
   BAD_REQUEST: { code: 'BAD_REQUEST', httpStatus: 400, template: '{reason}' },
   BAD_TIMEOUT_HEADER: { code: 'BAD_REQUEST', httpStatus: 400, template: 'Header x-timeout-ms must be a whole number of milliseconds ≥ 1, got "{value}"' },
   ROUTE_NOT_FOUND: { code: 'NOT_FOUND', httpStatus: 404, template: 'Route {method}:{url} not found' },
+  WEB_APP_NOT_BUILT: { code: 'NOT_FOUND', httpStatus: 404, template: 'The web app is not built (no {index}): run `npx nx build @mserve/web`, then restart' },
   UNKNOWN_OPERATION: { code: 'OPERATION_RESOLUTION_FAILURE', httpStatus: 400, template: 'Unknown operation named "{name}".' },
   OPERATION_NAME_REQUIRED: { code: 'OPERATION_RESOLUTION_FAILURE', httpStatus: 400, template: 'Must provide operation name if query contains multiple operations.' },
   BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413, template: 'Request body exceeds the limit of {limit} bytes' },
@@ -79,10 +80,4 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     return { message: formatted.message, ...base, extensions: { code } };
   }
   return { message: MASKED_MESSAGE, ...base, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-}
-
-/** The HTTP status of a response whose every root field failed: the catalogue's, for the first error. */
-export function statusOfFailure(code: unknown): number | undefined {
-  if (typeof code !== 'string' || !(code in ERROR_CATALOGUE)) return undefined;
-  return ERROR_CATALOGUE[code as ErrorCode].httpStatus;
 }

@@ -1,6 +1,7 @@
 import type { InferenceMetrics, ModelObserver } from '@mserve/inference';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { PRIORITY_LEVELS, type Priority } from './request-priority.js';
 
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
 const LOOP_SAMPLE_MS = 10;
@@ -31,6 +32,19 @@ export class ApiMetrics implements InferenceMetrics {
     registers: [this.registry],
     collect: () => {
       for (const { labels, rows } of this.pendingRows.values()) this.pending.set(labels, rows);
+    },
+  });
+  private readonly priorityRows = new Counter({ name: 'inference_priority_rows_total', help: 'Prediction rows settled, by priority level (x-priority) and outcome', labelNames: ['model', 'version', 'priority', 'outcome'], registers: [this.registry] });
+  private readonly priorityQueueSeconds = new Histogram({ name: 'inference_priority_queue_seconds', help: 'Time a row waited in the batcher before its run started, by priority level', labelNames: ['model', 'version', 'priority'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
+  /** Each model version's rows waiting per priority level, as its batcher last reported them. */
+  private readonly pendingByPriority = new Map<string, { labels: { model: string; version: string }; rows: Record<Priority, number> }>();
+  private readonly priorityPending = new Gauge({
+    name: 'inference_priority_pending_rows',
+    help: 'Rows waiting in the batcher, by priority level',
+    labelNames: ['model', 'version', 'priority'],
+    registers: [this.registry],
+    collect: () => {
+      for (const { labels, rows } of this.pendingByPriority.values()) for (const priority of PRIORITY_LEVELS) this.priorityPending.set({ ...labels, priority }, rows[priority]);
     },
   });
   readonly refused = new Counter({ name: 'http_requests_refused_total', help: 'GraphQL requests refused before their body was read, by reason (overloaded, shutting_down)', labelNames: ['reason'], registers: [this.registry] });
@@ -82,6 +96,13 @@ export class ApiMetrics implements InferenceMetrics {
     const rowsOf = childPerKey((outcome: string) => this.rows.labels({ ...labels, outcome }));
     const pending = { labels, rows: 0 };
     this.pendingRows.set(`${name}@${version}`, pending);
+    const byPriority = { labels, rows: { high: 0, normal: 0, low: 0 } };
+    this.pendingByPriority.set(`${name}@${version}`, byPriority);
+    const priorityRowsOf = childPerKey((key: string) => {
+      const [priority, outcome] = key.split(' ');
+      return this.priorityRows.labels({ ...labels, priority, outcome });
+    });
+    const priorityQueueOf = childPerKey((priority: Priority) => this.priorityQueueSeconds.labels({ ...labels, priority }));
     const executions = this.executions.labels(labels);
     const batchSize = this.batchSize.labels(labels);
     const queue = this.queueSeconds.labels(labels);
@@ -90,15 +111,22 @@ export class ApiMetrics implements InferenceMetrics {
     executions.inc(0);
     restarts.inc(0);
     return {
-      rowsSettled: (outcome, count) => rowsOf(outcome).inc(count),
-      batchRun: (size, waits, seconds) => {
+      rowsSettled: (outcome, count, priority) => {
+        rowsOf(outcome).inc(count);
+        priorityRowsOf(`${priority} ${outcome}`).inc(count);
+      },
+      batchRun: (size, waits, seconds, priorities) => {
         executions.inc();
         batchSize.observe(size);
         compute.observe(seconds);
-        for (const wait of waits) queue.observe(wait);
+        for (let i = 0; i < waits.length; i++) {
+          queue.observe(waits[i]);
+          priorityQueueOf(priorities[i]).observe(waits[i]);
+        }
       },
-      queueDepth: (count) => {
+      queueDepth: (count, perPriority) => {
         pending.rows = count;
+        byPriority.rows = perPriority;
       },
       workerRestarted: () => restarts.inc(),
     };

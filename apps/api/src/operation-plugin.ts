@@ -1,12 +1,12 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Logger } from 'pino';
-import { apiGraphQLError, statusOfFailure } from './errors.js';
+import { apiGraphQLError } from './errors.js';
 import type { RequestContext } from './context.js';
 import type { ApiMetrics } from './metrics.js';
 
 /**
- * One structured log line and one metric sample per GraphQL operation, and the HTTP status of
- * whole-request failures. Logs carry the request id, operation name, rows per model, duration and
+ * One structured log line and one metric sample per GraphQL operation, and a Retry-After header
+ * when overload refused every root field. Logs carry the request id, operation name, rows per model, duration and
  * outcome, never input values. Internal errors are logged here with their stack, since clients get
  * only the masked message.
  */
@@ -33,16 +33,15 @@ export function operationPlugin(logger: Logger, metrics: ApiMetrics): ApolloServ
           const outcome = formatted.length === 0 ? 'ok' : typeof firstCode === 'string' ? firstCode : 'INTERNAL_SERVER_ERROR';
           metrics.operationDone(outcome, seconds);
 
-          // Every root field failed (null, or a list whose every row is null): the request as a whole
-          // failed, so the status says why, and a refusal for overload says when to retry.
+          // The GraphQL-over-HTTP spec: once execution has started the status is 200, even when every
+          // root field failed (request errors are 4xx from Apollo, refusals before execution 503/413
+          // from the HTTP hooks). When every root field was refused for overload, the body's
+          // retryAfterSeconds also travels as Retry-After, for clients that read only headers.
           const data = body?.data;
           const failed = (v: unknown) => v === null || (Array.isArray(v) && v.length > 0 && v.every((row) => row === null));
-          const allFailed = formatted.length > 0 && (!data || Object.values(data).every(failed));
-          if (allFailed && !response.http.status) {
-            const status = statusOfFailure(firstCode);
-            if (status && status !== 200) response.http.status = status;
-            const retryAfter = formatted[0]?.extensions?.retryAfterSeconds;
-            if (firstCode === 'OVERLOADED' && typeof retryAfter === 'number') response.http.headers.set('retry-after', String(retryAfter));
+          const retryAfter = formatted[0]?.extensions?.retryAfterSeconds;
+          if (firstCode === 'OVERLOADED' && typeof retryAfter === 'number' && data && Object.values(data).every(failed)) {
+            response.http.headers.set('retry-after', String(retryAfter));
           }
 
           const internal = (errors ?? []).filter((_, i) => formatted[i]?.extensions?.code === 'INTERNAL_SERVER_ERROR');

@@ -159,6 +159,7 @@ function renderPage(page: { title: string; endpoint: string; defaultQuery: strin
 </head>
 <body>
 <div id="graphiql">Loading…</div>
+<a id="playground-app-link" href="/app/">Web app (draw a digit, iris form, models) →</a>
 <script id="playground-config" type="application/json">${config}</script>
 <script src="${asset('react.production.min.js')}"></script>
 <script src="${asset('react-dom.production.min.js')}"></script>

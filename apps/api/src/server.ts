@@ -4,6 +4,7 @@ import { buildModelSchema, buildSubgraphModelSchema } from '@mserve/schema';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { registerAdmission } from './admission.js';
+import { parseCorsOrigins, registerCors } from './cors.js';
 import { registerGraphql } from './apollo.js';
 import type { ApiConfig } from './config.js';
 import { createHttpApp } from './http-app.js';
@@ -12,6 +13,7 @@ import { ApiMetrics } from './metrics.js';
 import { applyOverrides } from './model-overrides.js';
 import { registerProbes } from './probes.js';
 import { registerRoutes } from './routes.js';
+import { registerWebApp } from './web-app.js';
 import { drainAndClose } from './shutdown.js';
 
 export interface ApiServer {
@@ -44,11 +46,14 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
   const inFlight = new InFlightRequests();
 
   const app = createHttpApp(config, logger);
+  // Before admission, so that refusals carry CORS headers too and browsers can read them.
+  await registerCors(app, parseCorsOrigins(config.corsOrigins));
   registerAdmission(app, { metrics, inFlight, maxBodyBytesInFlight: config.maxBodyBytesInFlight, draining });
   const schema = config.federation ? await buildSubgraphModelSchema({ maxEntities: config.maxRowsPerRequest }) : await buildModelSchema();
   const apollo = await registerGraphql(app, { config, schema, repository, logger, metrics });
   registerProbes(app, repository, draining);
   await registerRoutes(app, { metrics, playground: config.playground });
+  await registerWebApp(app, config.webDir, logger);
   logWhenSettled(repository, logger);
 
   let closing: Promise<void> | undefined;

@@ -1,91 +1,14 @@
-import { asInferenceError, inferenceError, type ErrorCode, type InferenceError } from './errors.js';
+import { systemClock, systemTimers, type AbortSignalLike, type BatcherObserver, type BatcherOptions, type Clock, type RowResult, type SubmitOptions, type Timers } from './batcher-options.js';
+import { asInferenceError, inferenceError, type InferenceError } from './errors.js';
+import { DEFAULT_PRIORITY_AGING_MS, PRIORITIES, PriorityQueues, type Priority } from './priority-queues.js';
 
-/** Milliseconds, monotonic. Injected so tests can move time by hand. */
-export interface Clock {
-  now(): number;
-}
-
-/** The timer functions the batcher uses. Injected so tests fire timers by hand, without sleeping. */
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-/** What happened to a row: it ran (`ok`), or the error code it was rejected with. */
-export type RowOutcome = 'ok' | ErrorCode;
-
-/** Hooks for metrics. Called synchronously; they must not throw. */
-export interface BatcherObserver {
-  /** `count` rows of one submission or batch were settled with `outcome`. */
-  rowsSettled?(outcome: RowOutcome, count: number): void;
-  /** A batch finished running: its size, each row's wait in the queue, and the run's duration. */
-  batchRun?(rows: number, queueSeconds: readonly number[], computeSeconds: number): void;
-  /** The number of rows waiting changed. */
-  queueDepth?(rows: number): void;
-}
-
-export interface BatcherOptions<Row, Out> {
-  /** Names the model in error messages, e.g. `mnist@1`. */
-  model: string;
-  /** Most rows in one `execute` call. */
-  maxBatchSize: number;
-  /** How long an under-full batch may wait for more rows while an instance is idle. */
-  maxQueueDelayMicros: number;
-  /** Most rows waiting; a submission that would pass it is refused whole with OVERLOADED. */
-  maxQueueSize: number;
-  /** Default deadline of a row, counted from its submission. */
-  timeoutMs: number;
-  /** Batches that may run at once: one per model instance. */
-  instances: number;
-  /**
-   * Runs one batch. Resolves with one entry per row, in row order: the row's output, or an Error
-   * that fails that row alone. Rejecting (or resolving with the wrong length) fails every row.
-   */
-  execute(rows: readonly Row[]): Promise<ReadonlyArray<Out | Error>>;
-  /** Rows with different keys never share a batch (e.g. different per-row shapes). Default: one key. */
-  shapeKey?(row: Row): string;
-  /**
-   * Whether rows of different submissions may share a batch (default true: dynamic batching).
-   * False gives the per-request pattern: each submission runs as its own batch (or several, when
-   * it has more than maxBatchSize rows), never merged with another's.
-   */
-  mergeSubmissions?: boolean;
-  clock?: Clock;
-  timers?: Timers;
-  observer?: BatcherObserver;
-}
-
-export interface SubmitOptions {
-  /** Shortens the row deadline for this submission; a longer value than the default is ignored. */
-  timeoutMs?: number;
-  /** Aborting drops the submission's rows that are still waiting (they settle with CANCELLED). */
-  signal?: AbortSignalLike;
-}
-
-/**
- * What a submission uses of an abort signal. An AbortSignal has it; so can a lighter object: making
- * an AbortController and watching its signal measured about 7 µs, a few percent of a single-row
- * request's time on the event loop (the API makes one per request).
- */
-export interface AbortSignalLike {
-  readonly aborted: boolean;
-  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
-  removeEventListener(type: 'abort', listener: () => void): void;
-}
-
-/** One row result: the output, or the typed error that row failed with. */
-export type RowResult<Out> = Out | InferenceError;
-
-const systemClock: Clock = { now: () => performance.now() };
-const systemTimers: Timers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+export type { AbortSignalLike, BatcherObserver, BatcherOptions, Clock, RowOutcome, RowResult, SubmitOptions, Timers } from './batcher-options.js';
 
 interface Submission<Out> {
   readonly results: Array<RowResult<Out>>;
   remaining: number;
   readonly resolve: (results: Array<RowResult<Out>>) => void;
+  readonly priority: Priority;
   detach?: () => void;
 }
 
@@ -97,6 +20,7 @@ interface Entry<Row, Out> {
   readonly enqueuedAt: number;
   readonly deadline: number;
   readonly timeoutMs: number;
+  readonly level: number;
   state: 'queued' | 'running' | 'settled';
 }
 
@@ -105,18 +29,22 @@ interface Entry<Row, Out> {
  * time or in groups, and the batcher runs them on the model's instances in batches.
  *
  * The scheduling rule (see `schedule`):
- * - A batch opens whenever an instance is idle and rows are waiting. It takes the oldest waiting row
- *   and, in arrival order, every other waiting row with the same shape key, up to `maxBatchSize`.
+ * - A batch opens whenever an instance is idle and rows are waiting. It starts from the first row in
+ *   priority order (PriorityQueues: highest effective level first, where waiting raises a row's
+ *   level one step per `priorityAgingMs`; then arrival) and takes, in that order, every other
+ *   waiting row with the same shape key, up to `maxBatchSize`. With one priority level in use this
+ *   is arrival order.
  * - It is dispatched at once, unless `maxQueueDelayMicros` > 0 and it is under-full: then it waits
  *   until it fills or its oldest row has waited that long, whichever comes first.
  * - While every instance is busy nothing is dispatched, so rows accumulate and batches grow with
  *   the load by themselves (work-conserving: an idle instance never waits for a fuller batch unless
  *   a queue delay is configured).
- * - Waiting rows are bounded by `maxQueueSize`: a submission that would pass it is refused at once.
+ * - Waiting rows are bounded per priority level (`maxQueueSize`, or the level's own bound in
+ *   `priorityQueueSizes`): a submission that would pass its level's bound is refused at once.
  * - A row expires when its deadline passes while it waits (a timer fires at the earliest deadline;
  *   expiry does not wait for a free instance), and leaves the queue when its submission is aborted.
  *   A row that has started running is not expired: its result is delivered.
- * - With `mergeSubmissions: false` (no dynamic batching) a batch takes only the oldest row's
+ * - With `mergeSubmissions: false` (no dynamic batching) a batch takes only the first row's
  *   submission's rows: one submission never shares a run with another, and never waits for one.
  * - Output i of a batch settles row i of that batch, by offset, never by completion order. An Error at
  *   index i fails row i alone; a failed batch fails each of its rows. Every row settles exactly once.
@@ -125,9 +53,7 @@ export class DynamicBatcher<Row, Out> {
   private readonly clock: Clock;
   private readonly timers: Timers;
   private readonly shapeKey: (row: Row) => string;
-  /** FIFO of entries; settled or running entries are skipped and compacted away lazily. */
-  private queue: Array<Entry<Row, Out>> = [];
-  private queued = 0;
+  private readonly queues: PriorityQueues<Entry<Row, Out>>;
   private running = 0;
   private closing = false;
   private idleWaiters: Array<() => void> = [];
@@ -142,11 +68,13 @@ export class DynamicBatcher<Row, Out> {
     this.clock = options.clock ?? systemClock;
     this.timers = options.timers ?? systemTimers;
     this.shapeKey = options.shapeKey ?? (() => '');
+    const bounds = PRIORITIES.map((p) => options.priorityQueueSizes?.[p] ?? options.maxQueueSize);
+    this.queues = new PriorityQueues(bounds, options.priorityAgingMs ?? DEFAULT_PRIORITY_AGING_MS);
   }
 
   /** Rows waiting to run. */
   get pendingRows(): number {
-    return this.queued;
+    return this.queues.size;
   }
 
   /** Batches running now. */
@@ -159,9 +87,11 @@ export class DynamicBatcher<Row, Out> {
    * settled. Never rejects: a refused, expired, cancelled or failed row is an InferenceError in place.
    */
   submit(rows: readonly Row[], options: SubmitOptions = {}): Promise<Array<RowResult<Out>>> {
-    const refused = this.refusal(rows.length, options.signal);
+    const priority = options.priority ?? 'normal';
+    const level = PRIORITIES.indexOf(priority);
+    const refused = this.refusal(rows.length, level, options.signal);
     if (refused) {
-      this.observe('rowsSettled', refused.code, rows.length);
+      this.observe('rowsSettled', refused.code, rows.length, priority);
       return Promise.resolve(rows.map(() => refused));
     }
     if (rows.length === 0) return Promise.resolve([]);
@@ -170,15 +100,14 @@ export class DynamicBatcher<Row, Out> {
     const timeoutMs = Math.min(this.options.timeoutMs, options.timeoutMs ?? Infinity);
     const deadline = now + timeoutMs;
     return new Promise((resolve) => {
-      const submission: Submission<Out> = { results: new Array(rows.length), remaining: rows.length, resolve };
+      const submission: Submission<Out> = { results: new Array(rows.length), remaining: rows.length, resolve, priority };
       const entries = rows.map((row, index): Entry<Row, Out> => {
-        const entry: Entry<Row, Out> = { row, key: this.shapeKey(row), submission, index, enqueuedAt: now, deadline, timeoutMs, state: 'queued' };
-        this.queue.push(entry);
+        const entry: Entry<Row, Out> = { row, key: this.shapeKey(row), submission, index, enqueuedAt: now, deadline, timeoutMs, level, state: 'queued' };
+        this.queues.push(entry);
         return entry;
       });
-      this.queued += rows.length;
       if (options.signal) this.watchAbort(options.signal, submission, entries);
-      this.observe('queueDepth', this.queued);
+      this.reportDepth();
       this.armExpiry(deadline);
       this.schedule();
     });
@@ -201,43 +130,46 @@ export class DynamicBatcher<Row, Out> {
   abandon(): Promise<void> {
     this.closing = true;
     const model = this.options.model;
-    const dropped = this.drop(() => true, () => inferenceError('SHUTTING_DOWN', { model }));
-    this.observe('rowsSettled', 'SHUTTING_DOWN', dropped);
+    this.drop(() => true, () => inferenceError('SHUTTING_DOWN', { model }));
     return this.idle();
   }
 
   /** Resolves when no row is queued or running. */
   idle(): Promise<void> {
-    if (this.queued === 0 && this.running === 0) return Promise.resolve();
+    if (this.queues.size === 0 && this.running === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Why a submission of `count` rows is refused whole right now, if it is. */
-  private refusal(count: number, signal: AbortSignalLike | undefined): InferenceError | undefined {
+  /** Why a submission of `count` rows at `level` is refused whole right now, if it is. */
+  private refusal(count: number, level: number, signal: AbortSignalLike | undefined): InferenceError | undefined {
     const model = this.options.model;
     if (this.closing) return inferenceError('SHUTTING_DOWN', { model });
     if (signal?.aborted) return inferenceError('CANCELLED', { model });
-    if (this.queued + count > this.options.maxQueueSize) {
+    if (!this.queues.fits(level, count)) {
       // When to retry: about when the rows queued now will have run, in whole seconds (HTTP's
       // Retry-After unit), at least 1 and at most 60.
-      const drainSeconds = (this.queued * this.secondsPerRow) / this.options.instances;
+      const drainSeconds = (this.queues.size * this.secondsPerRow) / this.options.instances;
       const retryAfterSeconds = Math.min(60, Math.max(1, Math.ceil(drainSeconds)));
-      return inferenceError('OVERLOADED', { model, queued: this.queued, limit: this.options.maxQueueSize }, { retryable: true, retryAfterSeconds });
+      const { queued, limit } = this.queues.depth(level);
+      return inferenceError('OVERLOADED', { model, queued, limit }, { retryable: true, retryAfterSeconds });
     }
     return undefined;
   }
 
   /** Dispatches batches while an instance is idle and rows wait; see the rule above the class. */
   private schedule(): void {
-    while (this.running < this.options.instances && this.queued > 0) {
-      const oldest = this.firstQueued();
-      const batch = this.collect(oldest.key, this.options.mergeSubmissions === false ? oldest.submission : undefined);
+    while (this.running < this.options.instances && this.queues.size > 0) {
+      const now = this.clock.now();
+      const first = this.queues.head(now) as Entry<Row, Out>;
+      const merge = this.options.mergeSubmissions !== false;
+      const batch = this.queues.collect(now, first.key, this.options.maxBatchSize, merge ? undefined : first.submission);
       const delayMs = this.options.maxQueueDelayMicros / 1000;
       // Unmerged submissions cannot grow by waiting: no other submission's rows may join them.
-      if (batch.length < this.options.maxBatchSize && delayMs > 0 && this.options.mergeSubmissions !== false) {
-        const due = oldest.enqueuedAt + delayMs;
-        if (this.clock.now() < due) {
-          this.armDelay(due);
+      if (batch.length < this.options.maxBatchSize && delayMs > 0 && merge) {
+        let oldest = Infinity;
+        for (const entry of batch) oldest = Math.min(oldest, entry.enqueuedAt);
+        if (now < oldest + delayMs) {
+          this.armDelay(oldest + delayMs);
           return;
         }
       }
@@ -245,37 +177,14 @@ export class DynamicBatcher<Row, Out> {
     }
   }
 
-  /** The oldest queued entry; compacts settled and running entries off the front. */
-  private firstQueued(): Entry<Row, Out> {
-    let head = 0;
-    while (this.queue[head].state !== 'queued') head++;
-    if (head > 0) this.queue = this.queue.slice(head);
-    return this.queue[0];
-  }
-
-  /**
-   * Up to maxBatchSize queued entries with shape key `key`, oldest first; only those of `only` when
-   * submissions are not merged (a submission's entries are contiguous in the queue: it pushes them
-   * at once, so the scan stops where they end).
-   */
-  private collect(key: string, only?: Submission<Out>): Array<Entry<Row, Out>> {
-    const batch: Array<Entry<Row, Out>> = [];
-    for (const entry of this.queue) {
-      if (only && batch.length > 0 && entry.submission !== only) break;
-      if (entry.state === 'queued' && entry.key === key && (!only || entry.submission === only)) {
-        batch.push(entry);
-        if (batch.length === this.options.maxBatchSize) break;
-      }
-    }
-    return batch;
-  }
-
   private dispatch(batch: Array<Entry<Row, Out>>): void {
     const startedAt = this.clock.now();
-    for (const entry of batch) entry.state = 'running';
-    this.queued -= batch.length;
+    for (const entry of batch) {
+      this.queues.leave(entry);
+      entry.state = 'running';
+    }
     this.running++;
-    this.observe('queueDepth', this.queued);
+    this.reportDepth();
     const queueSeconds = batch.map((entry) => (startedAt - entry.enqueuedAt) / 1000);
 
     let run: Promise<ReadonlyArray<Out | Error>>;
@@ -285,36 +194,36 @@ export class DynamicBatcher<Row, Out> {
       run = Promise.reject(error);
     }
     run
-      .then(
-        (outputs) => {
-          if (!Array.isArray(outputs) || outputs.length !== batch.length) {
-            const got = Array.isArray(outputs) ? outputs.length : typeof outputs;
-            throw new Error(`model ${this.options.model} returned ${got} results for a batch of ${batch.length} rows`);
+      .then((outputs) => {
+        if (!Array.isArray(outputs) || outputs.length !== batch.length) {
+          const got = Array.isArray(outputs) ? outputs.length : typeof outputs;
+          throw new Error(`model ${this.options.model} returned ${got} results for a batch of ${batch.length} rows`);
+        }
+        const computeSeconds = (this.clock.now() - startedAt) / 1000;
+        const perRow = computeSeconds / batch.length;
+        this.secondsPerRow = this.secondsPerRow === 0 ? perRow : 0.8 * this.secondsPerRow + 0.2 * perRow;
+        this.observe('batchRun', batch.length, queueSeconds, computeSeconds, batch.map((entry) => entry.submission.priority));
+        const ok = PRIORITIES.map(() => 0);
+        batch.forEach((entry, i) => {
+          const output = outputs[i];
+          if (output instanceof Error) {
+            const error = asInferenceError(output);
+            this.observe('rowsSettled', error.code, 1, entry.submission.priority);
+            this.settle(entry, error);
+          } else {
+            ok[entry.level]++;
+            this.settle(entry, output);
           }
-          const computeSeconds = (this.clock.now() - startedAt) / 1000;
-          const perRow = computeSeconds / batch.length;
-          this.secondsPerRow = this.secondsPerRow === 0 ? perRow : 0.8 * this.secondsPerRow + 0.2 * perRow;
-          this.observe('batchRun', batch.length, queueSeconds, computeSeconds);
-          let ok = 0;
-          batch.forEach((entry, i) => {
-            const output = outputs[i];
-            if (output instanceof Error) {
-              const error = asInferenceError(output);
-              this.observe('rowsSettled', error.code, 1);
-              this.settle(entry, error);
-            } else {
-              ok++;
-              this.settle(entry, output);
-            }
-          });
-          this.observe('rowsSettled', 'ok', ok);
-        },
-      )
+        });
+        PRIORITIES.forEach((priority, level) => this.observe('rowsSettled', 'ok', ok[level], priority));
+      })
       .catch((failure: unknown) => {
         const error = asInferenceError(failure);
-        const unsettled = batch.filter((entry) => entry.state !== 'settled');
-        this.observe('rowsSettled', error.code, unsettled.length);
-        for (const entry of unsettled) this.settle(entry, error);
+        for (const entry of batch) {
+          if (entry.state === 'settled') continue;
+          this.observe('rowsSettled', error.code, 1, entry.submission.priority);
+          this.settle(entry, error);
+        }
       })
       .finally(() => {
         this.running--;
@@ -325,7 +234,7 @@ export class DynamicBatcher<Row, Out> {
 
   private settle(entry: Entry<Row, Out>, result: RowResult<Out>): void {
     if (entry.state === 'settled') return;
-    if (entry.state === 'queued') this.queued--;
+    if (entry.state === 'queued') this.queues.leave(entry);
     entry.state = 'settled';
     const submission = entry.submission;
     submission.results[entry.index] = result;
@@ -335,29 +244,28 @@ export class DynamicBatcher<Row, Out> {
     }
   }
 
-  /** Settles every queued entry matching `expired` with `error`; returns how many. */
+  /** Settles every queued entry matching `expired` with `error`, counted per priority; returns how many. */
   private drop(expired: (entry: Entry<Row, Out>) => boolean, error: (entry: Entry<Row, Out>) => InferenceError): number {
-    let dropped = 0;
-    for (const entry of this.queue) {
-      if (entry.state === 'queued' && expired(entry)) {
-        this.settle(entry, error(entry));
-        dropped++;
-      }
+    const dropped: Array<Entry<Row, Out>> = [];
+    for (const entry of this.queues.queued()) if (expired(entry)) dropped.push(entry);
+    for (const entry of dropped) {
+      const result = error(entry);
+      this.settle(entry, result);
+      this.observe('rowsSettled', result.code, 1, entry.submission.priority);
     }
-    if (dropped > 0) {
-      this.observe('queueDepth', this.queued);
+    if (dropped.length > 0) {
+      this.reportDepth();
       this.schedule();
       this.notifyIdle();
     }
-    return dropped;
+    return dropped.length;
   }
 
   private watchAbort(signal: AbortSignalLike, submission: Submission<Out>, entries: Array<Entry<Row, Out>>): void {
     const onAbort = () => {
       const mine = new Set(entries);
       const model = this.options.model;
-      const dropped = this.drop((entry) => mine.has(entry), () => inferenceError('CANCELLED', { model }));
-      this.observe('rowsSettled', 'CANCELLED', dropped);
+      this.drop((entry) => mine.has(entry), () => inferenceError('CANCELLED', { model }));
     };
     signal.addEventListener('abort', onAbort, { once: true });
     submission.detach = () => signal.removeEventListener('abort', onAbort);
@@ -375,13 +283,12 @@ export class DynamicBatcher<Row, Out> {
     this.expiryTimer = undefined;
     const now = this.clock.now();
     const model = this.options.model;
-    const expired = this.drop(
+    this.drop(
       (entry) => entry.deadline <= now,
       (entry) => inferenceError('TIMEOUT', { model, timeoutMs: entry.timeoutMs }),
     );
-    this.observe('rowsSettled', 'TIMEOUT', expired);
     let next = Infinity;
-    for (const entry of this.queue) if (entry.state === 'queued' && entry.deadline < next) next = entry.deadline;
+    for (const entry of this.queues.queued()) if (entry.deadline < next) next = entry.deadline;
     if (next !== Infinity) this.armExpiry(next);
   }
 
@@ -396,7 +303,7 @@ export class DynamicBatcher<Row, Out> {
   }
 
   private notifyIdle(): void {
-    if (this.queued > 0 || this.running > 0) return;
+    if (this.queues.size > 0 || this.running > 0) return;
     if (this.expiryTimer) {
       this.timers.clearTimeout(this.expiryTimer.handle);
       this.expiryTimer = undefined;
@@ -404,6 +311,10 @@ export class DynamicBatcher<Row, Out> {
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
+  }
+
+  private reportDepth(): void {
+    this.options.observer?.queueDepth?.(this.queues.size, this.queues.depths());
   }
 
   private observe<K extends keyof BatcherObserver>(hook: K, ...args: Parameters<NonNullable<BatcherObserver[K]>>): void {

@@ -55,6 +55,8 @@ export class LoadedModel {
       maxBatchSize: config.batching.maxBatchSize,
       maxQueueDelayMicros: config.batching.maxQueueDelayMicros,
       maxQueueSize: config.batching.maxQueueSize,
+      priorityQueueSizes: config.batching.priorityQueueSizes,
+      priorityAgingMs: config.batching.priorityAgingMs,
       timeoutMs: config.batching.timeoutMs,
       mergeSubmissions: config.batching.dynamic,
       instances: config.instances,

@@ -27,6 +27,13 @@ describe('parseModelConfig', () => {
     expect(parseModelConfig({ ...base, batching: { ...base.batching, dynamic: false } }).batching.dynamic).toBe(false);
   });
 
+  test('priority levels: per-level queue bounds and the aging period are optional and kept as given', () => {
+    expect(parseModelConfig(base).batching.priorityQueueSizes).toBeUndefined();
+    const batching = parseModelConfig({ ...base, batching: { ...base.batching, priorityQueueSizes: { low: 500, high: 50 }, priorityAgingMs: 250 } }).batching;
+    expect(batching.priorityQueueSizes).toEqual({ low: 500, high: 50 });
+    expect(batching.priorityAgingMs).toBe(250);
+  });
+
   test.each([
     [{ ...base, task: 'guess' }, 'task: must be one of classification, regression, embedding, got "guess"'],
     [{ ...base, inputs: [] }, 'inputs: at least 1 entry is required'],
@@ -38,6 +45,9 @@ describe('parseModelConfig', () => {
     [{ ...base, outputs: { p: { tensor: 'p', kind: 'votes' } } }, 'outputs.p.kind: must be one of probabilities, logits, regression, embedding, got "votes"'],
     [{ ...base, instance: 2 }, 'instance: unknown setting'],
     [{ ...base, batching: { ...base.batching, dynamic: 'no' } }, 'batching.dynamic: must be boolean'],
+    [{ ...base, batching: { ...base.batching, priorityQueueSizes: { urgent: 10 } } }, 'batching.priorityQueueSizes: must be one of high, normal, low, got "urgent"'],
+    [{ ...base, batching: { ...base.batching, priorityQueueSizes: { low: 0 } } }, 'batching.priorityQueueSizes.low: must be >= 1'],
+    [{ ...base, batching: { ...base.batching, priorityAgingMs: 0 } }, 'batching.priorityAgingMs: must be >= 1'],
     [{ ...base, inputs: [{ tensor: 'a', fields: [{ name: 'x' }] }, { tensor: 'b', fields: [{ name: 'x' }] }] }, 'inputs[].fields[].name: "x" appears twice'],
     [{ ...base, batching: { maxQueueSize: 1, timeoutMs: 1 } }, 'batching.maxBatchSize: is required'],
     [{ ...base, inputs: [{ tensor: 'f', fields: [{ name: 'x', length: 3, default: 0 }] }] }, 'inputs[0].fields[0].default: vector fields cannot have a default'],

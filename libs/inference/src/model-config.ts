@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { DType } from './dtypes.js';
+import type { Priority } from './priority-queues.js';
 
 /**
  * The contract of one model as `models/<name>/config.json` holds it; `models/config.schema.json`
@@ -14,7 +15,7 @@ export interface ModelConfigJson {
   outputs: Record<string, OutputSpec>;
   labels?: string[];
   threshold?: number;
-  batching: { maxBatchSize: number; maxQueueDelayMicros?: number; maxQueueSize: number; timeoutMs: number; dynamic?: boolean };
+  batching: Omit<BatchingConfig, 'maxQueueDelayMicros' | 'dynamic'> & { maxQueueDelayMicros?: number; dynamic?: boolean };
   instances?: number;
   threadsPerInstance?: number;
   executionProviders?: ExecutionProvider[];
@@ -61,7 +62,7 @@ export interface ModelConfig {
 }
 
 export type Task = 'classification' | 'regression' | 'embedding';
-export type ExecutionProvider = 'cpu' | 'cuda' | 'tensorrt';
+export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu' | 'tensorrt';
 
 /**
  * One ONNX input tensor and its row layout, the one both codecs, the signature check and model
@@ -112,8 +113,12 @@ export interface BatchingConfig {
   maxBatchSize: number;
   /** How long an under-full batch may wait for more rows once an instance is idle. */
   maxQueueDelayMicros: number;
-  /** Most rows waiting; beyond it submissions are refused with OVERLOADED. */
+  /** Most rows waiting at each priority level; beyond it submissions are refused with OVERLOADED. */
   maxQueueSize: number;
+  /** A queue bound of their own for some priority levels (default: maxQueueSize each). */
+  priorityQueueSizes?: Partial<Record<Priority, number>>;
+  /** A waiting row ranks one priority level higher per this many ms waited, so none starves (default 1000). */
+  priorityAgingMs?: number;
   /** Default deadline of a row, from submission. A request may shorten it, never lengthen it. */
   timeoutMs: number;
   /**

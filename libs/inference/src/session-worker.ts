@@ -25,17 +25,22 @@ async function createSession(): Promise<{ session: ort.InferenceSession; provide
     // requests (see docs/benchmarks.md).
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   });
-  const preferred = init.executionProviders;
-  try {
-    const session = await ort.InferenceSession.create(init.modelPath, options(preferred));
-    return { session, provider: preferred[0] };
-  } catch (error) {
-    // onnxruntime has no silent fallback: a GPU provider that cannot start throws. Retry on CPU only
-    // when the contract allows it, and say why, so the log and model info can tell the truth.
-    if (preferred[0] === 'cpu' || !init.allowCpuFallback) throw error;
-    const session = await ort.InferenceSession.create(init.modelPath, options(['cpu']));
-    return { session, provider: 'cpu', fallbackReason: error instanceof Error ? error.message : String(error) };
+  // Providers are tried one at a time: onnxruntime has no silent fallback (a provider that cannot
+  // start throws), and given several at once it names none of the failures. The first listed is the
+  // one wanted; the rest, then CPU, are tried in order only when the contract allows the fallback,
+  // and each failure's reason is kept so the log and model info can tell the truth.
+  const tried: string[] = [];
+  const wanted = init.executionProviders.length > 0 ? init.executionProviders : ['cpu' as const];
+  const order = init.allowCpuFallback ? [...new Set([...wanted, 'cpu' as const])] : wanted.slice(0, 1);
+  for (const provider of order) {
+    try {
+      const session = await ort.InferenceSession.create(init.modelPath, options([provider]));
+      return { session, provider, ...(tried.length > 0 ? { fallbackReason: tried.join('; ') } : {}) };
+    } catch (error) {
+      tried.push(`${provider}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
+  throw new Error(`no execution provider of [${init.executionProviders.join(', ')}] could start${init.allowCpuFallback ? '' : ' (allowCpuFallback is off)'}: ${tried.join('; ')}`);
 }
 
 function toOrtTensor(dtype: DType, dims: number[], data: WireTensors[string]['data']): ort.Tensor {

@@ -11,23 +11,27 @@ interface Case {
   /** A GraphQL request, or a raw HTTP body for cases that break before GraphQL. */
   request: { query: string; variables?: Record<string, unknown> } | { raw: string };
   code: string;
+  /**
+   * GraphQL-over-HTTP: 4xx for a request error (no `data`), 200 once execution started (with
+   * `data`, here all null), 413/503 for a request refused before GraphQL saw it.
+   */
   status: number;
   /** A fragment the message must contain: the field and the item, where there is one. */
   message?: RegExp;
 }
 
 const cases: Case[] = [
-  { name: 'out of range', request: { query: IRIS, variables: { input: { ...good, petalWidth: -1 } } }, code: 'BAD_USER_INPUT', status: 400, message: /item 0, field petalWidth: must be ≥ 0, got -1/ },
-  { name: 'wrong vector length', request: { query: MNIST, variables: { input: { pixels: pixels(783) } } }, code: 'BAD_USER_INPUT', status: 400, message: /field pixels: must have 784 values, got 783/ },
-  { name: 'vector element out of range', request: { query: MNIST, variables: { input: { pixels: [...pixels(10), 1.5, ...pixels(773)] } } }, code: 'BAD_USER_INPUT', status: 400, message: /field pixels\[10\]: must be ≤ 1, got 1.5/ },
+  { name: 'out of range', request: { query: IRIS, variables: { input: { ...good, petalWidth: -1 } } }, code: 'BAD_USER_INPUT', status: 200, message: /item 0, field petalWidth: must be ≥ 0, got -1/ },
+  { name: 'wrong vector length', request: { query: MNIST, variables: { input: { pixels: pixels(783) } } }, code: 'BAD_USER_INPUT', status: 200, message: /field pixels: must have 784 values, got 783/ },
+  { name: 'vector element out of range', request: { query: MNIST, variables: { input: { pixels: [...pixels(10), 1.5, ...pixels(773)] } } }, code: 'BAD_USER_INPUT', status: 200, message: /field pixels\[10\]: must be ≤ 1, got 1.5/ },
   { name: 'missing field', request: { query: IRIS, variables: { input: { sepalLength: 5, sepalWidth: 3, petalLength: 1 } } }, code: 'BAD_USER_INPUT', status: 400, message: /petalWidth/ },
   { name: 'extra field', request: { query: IRIS, variables: { input: { ...good, stemLength: 1 } } }, code: 'BAD_USER_INPUT', status: 400, message: /stemLength/ },
   { name: 'wrong type', request: { query: IRIS, variables: { input: { ...good, sepalLength: 'long' } } }, code: 'BAD_USER_INPUT', status: 400, message: /sepalLength/ },
   { name: 'NaN as a string', request: { query: IRIS, variables: { input: { ...good, sepalWidth: 'NaN' } } }, code: 'BAD_USER_INPUT', status: 400, message: /sepalWidth/ },
   { name: 'Infinity from an overflowing JSON number', request: { raw: `{"query":${JSON.stringify(IRIS)},"variables":{"input":{"sepalLength":1e999,"sepalWidth":3,"petalLength":1,"petalWidth":0.2}}}` }, code: 'BAD_USER_INPUT', status: 400, message: /sepalLength/ },
-  { name: 'unknown model', request: { query: '{ infer(model: "nope", inputs: []) { model } }' }, code: 'MODEL_NOT_FOUND', status: 404, message: /Model nope not found: known models are iris, mnist/ },
-  { name: 'unknown version', request: { query: IRIS.replace('iris(input: $input)', 'iris(input: $input, version: 7)'), variables: { input: good } }, code: 'MODEL_NOT_FOUND', status: 404, message: /no version 7/ },
-  { name: 'too many rows', request: { query: 'query B($inputs: [IrisInput!]!) { irisBatch(inputs: $inputs) { label } }', variables: { inputs: Array.from({ length: 101 }, () => good) } }, code: 'PAYLOAD_TOO_LARGE', status: 413, message: /101 prediction rows in one request exceeds the limit of 100/ },
+  { name: 'unknown model', request: { query: '{ infer(model: "nope", inputs: []) { model } }' }, code: 'MODEL_NOT_FOUND', status: 200, message: /Model nope not found: known models are iris, mnist/ },
+  { name: 'unknown version', request: { query: IRIS.replace('iris(input: $input)', 'iris(input: $input, version: 7)'), variables: { input: good } }, code: 'MODEL_NOT_FOUND', status: 200, message: /no version 7/ },
+  { name: 'too many rows', request: { query: 'query B($inputs: [IrisInput!]!) { irisBatch(inputs: $inputs) { label } }', variables: { inputs: Array.from({ length: 101 }, () => good) } }, code: 'PAYLOAD_TOO_LARGE', status: 200, message: /101 prediction rows in one request exceeds the limit of 100/ },
   { name: 'body too large', request: { raw: JSON.stringify({ query: MNIST, variables: { input: { pixels: pixels(784 * 100) } } }) }, code: 'PAYLOAD_TOO_LARGE', status: 413, message: /limit of 200000 bytes/ },
   { name: 'too deep', request: { query: '{ models { inputs { fields { name } } } }' }, code: 'QUERY_TOO_COMPLEX', status: 400, message: /depth limit of 3 exceeded/i },
   { name: 'too deep introspection', request: { query: deep(4) }, code: 'QUERY_TOO_COMPLEX', status: 400, message: /introspection depth/ },
@@ -55,6 +59,9 @@ describe('bad input over HTTP', () => {
     const response = await send(request);
     expect(response.status).toBe(status);
     expect(response.body.errors?.[0]?.extensions?.code).toBe(code);
+    // A request error has no `data` at all; an executed one has it, even when every field failed.
+    if (status === 200) expect(Object.values(response.body.data ?? { none: 'no data' })).toEqual([null]);
+    else expect('data' in response.body).toBe(false);
     if (message) expect(response.body.errors?.[0]?.message).toMatch(message);
     // Never a stack trace or an internal detail in what the client sees.
     expect(JSON.stringify(response.body)).not.toMatch(/at .*\.(ts|js):\d+|stacktrace/i);

@@ -71,7 +71,7 @@ describe('hardening: deadlines', () => {
     const first = await busy;
 
     expect(first.response.body.errors).toBeUndefined();
-    expect(late.response.status).toBe(504);
+    expect(late.response.status).toBe(200);
     expect(late.response.body.errors?.[0]).toMatchObject({ message: 'Deadline of 30 ms passed before model heavy@1 ran the row', extensions: { code: 'TIMEOUT', retryable: true } });
     // Expired when its deadline passed, while the busy request was still running.
     expect(late.ms).toBeGreaterThanOrEqual(30);
@@ -89,7 +89,7 @@ describe('hardening: deadlines', () => {
     const first = await busy;
 
     expect(first.response.body.errors).toBeUndefined();
-    expect(late.response.status).toBe(504);
+    expect(late.response.status).toBe(200);
     expect(late.response.body.data).toEqual({ a: null, b: null });
     expect(late.response.body.errors?.map((e) => e.extensions?.code)).toEqual(['TIMEOUT', 'TIMEOUT']);
     expect(delta(before, await counts('mnist'))).toEqual({ ok: 3000, timeout: 2, ran: 3000 });
@@ -101,7 +101,7 @@ describe('hardening: deadlines', () => {
     const all = await timed(inferRows('short', 8 * BATCH), { 'x-timeout-ms': '60000' });
     const { ok, timeout, ran } = delta(before, await counts('short'));
 
-    expect(all.response.status).toBe(504);
+    expect(all.response.status).toBe(200);
     expect(all.response.body.errors?.[0]).toMatchObject({ message: 'Deadline of 100 ms passed before model short@1 ran the row', extensions: { code: 'TIMEOUT' } });
     expect(ok).toBeGreaterThan(0);
     expect(timeout).toBeGreaterThan(0);

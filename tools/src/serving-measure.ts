@@ -1,0 +1,118 @@
+/**
+ * One load run against a started API server, read as batching sees it: throughput and latency, the
+ * batches that formed (mean rows, queue wait, run time), and how the server's CPU split between its
+ * event loop (the main thread) and every other thread (session workers with their onnxruntime
+ * threads, GC helpers, libuv). For the compute-heavy benchmark and the batching tuner.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { summarize, type LatencySummary } from './bench-report.js';
+import { sumMetric, type BenchServer } from './bench-server.js';
+import type { LoadMode, LoadProcess } from './load-generator.js';
+
+/** What one run measured. */
+export interface ServingPoint {
+  requestsPerSecond: number;
+  predictionsPerSecond: number;
+  latency: LatencySummary;
+  failed: number;
+  /** Rows per model run, and per-row queue wait / per-run duration (ms), over the window. */
+  meanBatch: number;
+  queueMs: number;
+  computeMs: number;
+  /** Of the window: share of one core used by the event loop, and by all other threads together. */
+  loopCores: number;
+  otherCores: number;
+  /** Of the window: share the model's instances spent running batches (1 = always busy, per instance). */
+  instanceBusy: number;
+}
+
+interface Reading {
+  at: number;
+  executions: number;
+  rows: number;
+  queueSum: number;
+  queueCount: number;
+  computeSum: number;
+  loopTicks: number;
+  otherTicks: number;
+}
+
+/** Clock ticks per second of /proc's utime and stime (USER_HZ, 100 on Linux). */
+const TICKS = 100;
+
+/** Per-thread CPU ticks of `pid` from /proc: the main thread's, and all others' together (0 off Linux). */
+function threadTicks(pid: number): { main: number; other: number } {
+  let main = 0;
+  let other = 0;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces) start at state; utime and stime are 14, 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      if (Number(tid) === pid) main += ticks;
+      else other += ticks;
+    }
+  } catch {
+    // a thread ended between the listing and the read, or no /proc: the split reads as zero
+  }
+  return { main, other };
+}
+
+async function read(server: BenchServer, model: string): Promise<Reading> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const labels = { model };
+  const ticks = threadTicks(server.process.pid as number);
+  return {
+    at: performance.now(),
+    executions: sumMetric(text, 'inference_executions_total', labels),
+    rows: sumMetric(text, 'inference_batch_size_sum', labels),
+    queueSum: sumMetric(text, 'inference_queue_seconds_sum', labels),
+    queueCount: sumMetric(text, 'inference_queue_seconds_count', labels),
+    computeSum: sumMetric(text, 'inference_compute_seconds_sum', labels),
+    loopTicks: ticks.main,
+    otherTicks: ticks.other,
+  };
+}
+
+export interface ServingRun {
+  model: string;
+  bodies: string[];
+  rowsPerRequest: number;
+  mode: LoadMode;
+  warmupSeconds: number;
+  seconds: number;
+  /** The model's instances, to turn run time into a busy share per instance. */
+  instances: number;
+  /** Extra headers on every request (e.g. x-priority). */
+  headers?: Record<string, string>;
+}
+
+/** Runs `run` against `server` and reads the server's counters at the window's edges. */
+export async function measureServing(load: LoadProcess, server: BenchServer, run: ServingRun): Promise<ServingPoint> {
+  let before: Reading | undefined;
+  let after: Reading | undefined;
+  const outcome = await load.run(
+    { url: `${server.url}/graphql`, bodies: run.bodies, mode: run.mode, warmupMs: run.warmupSeconds * 1000, durationMs: run.seconds * 1000, timeoutMs: 10_000, ...(run.headers ? { headers: run.headers } : {}) },
+    async (phase) => {
+      if (phase === 'start') before = await read(server, run.model);
+      else after = await read(server, run.model);
+    },
+  );
+  if (!before || !after) throw new Error('the load generator did not report its window');
+  const window = outcome.windowMs / 1000;
+  const wall = (after.at - before.at) / 1000;
+  const executions = after.executions - before.executions;
+  return {
+    requestsPerSecond: outcome.ok / window,
+    predictionsPerSecond: (outcome.ok * run.rowsPerRequest) / window,
+    latency: summarize(outcome.latencies),
+    failed: outcome.failed,
+    meanBatch: executions > 0 ? (after.rows - before.rows) / executions : 0,
+    queueMs: after.queueCount > before.queueCount ? ((after.queueSum - before.queueSum) / (after.queueCount - before.queueCount)) * 1000 : 0,
+    computeMs: executions > 0 ? ((after.computeSum - before.computeSum) / executions) * 1000 : 0,
+    loopCores: (after.loopTicks - before.loopTicks) / TICKS / wall,
+    otherCores: (after.otherTicks - before.otherTicks) / TICKS / wall,
+    instanceBusy: (after.computeSum - before.computeSum) / wall / run.instances,
+  };
+}
