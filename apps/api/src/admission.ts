@@ -1,14 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { apiErrorReply } from './errors.js';
-import type { InFlightRequests } from './in-flight.js';
+import type { BodyAdmission } from './body-admission.js';
+import { restErrorReply } from './rest-common.js';
 import type { ApiMetrics } from './metrics.js';
 
 export interface AdmissionOptions {
   metrics: ApiMetrics;
-  /** Counts the /graphql requests admitted and not yet answered. */
-  inFlight: InFlightRequests;
-  /** MAX_BODY_BYTES_IN_FLIGHT: declared body bytes in flight beyond which a new request is refused. */
-  maxBodyBytesInFlight: number;
+  /** Body admission: the in-flight count, MAX_BODY_BYTES_IN_FLIGHT and BODY_TIMEOUT_MS. */
+  bodies: BodyAdmission;
   /** True once a graceful shutdown has begun. */
   draining: () => boolean;
 }
@@ -16,36 +15,29 @@ export interface AdmissionOptions {
 const GRAPHQL_URL = '/graphql';
 
 /**
- * The gate in front of /graphql, run before a body is read: while draining, every new request is
+ * The gate in front of /graphql and the REST inference routes, run before a body is read: while draining, every new request is
  * refused with a retryable 503 (`connection: close` sends the client elsewhere, the listener stays
  * open for probes); otherwise a request that would take the declared body bytes in flight past the
- * limit is refused the same way. Each admitted request is counted until its response closes, so
+ * limit is refused the same way (see BodyAdmission). Each admitted request is counted until it ends, so
  * shutdown can wait for exactly those, and each answer is timed by status.
  */
 export function registerAdmission(app: FastifyInstance, options: AdmissionOptions): void {
-  const { metrics, inFlight, maxBodyBytesInFlight } = options;
+  const { metrics, bodies } = options;
+  app.addHook('preParsing', bodies.preParsing);
   app.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.url !== GRAPHQL_URL) return;
+    // REST inference routes (marked ADMITTED) pass the same gate, refused in their protocols' shape.
+    const rest = (request.routeOptions.config as { admitted?: boolean } | undefined)?.admitted === true;
+    if (request.routeOptions.url !== GRAPHQL_URL && !rest) return;
+    const refuse = (name: 'DRAINING' | 'BODIES_IN_FLIGHT', params?: Record<string, string>) => {
+      const { status, body } = rest ? restErrorReply(name, params) : apiErrorReply(name, params);
+      return reply.status(status).header('connection', 'close').header('retry-after', '1').send(body);
+    };
     if (options.draining()) {
       metrics.refused.inc({ reason: 'shutting_down' });
-      const { status, body } = apiErrorReply('DRAINING');
-      return reply.status(status).header('connection', 'close').header('retry-after', '1').send(body);
+      return refuse('DRAINING');
     }
-    // Refusing before the body is read keeps an overloaded server from reading, parsing and
-    // decoding work it will refuse anyway (see docs/benchmarks.md). With nothing in flight, any
-    // request within BODY_LIMIT_BYTES is taken. Only a declared content-length counts: a chunked
-    // body is not known until it has been read.
-    const bodyBytes = Number(request.headers['content-length']) || 0;
-    if (bodyBytes > 0 && inFlight.size > 0 && inFlight.bodyBytes + bodyBytes > maxBodyBytesInFlight) {
-      metrics.refused.inc({ reason: 'overloaded' });
-      const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-      const { status, body } = apiErrorReply('BODIES_IN_FLIGHT', {
-        inFlight: mib(inFlight.bodyBytes),
-        limit: mib(maxBodyBytesInFlight),
-      });
-      return reply.status(status).header('connection', 'close').header('retry-after', '1').send(body);
-    }
-    inFlight.track(reply.raw, bodyBytes);
+    // The body's own admission, deadline and count: see body-admission.ts.
+    return bodies.admit(request, reply, rest ? restErrorReply : apiErrorReply);
   });
   // Server-side latency of every /graphql request, refusals included: set beside the clients' own
   // latency, it tells time spent in this process from time spent on the network and in the client.

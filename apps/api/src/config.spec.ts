@@ -21,6 +21,8 @@ describe('loadConfig', () => {
     expect(() => loadConfig([], { PORT: 'eighty' })).toThrow('PORT must be an integer ≥ 0, got "eighty"');
     expect(() => loadConfig(['--introspection', 'maybe'], {})).toThrow('--introspection must be true or false, got "maybe"');
     expect(() => loadConfig(['--prot', '1'], {})).toThrow(/prot/);
+    expect(() => loadConfig([], { EXECUTION_PROVIDERS: 'cuda,gpu' })).toThrow('EXECUTION_PROVIDERS must be a comma-separated list of cpu, cuda, tensorrt, got "cuda,gpu"');
+    expect(loadConfig([], { EXECUTION_PROVIDERS: 'cuda, cpu', SHUTDOWN_DELAY_MS: '3000' })).toMatchObject({ executionProviders: ['cuda', 'cpu'], shutdownDelayMs: 3000 });
   });
 
   test('the README documents every env var and flag', () => {

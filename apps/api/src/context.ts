@@ -75,11 +75,30 @@ export class RequestContext implements SchemaContext {
     return this.run(loaded, loaded.encode(items, indices));
   }
 
+  /**
+   * As `predict`, for protocols that answer a request as a whole (KServe v2, TF Serving): when any
+   * item is invalid, nothing runs and the items' errors come back (undefined for the valid ones).
+   */
+  async predictWhole(model: string, version: number | undefined, items: readonly unknown[]): Promise<{ predictions: Prediction[] } | { invalid: Array<InferenceError | undefined> }> {
+    const loaded = this.repository.get(model, version);
+    this.admit(loaded, items.length);
+    const encoded = loaded.encode(items);
+    if (encoded.some((entry) => entry instanceof Error)) return { invalid: encoded.map((entry) => (entry instanceof Error ? entry : undefined)) };
+    const results = await this.run(loaded, encoded);
+    const failed = results.find((entry): entry is InferenceError => entry instanceof Error);
+    if (failed) throw failed;
+    return { predictions: results as Prediction[] };
+  }
+
   async predictColumns(model: string, version: number | undefined, columns: Readonly<Record<string, unknown>>): Promise<Array<Prediction | InferenceError>> {
     const loaded = this.repository.get(model, version);
     const encoded = loaded.encodeColumns(columns);
     this.admit(loaded, encoded.length);
     return this.run(loaded, encoded);
+  }
+
+  admitRows(model: LoadedModel, rows: number): void {
+    this.admit(model, rows);
   }
 
   /** Counts `rows` more rows of `model` for this request; throws PAYLOAD_TOO_LARGE past the limit. */

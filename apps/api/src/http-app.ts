@@ -1,12 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { ApiConfig } from './config.js';
+import { replyToBodyRefusal } from './body-admission.js';
 import { apiErrorReply, type ApiErrorName } from './errors.js';
+import { loggableError, redactUrl, registerHttpGuards, requestIdOf } from './http-guards.js';
 
 /**
- * The fastify instance every route hangs off: request ids (taken from `x-request-id` or generated,
- * echoed back), the body limit, and the error handler that answers what fastify itself refuses
+ * The fastify instance every route hangs off: request ids (a safe `x-request-id`, or generated;
+ * echoed back), the guards of http-guards.ts, the body limit, and the error handler that answers what fastify itself refuses
  * (body too large, unparsable body) in the GraphQL error shape.
  */
 export function createHttpApp(config: ApiConfig, logger: Logger): FastifyInstance {
@@ -16,10 +17,13 @@ export function createHttpApp(config: ApiConfig, logger: Logger): FastifyInstanc
     // One line per GraphQL operation comes from the operation plugin; fastify's own lines are noise.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
-    return503OnClosing: true,
+    ...transportTimeouts(config),
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    // Draining refuses /graphql itself, GraphQL-shaped (see admission.ts); fastify's own 503 would not be.
+    return503OnClosing: false,
   });
+  registerHttpGuards(app);
   // The request id travels back so a client can quote it when reporting a problem.
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -29,16 +33,22 @@ export function createHttpApp(config: ApiConfig, logger: Logger): FastifyInstanc
     return reply.status(status ?? catalogued).send(body);
   };
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
-      return send(reply, 'BODY_TOO_LARGE', { limit: config.bodyLimitBytes });
+    if (replyToBodyRefusal(error, reply)) return reply;
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, 'BODY_TOO_LARGE', { limit: config.bodyLimitBytes });
     // fastify's own refusals (unparsable body, unsupported content type) keep their 4xx status.
-    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)
-      return send(reply, 'BAD_REQUEST', { reason: error.message }, error.statusCode);
-    request.log.error({ requestId: request.id, err: error }, 'unhandled HTTP error');
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return send(reply, 'BAD_REQUEST', { reason: error.message }, error.statusCode);
+    request.log.error({ requestId: request.id, url: redactUrl(request.url), err: loggableError(error) }, 'unhandled HTTP error');
     return send(reply, 'MASKED');
   });
-  app.setNotFoundHandler((request, reply) =>
-    send(reply, 'ROUTE_NOT_FOUND', { method: request.method, url: request.url.slice(0, 200) }),
-  );
+  app.setNotFoundHandler((request, reply) => send(reply, 'ROUTE_NOT_FOUND', { method: request.method, url: request.url.slice(0, 200) }));
   return app;
+}
+
+/**
+ * Node's own deadlines for a request's headers (HEADERS_TIMEOUT_MS) and for the whole request
+ * (REQUEST_TIMEOUT_MS), on every route; Node checks them every `connectionsCheckingInterval`.
+ */
+function transportTimeouts(config: ApiConfig) {
+  const check = Math.max(100, Math.min(1000, Math.floor(config.headersTimeoutMs / 2)));
+  return { requestTimeout: config.requestTimeoutMs, http: { headersTimeout: config.headersTimeoutMs, connectionsCheckingInterval: check } };
 }

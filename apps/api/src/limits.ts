@@ -15,7 +15,9 @@ export function complexityRules(config: Pick<ApiConfig, 'maxDepth' | 'maxAliases
   const common = { onReject: [reject], propagateOnRejection: false, exposeLimits: true };
   return [
     maxDepthRule({ ...common, n: config.maxDepth, flattenFragments: true }),
-    maxAliasesRule({ ...common, n: config.maxAliases }),
+    // graphql-armor lets `__typename` aliases through by default: they are as cheap to ask as to
+    // multiply into a megabyte response, so every alias counts.
+    maxAliasesRule({ ...common, n: config.maxAliases, allowList: [] }),
     costLimitRule({ ...common, maxCost: config.maxCost }),
   ];
 }

@@ -8,14 +8,23 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = pino({ level: config.logLevel });
   const server = await createApiServer(config, logger);
-  const address = await server.listen();
+  let address: string;
+  try {
+    address = await server.listen();
+  } catch (error) {
+    // Exiting while session workers load or run aborts the process inside onnxruntime (exit 134,
+    // Napi::Error) instead of exiting 1: let the loads settle and close the sessions first.
+    await server.repository.ready();
+    await server.repository.closeNow();
+    throw error;
+  }
   logger.info({ address, modelsDir: config.modelsDir, playground: config.playground ? `${address}/playground` : false }, 'listening');
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down');
+    logger.info({ signal, delayMs: config.shutdownDelayMs, graceMs: config.shutdownGraceMs }, 'shutting down');
     server.close().then(
       () => {
         logger.info({}, 'stopped');

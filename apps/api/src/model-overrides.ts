@@ -14,6 +14,7 @@ export function applyOverrides(config: ApiConfig, model: ModelConfig): ModelConf
     },
     ...(config.instances !== undefined ? { instances: config.instances } : {}),
     ...(config.threadsPerInstance !== undefined ? { threadsPerInstance: config.threadsPerInstance } : {}),
+    ...(config.executionProviders !== undefined ? { executionProviders: config.executionProviders } : {}),
     ...(model.warmup && config.maxBatchSize !== undefined
       ? { warmup: { batchSizes: model.warmup.batchSizes.map((n) => Math.min(n, config.maxBatchSize as number)) } }
       : {}),

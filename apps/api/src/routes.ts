@@ -13,22 +13,20 @@ query Iris {
 }
 `;
 
-/** GET /metrics (Prometheus text) and, when enabled, the offline playground at /playground (/ redirects there). */
-export async function registerRoutes(
-  app: FastifyInstance,
-  options: { metrics: ApiMetrics; playground: boolean },
-): Promise<void> {
+/**
+ * GET /metrics (Prometheus text; without `metrics`, it is served elsewhere or not at all) and, when
+ * enabled, the offline playground at /playground (/ redirects there).
+ */
+export async function registerRoutes(app: FastifyInstance, options: { metrics?: ApiMetrics; playground: boolean }): Promise<void> {
   const { metrics } = options;
-  app.get('/metrics', async (_request, reply) => {
-    reply.header('content-type', metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
-  if (options.playground) {
-    await registerPlayground(app, {
-      endpoint: '/graphql',
-      title: 'mserve GraphQL playground',
-      defaultQuery: DEFAULT_QUERY,
+  if (metrics) {
+    app.get('/metrics', async (_request, reply) => {
+      reply.header('content-type', metrics.registry.contentType);
+      return metrics.registry.metrics();
     });
+  }
+  if (options.playground) {
+    await registerPlayground(app, { endpoint: '/graphql', title: 'mserve GraphQL playground', defaultQuery: DEFAULT_QUERY });
     app.get('/', async (_request, reply) => reply.redirect('/playground'));
   }
 }

@@ -6,15 +6,19 @@ import { pino, type Logger } from 'pino';
 import { registerAdmission } from './admission.js';
 import { parseCorsOrigins, registerCors } from './cors.js';
 import { registerGraphql } from './apollo.js';
+import { BodyAdmission } from './body-admission.js';
 import type { ApiConfig } from './config.js';
 import { createHttpApp } from './http-app.js';
-import { InFlightRequests } from './in-flight.js';
+import { registerKserveV2 } from './kserve-v2.js';
 import { ApiMetrics } from './metrics.js';
+import { metricsServer } from './metrics-server.js';
+import { registerModelControl } from './model-control.js';
 import { applyOverrides } from './model-overrides.js';
-import { registerProbes } from './probes.js';
+import { isServing, registerProbes, type ServingPhase } from './probes.js';
 import { registerRoutes } from './routes.js';
 import { registerWebApp } from './web-app.js';
 import { drainAndClose } from './shutdown.js';
+import { registerTfServing } from './tf-serving.js';
 
 export interface ApiServer {
   app: FastifyInstance;
@@ -24,7 +28,8 @@ export interface ApiServer {
   /** Starts listening; resolves with the bound address (models keep loading behind /readyz). */
   listen(): Promise<string>;
   /**
-   * Graceful stop: /readyz turns 503 and new GraphQL requests get 503 SHUTTING_DOWN, requests
+   * Graceful stop: /readyz turns 503 at once; after shutdownDelayMs (the lame duck, still serving)
+   * new GraphQL requests get 503 SHUTTING_DOWN, requests
    * already accepted finish with their queued and running rows (bounded by shutdownGraceMs), then
    * the sessions and the HTTP server close.
    */
@@ -40,21 +45,33 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
     overrides: (_name, model) => applyOverrides(config, model),
     logger,
     metrics,
+    loadTimeoutMs: config.loadTimeoutMs,
   });
-  let phase: 'serving' | 'draining' = 'serving';
+  let phase: ServingPhase = 'serving';
   const draining = () => phase === 'draining';
-  const inFlight = new InFlightRequests();
+  const bodies = new BodyAdmission({ metrics, maxBodyBytesInFlight: config.maxBodyBytesInFlight, bodyTimeoutMs: config.bodyTimeoutMs });
+  const inFlight = bodies.inFlight;
 
   const app = createHttpApp(config, logger);
   // Before admission, so that refusals carry CORS headers too and browsers can read them.
   await registerCors(app, parseCorsOrigins(config.corsOrigins));
-  registerAdmission(app, { metrics, inFlight, maxBodyBytesInFlight: config.maxBodyBytesInFlight, draining });
+  registerAdmission(app, { metrics, bodies, draining });
   const schema = config.federation ? await buildSubgraphModelSchema({ maxEntities: config.maxRowsPerRequest }) : await buildModelSchema();
   const apollo = await registerGraphql(app, { config, schema, repository, logger, metrics });
-  registerProbes(app, repository, draining);
-  await registerRoutes(app, { metrics, playground: config.playground });
+  registerProbes(app, repository, () => phase);
+  // METRICS_PORT: unset, /metrics on the API's port; a number, on its own port; off, nowhere.
+  await registerRoutes(app, { metrics: config.metricsPort === undefined ? metrics : undefined, playground: config.playground });
+  const metricsPort = typeof config.metricsPort === 'number' ? metricsServer(metrics, config.metricsPort, config.host, logger) : undefined;
   await registerWebApp(app, config.webDir, logger);
+  // The REST protocols share GraphQL's per-request context (httpRequestContext), limits and batchers.
+  const rest = { repository, logger, contextOptions: { repository, maxRowsPerRequest: config.maxRowsPerRequest }, bodyLimitBytes: config.bodyLimitBytes };
+  const watcher = repository.watch({ intervalMs: config.modelPollSeconds * 1000 });
+  await registerKserveV2(app, { ...rest, isReady: () => isServing(repository, () => phase !== 'serving'), extensions: config.adminToken ? ['model_repository'] : [] });
+  await registerTfServing(app, rest);
+  if (config.adminToken) await registerModelControl(app, { ...rest, watcher, token: config.adminToken });
   logWhenSettled(repository, logger);
+  // MODEL_POLL_SECONDS: the watcher takes the folder as loaded at start, then follows its changes.
+  if (config.modelPollSeconds > 0) void repository.ready().then(() => (phase !== 'serving' ? undefined : watcher.start()));
 
   let closing: Promise<void> | undefined;
   return {
@@ -62,10 +79,21 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
     repository,
     metrics,
     logger,
-    listen: () => app.listen({ port: config.port, host: config.host }),
+    async listen() {
+      await metricsPort?.listen();
+      return app.listen({ port: config.port, host: config.host });
+    },
     close() {
-      phase = 'draining';
-      closing ??= drainAndClose({ app, apollo, repository, inFlight, logger, graceMs: config.shutdownGraceMs });
+      // The lame duck first: /readyz says 503 while requests are still served, so a balancer that
+      // polls it stops sending here before admission starts refusing; then the drain.
+      closing ??= (async () => {
+        phase = 'lame-duck';
+        await watcher.stop();
+        if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+        phase = 'draining';
+        await drainAndClose({ app, apollo, repository, inFlight, logger, graceMs: config.shutdownGraceMs });
+        await metricsPort?.close();
+      })();
       return closing;
     },
   };

@@ -4,6 +4,8 @@ import { pipeline, type Readable } from 'node:stream';
 import type { JsonVectorReader } from '@mserve/inference/tensors';
 import { Parser, type CsvError } from 'csv-parse';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, type FileMetaData } from 'hyparquet';
+// hyparquet decodes snappy only; these add ZSTD (Polars' default), gzip, brotli and LZ4.
+import { compressors } from 'hyparquet-compressors';
 import type { InputFormat } from './cli-options.js';
 
 /**
@@ -262,7 +264,7 @@ async function openParquet(path: string): Promise<InputSource> {
       const groupEnd = groupStart + Number(group.num_rows);
       for (let start = groupStart; start < groupEnd; start += PARQUET_SLICE_ROWS) {
         const end = Math.min(groupEnd, start + PARQUET_SLICE_ROWS);
-        const slice = await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: end, useOffsetIndex: true });
+        const slice = await parquetReadObjects({ file, metadata, compressors, rowStart: start, rowEnd: end, useOffsetIndex: true });
         position.done = end;
         for (let i = 0; i < slice.length; i++) yield { line: start + i + 1, values: slice[i] as Record<string, unknown> };
       }

@@ -13,6 +13,7 @@ export const ERROR_CATALOGUE = {
   TIMEOUT: { graphqlCode: 'TIMEOUT', httpStatus: 504, retryable: true, template: 'Deadline of {timeoutMs} ms passed before model {model} ran the row' },
   CANCELLED: { graphqlCode: 'CANCELLED', httpStatus: 499, retryable: false, template: 'Request cancelled before model {model} ran the row' },
   SHUTTING_DOWN: { graphqlCode: 'SHUTTING_DOWN', httpStatus: 503, retryable: true, template: 'Model {model} is shutting down and accepts no new rows' },
+  OUTPUT_NOT_FINITE: { graphqlCode: 'OUTPUT_NOT_FINITE', httpStatus: 422, retryable: false, template: 'Model {model} produced {value} at output {output}[{index}], which JSON cannot carry: the input is outside what the model can represent' },
   INTERNAL_SERVER_ERROR: { graphqlCode: 'INTERNAL_SERVER_ERROR', httpStatus: 500, retryable: false, template: 'Internal error' },
 } as const;
 

@@ -5,7 +5,8 @@ import { allocate } from './dtypes.js';
 import { badInput, type InferenceError } from './errors.js';
 import type { ModelConfig } from './model-config.js';
 import { noMetrics, poolLogEvents, silentLogger, type InferenceMetrics, type Logger, type ModelObserver } from './observability.js';
-import { interpret, type Prediction } from './predictions.js';
+import { interpret, nonFiniteOutput, type Prediction } from './predictions.js';
+import { intraOpThreads } from './thread-budget.js';
 import { SessionPool } from './session-pool.js';
 import { checkSignature } from './signature.js';
 import { assembleBatch, ContractCodec, splitBatch, type Row, type RowOutput } from './tensor-codec.js';
@@ -74,7 +75,7 @@ export class LoadedModel {
    */
   static async load(options: LoadOptions): Promise<LoadedModel> {
     const { config, logger = silentLogger } = options;
-    const threads = config.threadsPerInstance ?? Math.max(1, Math.floor(availableParallelism() / config.instances));
+    const threads = intraOpThreads(config, availableParallelism(), logger, `${options.name}@${options.version}`);
     // The metrics hooks exist once the model has loaded; a worker can only die after that.
     let observer: ModelObserver | undefined;
     const logEvents = poolLogEvents(logger, options.name, options.version);
@@ -167,7 +168,7 @@ export class LoadedModel {
     return encoded.map((entry) => {
       if (entry instanceof Error) return entry;
       const output = outputs[next++];
-      return output instanceof Error ? output : interpret(this.config, output);
+      return output instanceof Error ? output : (nonFiniteOutput(`${this.name}@${this.version}`, output) ?? interpret(this.config, output));
     });
   }
 
@@ -175,8 +176,9 @@ export class LoadedModel {
    * Runs rows of raw tensors through the batcher. One output or error per row. Never rejects. A
    * row's buffer may be moved to the worker thread (see assembleBatch): submit rows once.
    */
-  infer(rows: readonly Row[], options: SubmitOptions = {}): Promise<Array<RowOutput | InferenceError>> {
-    return this.batcher.submit(rows, options);
+  async infer(rows: readonly Row[], options: SubmitOptions = {}): Promise<Array<RowOutput | InferenceError>> {
+    const outputs = await this.batcher.submit(rows, options);
+    return outputs.map((output) => (output instanceof Error ? output : (nonFiniteOutput(`${this.name}@${this.version}`, output) ?? output)));
   }
 
   /**

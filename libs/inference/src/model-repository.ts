@@ -1,9 +1,12 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock, Timers } from './batcher.js';
 import { inferenceError } from './errors.js';
+import { publicReason } from './failure-reason.js';
+import { assertRegularFile, DEFAULT_LOAD_TIMEOUT_MS, loadWithin } from './load-guard.js';
 import { LoadedModel } from './loaded-model.js';
 import { parseModelConfig, type ModelConfig } from './model-config.js';
+import { RepositoryWatcher } from './repository-watcher.js';
 import { noMetrics, silentLogger, type InferenceMetrics, type Logger } from './observability.js';
 
 /** The lifecycle of one model version. */
@@ -16,13 +19,17 @@ export type ModelState =
 export interface ModelVersionEntry {
   version: number;
   state: ModelState;
+  /** Loaded by the repository watcher after start: its failure leaves the versions that serve in charge (see allReady). */
+  rollout?: boolean;
+  /** Why the last reload of this ready version (a changed config.json or model.onnx) failed; it serves as before. */
+  reloadFailure?: string;
 }
 
 export interface ModelEntry {
   name: string;
   /** The parsed contract; undefined when config.json itself could not be read. */
   config: ModelConfig | undefined;
-  /** Newest first. The first one serves requests that name no version. */
+  /** Newest first. The newest ready one serves requests that name no version. */
   versions: ModelVersionEntry[];
 }
 
@@ -35,13 +42,15 @@ export interface RepositoryOptions {
   overrides?: (name: string, config: ModelConfig) => ModelConfig;
   logger?: Logger;
   metrics?: InferenceMetrics;
+  /** How long one version may take to load and warm up before it is marked failed (LOAD_TIMEOUT_MS). */
+  loadTimeoutMs?: number;
   clock?: Clock;
   timers?: Timers;
 }
 
 /**
  * The model repository, Triton's layout: `root/<name>/config.json` and numbered version folders
- * `root/<name>/<version>/model.onnx`. Every version found is loaded; the newest serves by default.
+ * `root/<name>/<version>/model.onnx`. Every version found is loaded; the newest ready one serves by default.
  * A model that fails to load (missing or corrupt file, bad contract, contract/signature mismatch)
  * is marked failed with its reason, and the others serve regardless.
  */
@@ -68,19 +77,25 @@ export class ModelRepository {
     return [...this.entries.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** True when every version of every model is ready. */
+  /**
+   * True when every version of every model is ready; a version the watcher failed to load does not
+   * count against a model that has a ready one (it never replaced it).
+   */
   get allReady(): boolean {
-    return this.list().every((entry) => entry.versions.length > 0 && entry.versions.every((v) => v.state.phase === 'ready'));
+    return this.list().every((entry) => {
+      const serving = entry.versions.some((v) => v.state.phase === 'ready');
+      return entry.versions.length > 0 && entry.versions.every((v) => v.state.phase === 'ready' || (serving && v.rollout === true && v.state.phase === 'failed'));
+    });
   }
 
   /**
-   * The model version that serves `name` (newest when `version` is undefined). Throws
+   * The model version that serves `name` (the newest ready one when `version` is undefined). Throws
    * MODEL_NOT_FOUND for an unknown name or version and MODEL_NOT_READY when it is not loaded.
    */
   get(name: string, version?: number): LoadedModel {
     const entry = this.entries.get(name);
     const known = [...this.entries.keys()].sort().join(', ') || '(none)';
-    const target = version === undefined ? entry?.versions[0] : entry?.versions.find((v) => v.version === version);
+    const target = version === undefined ? (entry?.versions.find((v) => v.state.phase === 'ready') ?? entry?.versions[0]) : entry?.versions.find((v) => v.version === version);
     if (!entry) throw inferenceError('MODEL_NOT_FOUND', { model: name, reason: `known models are ${known}` }, { model: name });
     if (!target) {
       const versions = entry.versions.map((v) => v.version).join(', ');
@@ -90,6 +105,14 @@ export class ModelRepository {
     if (state.phase === 'ready') return state.model;
     const reason = state.phase === 'failed' ? `: ${state.reason}` : '';
     throw inferenceError('MODEL_NOT_READY', { model: `${name}@${target.version}`, state: state.phase, reason }, { model: name, version: target.version, state: state.phase });
+  }
+
+  /**
+   * A watcher that keeps this repository in step with its folder (see RepositoryWatcher), polling
+   * every `intervalMs` once started; its `load` and `unload` serve a model control API.
+   */
+  watch(options: { intervalMs: number }): RepositoryWatcher {
+    return new RepositoryWatcher(this, { root: this.options.root, only: this.options.only, logger: this.options.logger, intervalMs: options.intervalMs });
   }
 
   /** Closes every loaded version: each drains its queued rows, then disposes its sessions. */
@@ -125,7 +148,7 @@ export class ModelRepository {
       const entry: ModelEntry = { name, config: undefined, versions: [] };
       this.entries.set(name, entry);
       if (!names.includes(name)) {
-        entry.versions.push({ version: 1, state: { phase: 'failed', reason: `no folder ${join(root, name)}` } });
+        entry.versions.push({ version: 1, state: { phase: 'failed', reason: `no folder ${name} in the model repository` } });
         continue;
       }
       const folder = join(root, name);
@@ -134,7 +157,7 @@ export class ModelRepository {
         .map((d) => Number(d.name))
         .sort((a, b) => b - a);
       if (versions.length === 0) {
-        entry.versions.push({ version: 1, state: { phase: 'failed', reason: `no version folder (e.g. ${join(folder, '1')}) holding model.onnx` } });
+        entry.versions.push({ version: 1, state: { phase: 'failed', reason: `no version folder (e.g. ${name}/1) holding model.onnx` } });
         continue;
       }
       entry.versions = versions.map((version) => ({ version, state: { phase: 'loading' } }));
@@ -142,46 +165,124 @@ export class ModelRepository {
     }
   }
 
+  /**
+   * Loads (or reloads) versions of `name` from disk with its current config.json: for the
+   * repository watcher. Each one that loads is served once warmed (the newest ready is the
+   * default); a reloaded one replaces its predecessor, which then drains and is disposed. A version
+   * that fails never replaces a working one: that one serves on, with `reloadFailure` set. A model
+   * new to the repository appears once its versions have settled. Never rejects.
+   */
+  async loadVersions(name: string, versions: readonly number[]): Promise<void> {
+    const { logger = silentLogger } = this.options;
+    const entry = this.entries.get(name) ?? { name, config: undefined, versions: [] };
+    let config: ModelConfig | undefined;
+    let states: ModelState[];
+    try {
+      config = await this.readConfig(name);
+      states = await Promise.all(versions.map((version) => this.loadVersion(name, version, config as ModelConfig)));
+    } catch (error) {
+      const reason = `config.json: ${error instanceof Error ? error.message : String(error)}`;
+      logger.error({ model: name, reason }, 'model failed to load');
+      states = versions.map(() => ({ phase: 'failed', reason }));
+    }
+    versions.forEach((version, i) => {
+      const state = states[i];
+      const existing = entry.versions.find((v) => v.version === version);
+      if (existing?.state.phase === 'ready' && state.phase === 'failed') {
+        existing.reloadFailure = state.reason;
+        logger.error({ model: name, version, reason: state.reason }, 'model version failed to reload; the loaded one serves on');
+        return;
+      }
+      if (state.phase === 'ready' && config) entry.config = config;
+      if (existing?.state.phase === 'ready') void this.retire(existing.state.model);
+      if (existing) Object.assign(existing, { state, reloadFailure: undefined });
+      else entry.versions.push({ version, state, rollout: true });
+    });
+    entry.versions.sort((a, b) => b.version - a.version);
+    this.entries.set(name, entry);
+  }
+
+  /** Stops serving one version: new requests no longer reach it, its queued rows finish, then it is disposed. */
+  async unloadVersion(name: string, version: number): Promise<void> {
+    const entry = this.entries.get(name);
+    const at = entry ? entry.versions.findIndex((v) => v.version === version) : -1;
+    if (!entry || at < 0) return;
+    const [removed] = entry.versions.splice(at, 1);
+    if (removed.state.phase === 'ready') await this.retire(removed.state.model);
+    (this.options.logger ?? silentLogger).info({ model: name, version }, 'model version unloaded');
+  }
+
+  /** Forgets a model, unloading its versions first (see unloadVersion). */
+  async removeModel(name: string): Promise<void> {
+    const entry = this.entries.get(name);
+    if (!entry) return;
+    for (const v of [...entry.versions]) await this.unloadVersion(name, v.version);
+    this.entries.delete(name);
+  }
+
+  /**
+   * Disposes a version no longer listed. A request that looked it up just before has its rows in
+   * its batcher before the next turn of the event loop (DataLoader dispatches on the microtask
+   * queue, the other paths submit at once), so after one turn its close drains every row it got.
+   */
+  private async retire(model: LoadedModel): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    await model.close();
+  }
+
+  private async readConfig(name: string): Promise<ModelConfig> {
+    const parsed = parseModelConfig(JSON.parse(await readFile(join(this.options.root, name, 'config.json'), 'utf8')));
+    return this.options.overrides ? this.options.overrides(name, parsed) : parsed;
+  }
+
   private async loadModel(entry: ModelEntry): Promise<void> {
     const { logger = silentLogger } = this.options;
-    const folder = join(this.options.root, entry.name);
     let config: ModelConfig;
     try {
-      const parsed = parseModelConfig(JSON.parse(await readFile(join(folder, 'config.json'), 'utf8')));
-      config = this.options.overrides ? this.options.overrides(entry.name, parsed) : parsed;
+      config = await this.readConfig(entry.name);
       entry.config = config;
     } catch (error) {
       const reason = `config.json: ${error instanceof Error ? error.message : String(error)}`;
-      for (const v of entry.versions) v.state = { phase: 'failed', reason };
+      // Clients get a short reason (no paths, no native source locations); the log the detail.
+      for (const v of entry.versions) v.state = { phase: 'failed', reason: publicReason(reason, this.options.root) };
       logger.error({ model: entry.name, reason }, 'model failed to load');
       return;
     }
     await Promise.all(
       entry.versions.map(async (v) => {
-        const modelPath = join(folder, String(v.version), 'model.onnx');
-        const started = performance.now();
-        try {
-          await stat(modelPath);
-          const model = await LoadedModel.load({
-            name: entry.name,
-            version: v.version,
-            modelPath,
-            config,
-            logger,
-            metrics: this.options.metrics ?? noMetrics,
-            clock: this.options.clock,
-            timers: this.options.timers,
-          });
-          v.state = { phase: 'ready', model };
-          const { provider } = model.executionProvider;
-          logger.info({ model: entry.name, version: v.version, provider, loadMs: Math.round(performance.now() - started) }, 'model ready');
-        } catch (error) {
-          const reason = loadFailureReason(error, modelPath);
-          v.state = { phase: 'failed', reason };
-          logger.error({ model: entry.name, version: v.version, reason }, 'model failed to load');
-        }
+        v.state = await this.loadVersion(entry.name, v.version, config);
       }),
     );
+  }
+
+  /** Loads one version; its state, ready or failed with a reason. Never rejects. */
+  private async loadVersion(name: string, version: number, config: ModelConfig): Promise<ModelState> {
+    const { logger = silentLogger } = this.options;
+    const modelPath = join(this.options.root, name, String(version), 'model.onnx');
+    const started = performance.now();
+    try {
+      const load = async () => {
+        await assertRegularFile(modelPath);
+        return LoadedModel.load({
+          name,
+          version,
+          modelPath,
+          config,
+          logger,
+          metrics: this.options.metrics ?? noMetrics,
+          clock: this.options.clock,
+          timers: this.options.timers,
+        });
+      };
+      const model = await loadWithin(load, this.options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS, `${name}/${version}/model.onnx`);
+      const { provider } = model.executionProvider;
+      logger.info({ model: name, version, provider, loadMs: Math.round(performance.now() - started) }, 'model ready');
+      return { phase: 'ready', model };
+    } catch (error) {
+      const reason = loadFailureReason(error, modelPath);
+      logger.error({ model: name, version, reason, detail: error instanceof Error ? error.message : String(error) }, 'model failed to load');
+      return { phase: 'failed', reason: publicReason(reason, this.options.root) };
+    }
   }
 }
 

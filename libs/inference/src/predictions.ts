@@ -1,4 +1,5 @@
 import { toPlain } from './dtypes.js';
+import { inferenceError, type InferenceError } from './errors.js';
 import type { ModelConfig, OutputSpec } from './model-config.js';
 import type { RowOutput } from './tensor-codec.js';
 
@@ -21,6 +22,22 @@ export interface Prediction {
   probabilities?: number[];
   /** Every output of the contract by field name, as plain numbers (or strings/booleans). */
   outputs: Record<string, Array<number | string | boolean>>;
+}
+
+/**
+ * The error of a row whose float output holds NaN or ±Infinity (extreme but finite inputs can
+ * overflow a model), which JSON cannot carry: the row fails alone with a typed error instead of
+ * failing serialization as an internal one. Undefined when every output is finite.
+ */
+export function nonFiniteOutput(model: string, row: RowOutput): InferenceError | undefined {
+  for (const [output, tensor] of Object.entries(row)) {
+    const data = tensor.data;
+    if (!(data instanceof Float32Array || data instanceof Float64Array)) continue;
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) return inferenceError('OUTPUT_NOT_FINITE', { model, value: String(data[i]), output, index: i }, { output, index: i });
+    }
+  }
+  return undefined;
 }
 
 /** Reads one row's outputs as the contract describes them. */

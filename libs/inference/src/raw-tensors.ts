@@ -65,6 +65,9 @@ export function rowsFromTensors(signature: readonly TensorSignature[], inputs: r
       data: decode(field, dtype, input, elementCount(input.shape)),
     };
   });
+  // Where the signature fixes every per-row dim, every row has the one shape that contract rows
+  // have too (key ''), so raw rows share batches with them; open dims need the key to keep apart.
+  const fixed = signature.every((spec) => spec.shape.slice(1).every((d) => !isSymbolic(d)));
   const rows: Row[] = [];
   for (let i = 0; i < (batch ?? 0); i++) {
     const row: Record<string, RowTensor> = {};
@@ -72,7 +75,7 @@ export function rowsFromTensors(signature: readonly TensorSignature[], inputs: r
       const per = elementCount(t.dims);
       row[t.name] = { dtype: t.dtype, dims: t.dims, data: view(t.data, i * per, (i + 1) * per) };
     }
-    rows.push({ tensors: row, key: rowKey(row) });
+    rows.push({ tensors: row, key: fixed ? '' : rowKey(row) });
   }
   return rows;
 }

@@ -1,4 +1,4 @@
-import type { InferenceError, ModelRepository, Prediction, SubmitOptions } from '@mserve/inference';
+import type { InferenceError, LoadedModel, ModelRepository, Prediction, SubmitOptions } from '@mserve/inference';
 
 /**
  * What resolvers need from the server, per request. The API implements `predict` with per-request
@@ -22,5 +22,10 @@ export interface SchemaContext {
    * inference lib's ColumnCodec). One entry per row, as `predict`; rejects also when the columns as
    * a whole cannot be read (BAD_USER_INPUT naming the field and row).
    */
+  /**
+   * Counts `rows` rows of `model` against the request's row limit before they are built; throws
+   * PAYLOAD_TOO_LARGE past it. For fields that submit rows themselves (`infer`).
+   */
+  admitRows?(model: LoadedModel, rows: number): void;
   predictColumns(model: string, version: number | undefined, columns: Readonly<Record<string, unknown>>): Promise<Array<Prediction | InferenceError>>;
 }

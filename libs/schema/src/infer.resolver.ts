@@ -41,6 +41,9 @@ export class InferResolver {
     @Ctx() context: SchemaContext,
   ): Promise<InferResult> {
     const loaded = context.repository.get(model, version ?? undefined);
+    // Rows count against the request's limit from the shape, before any element is decoded.
+    const rows = inputs[0]?.shape?.[0];
+    if (Number.isInteger(rows) && (rows as number) > 0) context.admitRows?.(loaded, rows as number);
     const outputs = await loaded.inferTensors(inputs, context.submitOptions);
     return { model: loaded.name, version: loaded.version, outputs };
   }

@@ -19,15 +19,16 @@ export class ModelsResolver {
 
 /** The GraphQL view of a repository entry: contract merged with the signature of the default version. */
 export function describeModel(entry: ModelEntry): ModelInfo {
-  const versions: ModelVersionInfo[] = entry.versions.map(({ version, state }) => ({
+  const versions: ModelVersionInfo[] = entry.versions.map(({ version, state, reloadFailure }) => ({
     version,
     state: state.phase as ModelPhase,
-    reason: state.phase === 'failed' ? state.reason : undefined,
+    reason: state.phase === 'failed' ? state.reason : reloadFailure && `reload failed, serving the loaded one: ${reloadFailure}`,
     executionProvider: state.phase === 'ready' ? state.model.executionProvider.provider : undefined,
     fallbackReason: state.phase === 'ready' ? state.model.executionProvider.fallbackReason : undefined,
     pendingRows: state.phase === 'ready' ? state.model.pendingRows : 0,
   }));
-  const serving = entry.versions[0];
+  // The version that serves requests naming none: the newest ready one (see ModelRepository.get).
+  const serving = entry.versions.find((v) => v.state.phase === 'ready') ?? entry.versions[0];
   const signature: ModelSignature | undefined = serving?.state.phase === 'ready' ? serving.state.model.signature : undefined;
   const config = entry.config;
   const find = (list: TensorSignature[] | undefined, name: string) => list?.find((t) => t.name === name);
@@ -52,7 +53,7 @@ export function describeModel(entry: ModelEntry): ModelInfo {
     description: config?.description,
     task: config?.task,
     state: (serving?.state.phase ?? 'failed') as ModelPhase,
-    reason: versions[0]?.reason,
+    reason: versions[entry.versions.indexOf(serving)]?.reason,
     defaultVersion: serving?.version ?? 0,
     versions,
     inputs,
@@ -60,6 +61,6 @@ export function describeModel(entry: ModelEntry): ModelInfo {
     labels: config?.labels,
     batching: config?.batching,
     instances: config?.instances,
-    executionProvider: versions[0]?.executionProvider,
+    executionProvider: versions[entry.versions.indexOf(serving)]?.executionProvider,
   };
 }

@@ -31,7 +31,8 @@ const cases: Case[] = [
   { name: 'Infinity from an overflowing JSON number', request: { raw: `{"query":${JSON.stringify(IRIS)},"variables":{"input":{"sepalLength":1e999,"sepalWidth":3,"petalLength":1,"petalWidth":0.2}}}` }, code: 'BAD_USER_INPUT', status: 400, message: /sepalLength/ },
   { name: 'unknown model', request: { query: '{ infer(model: "nope", inputs: []) { model } }' }, code: 'MODEL_NOT_FOUND', status: 200, message: /Model nope not found: known models are iris, mnist/ },
   { name: 'unknown version', request: { query: IRIS.replace('iris(input: $input)', 'iris(input: $input, version: 7)'), variables: { input: good } }, code: 'MODEL_NOT_FOUND', status: 200, message: /no version 7/ },
-  { name: 'too many rows', request: { query: 'query B($inputs: [IrisInput!]!) { irisBatch(inputs: $inputs) { label } }', variables: { inputs: Array.from({ length: 101 }, () => good) } }, code: 'PAYLOAD_TOO_LARGE', status: 200, message: /101 prediction rows in one request exceeds the limit of 100/ },
+  // A variable past the row limit is refused by count before coercion (a request error, no data).
+  { name: 'too many rows', request: { query: 'query B($inputs: [IrisInput!]!) { irisBatch(inputs: $inputs) { label } }', variables: { inputs: Array.from({ length: 101 }, () => good) } }, code: 'PAYLOAD_TOO_LARGE', status: 413, message: /101 prediction rows in one request exceeds the limit of 100/ },
   { name: 'body too large', request: { raw: JSON.stringify({ query: MNIST, variables: { input: { pixels: pixels(784 * 100) } } }) }, code: 'PAYLOAD_TOO_LARGE', status: 413, message: /limit of 200000 bytes/ },
   { name: 'too deep', request: { query: '{ models { inputs { fields { name } } } }' }, code: 'QUERY_TOO_COMPLEX', status: 400, message: /depth limit of 3 exceeded/i },
   { name: 'too deep introspection', request: { query: deep(4) }, code: 'QUERY_TOO_COMPLEX', status: 400, message: /introspection depth/ },

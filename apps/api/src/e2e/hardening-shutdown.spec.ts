@@ -113,7 +113,7 @@ describe('hardening: graceful shutdown', () => {
 
   test('SIGINT with more work than the grace period: the process still exits 0 when it runs out', async () => {
     const graceMs = 300;
-    child = await startChildServer({ MODELS_DIR: models.root, SHUTDOWN_GRACE_MS: String(graceMs) });
+    child = await startChildServer({ MODELS_DIR: models.root, SHUTDOWN_GRACE_MS: String(graceMs), MAX_ROWS_PER_REQUEST: '100000' });
     const { url } = child;
     await until('ready', async () => (await readyz(url)).status === 200);
     // About 1.5 s of work, far past the grace period.

@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import { apiErrorReply } from './errors.js';
+
+/** The request ids taken from a client's `x-request-id`; anything else gets a generated one. */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
+
+/**
+ * The request id: the client's `x-request-id` when it is a safe id (REQUEST_ID_PATTERN), else a
+ * new UUID, so a log line or response header never carries what a client chose to put there.
+ */
+export function requestIdOf(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
+}
+
+/** `url` without its query string, for logs: a query string can hold a whole GraphQL request. */
+export function redactUrl(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  const at = url.indexOf('?');
+  return at < 0 ? url : `${url.slice(0, at)}?…`;
+}
+
+/**
+ * An error as the log should hold it: type, code, message and stack, with any URL in it cut before
+ * its query string (Node's URL errors keep the raw input as a property).
+ */
+export function loggableError(error: Error & { code?: unknown }): Record<string, unknown> {
+  const cut = (text: string | undefined) => text?.replace(/(\/[^\s?'"]*)\?[^\s'"]*/g, '$1?…');
+  return { type: error.name, ...(error.code !== undefined ? { code: error.code } : {}), message: cut(error.message), stack: cut(error.stack) };
+}
+
+/**
+ * Guards for every route, before routing work: `x-content-type-options: nosniff` on every response,
+ * and a 400 for a request whose Host header is not a host (Node refuses a missing one itself; an
+ * empty or malformed one would reach URL parsing in the GraphQL integration and fail as a 500).
+ */
+export function registerHttpGuards(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    const host = request.headers.host;
+    if (typeof host !== 'string' || host === '' || !URL.canParse(`http://${host}/`)) {
+      const { status, body } = apiErrorReply('BAD_HOST');
+      return reply.status(status).header('connection', 'close').send(body);
+    }
+    return undefined;
+  });
+}
