@@ -73,8 +73,7 @@ async function main(): Promise<void> {
     key: '',
     tensors: Object.fromEntries(
       config.inputs.map((spec) => {
-        const dims = spec.shape ?? [spec.fields.reduce((n, f) => n + (f.length ?? 1), 0)];
-        const dtype = spec.dtype ?? 'float32';
+        const { shape: dims, dtype } = spec;
         const data = allocate(dtype, elementCount(dims)) as Float32Array;
         for (let i = 0; i < data.length; i++) data[i] = random();
         return [spec.tensor, { dtype, dims, data }];

@@ -38,9 +38,9 @@ export function benchItems(model: string, config: ModelConfig, count: number, se
 export function toColumns(config: ModelConfig, items: readonly Item[]): Record<string, string> {
   const columns: Record<string, string> = {};
   for (const input of config.inputs) {
-    const dtype: DType = input.dtype ?? 'float32';
+    const dtype: DType = input.dtype;
     for (const field of input.fields) {
-      const length = field.length ?? 1;
+      const length = field.size;
       const values = items.flatMap((item) => {
         const v = item[field.name] ?? (field.default as number);
         return Array.isArray(v) ? v : [v];

@@ -56,7 +56,7 @@ const fieldTyping: FieldTyping = (input, field) => {
 };
 
 function renderField(input: InputSpec, field: FieldSpec): string {
-  const scalar = GRAPHQL_SCALAR[input.dtype ?? 'float32'];
+  const scalar = GRAPHQL_SCALAR[input.dtype];
   const type = field.length === undefined ? scalar.gql : `[${scalar.gql}]`;
   const ts = field.length === undefined ? scalar.ts : `${scalar.ts}[]`;
   const options = [`description: ${JSON.stringify(describeField(field))}`];
@@ -66,7 +66,7 @@ function renderField(input: InputSpec, field: FieldSpec): string {
 
 /** A field of the compact form: the base64 column of its values, row after row. */
 function renderColumn(input: InputSpec, field: FieldSpec): string {
-  const dtype = input.dtype ?? 'float32';
+  const { dtype } = input;
   const count = field.length === undefined ? 'one value' : `${field.length} values`;
   const description = `${describeField(field)} Every row's ${field.name} (${count} per row), row after row, as base64 of little-endian ${dtype}.`;
   const options = [`description: ${JSON.stringify(description)}`];
@@ -117,7 +117,7 @@ export function renderModel(model: string, config: ModelConfig): string {
   const labels = config.labels ? ` Labels: ${config.labels.join(', ')}.` : '';
   const versionArg = `@Arg('version', () => Int, { nullable: true, description: 'Model version; the newest when omitted.' }) version: number | undefined`;
   const scalars = new Set(['Arg', 'Ctx', 'Field', 'InputType', 'Int', 'ObjectType', 'Query', 'Resolver']);
-  for (const input of config.inputs) scalars.add(GRAPHQL_SCALAR[input.dtype ?? 'float32'].gql);
+  for (const input of config.inputs) scalars.add(GRAPHQL_SCALAR[input.dtype].gql);
   for (const spec of Object.values(config.outputs)) scalars.add(OUTPUT_SCALAR[spec.kind].gql);
   for (const builtin of ['String', 'Boolean']) scalars.delete(builtin);
   const compact = renderCompact(model, config);

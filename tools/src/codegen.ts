@@ -16,7 +16,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkSignature, parseModelConfig, type ModelConfig } from '@mserve/inference';
+import { parseModelConfig, type ModelConfig } from '@mserve/inference';
+import { checkSignature } from '@mserve/inference/tensors';
 import * as ort from 'onnxruntime-node';
 import { generatedQueries, renderIndex, renderModel, typeNames } from './codegen-render.js';
 

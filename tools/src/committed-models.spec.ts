@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { checkSignature, parseModelConfig, type TensorSignature } from '@mserve/inference';
+import { parseModelConfig, type TensorSignature } from '@mserve/inference';
+import { checkSignature } from '@mserve/inference/tensors';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { loadIrisSplit, loadMnistSplit, type DatasetSplit } from './datasets.js';

@@ -1,4 +1,4 @@
-import type { ModelConfig } from '@mserve/inference';
+import type { ModelConfigJson } from '@mserve/inference';
 import type { Augmentation } from './augment.js';
 import type { DatasetSplit, Samples } from './datasets.js';
 import { fit, type EpochProgress } from './fit.js';
@@ -28,7 +28,7 @@ export interface Recipe {
   inputName: string;
   outputName: string;
   /** The config.json written next to the model. */
-  config: ModelConfig;
+  config: ModelConfigJson;
 }
 
 /** Smaller runs of a recipe, e.g. for tests. */
@@ -42,7 +42,7 @@ export interface RecipeOverrides {
 /** A trained model, ready to be written. */
 export interface TrainedModel {
   onnx: Uint8Array;
-  config: ModelConfig;
+  config: ModelConfigJson;
   /** Accuracy on the held-out rows, which training never saw. */
   heldOutAccuracy: number;
   testSize: number;

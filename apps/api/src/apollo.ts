@@ -28,7 +28,10 @@ export interface GraphqlRouteOptions {
  * DataLoaders, deadline and client-gone signal) per request. Resolves with the started Apollo
  * server, which the caller stops after the HTTP server has closed.
  */
-export async function registerGraphql(app: FastifyInstance, options: GraphqlRouteOptions): Promise<ApolloServer<RequestContext>> {
+export async function registerGraphql(
+  app: FastifyInstance,
+  options: GraphqlRouteOptions,
+): Promise<ApolloServer<RequestContext>> {
   const { config, schema, repository, logger, metrics } = options;
   const format = config.introspection ? formatError : withoutSuggestions(formatError);
   // The one seam of the fast path (FAST_PATH): its body parser and execution plugin, loaded only
@@ -59,6 +62,11 @@ export async function registerGraphql(app: FastifyInstance, options: GraphqlRout
   const handler = fastifyApolloHandler(apollo, {
     context: async (request, reply) => httpRequestContext(request, reply, { repository, maxRowsPerRequest: config.maxRowsPerRequest }),
   });
-  app.route({ method: ['GET', 'POST'], url: '/graphql', handler, ...(config.loopSliceMs > 0 ? { preHandler: loopSlices(config.loopSliceMs) } : {}) });
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/graphql',
+    handler,
+    ...(config.loopSliceMs > 0 ? { preHandler: loopSlices(config.loopSliceMs) } : {}),
+  });
   return apollo;
 }

@@ -24,7 +24,7 @@ export class ApiMetrics implements InferenceMetrics {
   /** Each model version's rows waiting, as its batcher last reported them; published at scrape time. */
   private readonly pendingRows = new Map<string, { labels: { model: string; version: string }; rows: number }>();
   // Set when scraped rather than at every submission: prom-client hashes the labels of each set()
-  // (a sorted key list), which was 1% of all the single-row traffic's allocations.
+  // (a sorted key list), a visible share of the single-row traffic's allocations.
   private readonly pending = new Gauge({
     name: 'inference_pending_rows',
     help: 'Rows waiting in the batcher',

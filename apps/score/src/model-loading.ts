@@ -15,8 +15,8 @@ export interface ModelChoice {
 /**
  * Intra-op threads per session for offline scoring. The server's setting assumes an idle event
  * loop; here the main thread parses and formats rows the whole time, and sessions that claim every
- * core make it fight them for CPU (measured on 2 cores: mnist scored 30% slower with 2 session
- * threads than with 1). So, unless `--threads` says otherwise, the model's threadsPerInstance is
+ * core make it fight them for CPU (measured slower on 2 cores with 2 session threads than with 1).
+ * So, unless `--threads` says otherwise, the model's threadsPerInstance is
  * capped to leave one core to the main thread.
  */
 export function scoringThreads(config: ModelConfig, requested: number | undefined, cores = availableParallelism()): number {

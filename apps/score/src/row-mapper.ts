@@ -51,7 +51,7 @@ export class RowMapper {
     this.sources = config.inputs.flatMap((input) =>
       input.fields.map((spec): FieldSource => {
         const column = fieldToColumn.get(spec.name) ?? spec.name;
-        const source: FieldSource = { field: spec.name, column, kind: DTYPES[input.dtype ?? 'float32'].kind };
+        const source: FieldSource = { field: spec.name, column, kind: DTYPES[input.dtype].kind };
         if (spec.length === undefined) return source;
         const indices = Array.from({ length: spec.length }, (_, k) => k);
         return { ...source, length: spec.length, numbered: [indices.map((k) => `${column}_${k}`), indices.map((k) => `${column}${k}`)] };

@@ -44,21 +44,17 @@ export class ColumnCodec {
 
   /** Whether every input of the contract is numeric, so it has a compact form. */
   static supports(config: ModelConfig): boolean {
-    return config.inputs.every((input) => COLUMN_DTYPES.has(input.dtype ?? 'float32'));
+    return config.inputs.every((input) => COLUMN_DTYPES.has(input.dtype));
   }
 
   constructor(config: ModelConfig) {
     if (!ColumnCodec.supports(config)) throw new Error('the compact (column) form needs numeric inputs only');
     this.tensors = config.inputs.map((input) => {
-      const dtype = input.dtype ?? 'float32';
-      let offset = 0;
-      const columns = input.fields.map((field): ColumnSpec => {
-        const length = field.length ?? 1;
-        const column = { field, tensor: input.tensor, dtype, offset, length, rowBytes: length * DTYPES[dtype].bytes };
-        offset += length;
-        return column;
-      });
-      return { tensor: input.tensor, dtype, dims: input.shape ?? [offset], perRow: offset, columns };
+      const { dtype } = input;
+      const columns = input.fields.map(
+        (field): ColumnSpec => ({ field, tensor: input.tensor, dtype, offset: field.offset, length: field.size, rowBytes: field.size * DTYPES[dtype].bytes }),
+      );
+      return { tensor: input.tensor, dtype, dims: input.shape, perRow: input.size, columns };
     });
     this.columns = this.tensors.flatMap((tensor) => tensor.columns);
   }

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { DynamicBatcher, type Clock, type SubmitOptions, type Timers } from './batcher.js';
 import { ColumnCodec } from './column-codec.js';
-import { allocate, elementCount } from './dtypes.js';
+import { allocate } from './dtypes.js';
 import { badInput, type InferenceError } from './errors.js';
 import type { ModelConfig } from './model-config.js';
 import { noMetrics, poolLogEvents, silentLogger, type InferenceMetrics, type Logger, type ModelObserver } from './observability.js';
@@ -54,12 +54,12 @@ export class LoadedModel {
     this.batcher = new DynamicBatcher<Row, RowOutput>({
       model: `${name}@${version}`,
       maxBatchSize: config.batching.maxBatchSize,
-      maxQueueDelayMicros: config.batching.maxQueueDelayMicros ?? 0,
+      maxQueueDelayMicros: config.batching.maxQueueDelayMicros,
       maxQueueSize: config.batching.maxQueueSize,
       priorityQueueSizes: config.batching.priorityQueueSizes,
       priorityAgingMs: config.batching.priorityAgingMs,
       timeoutMs: config.batching.timeoutMs,
-      mergeSubmissions: config.batching.dynamic !== false,
+      mergeSubmissions: config.batching.dynamic,
       instances: config.instances,
       execute: (rows) => this.execute(rows),
       shapeKey: (row) => row.key,
@@ -83,8 +83,8 @@ export class LoadedModel {
       modelPath: options.modelPath,
       instances: config.instances,
       intraOpNumThreads: threads,
-      executionProviders: config.executionProviders ?? ['cpu'],
-      allowCpuFallback: config.allowCpuFallback ?? false,
+      executionProviders: config.executionProviders,
+      allowCpuFallback: config.allowCpuFallback,
       events: {
         ...logEvents,
         workerExited: (instance, code, hadBatch) => {
@@ -217,7 +217,7 @@ export class LoadedModel {
 
   /** Runs the configured warm-up batches (zero-filled rows) through the whole path. */
   private async warmup(): Promise<void> {
-    const sizes = this.config.warmup?.batchSizes ?? [1, this.config.batching.maxBatchSize];
+    const sizes = this.config.warmup.batchSizes;
     for (const size of sizes) {
       const rows = Array.from({ length: size }, () => this.zeroRow());
       const results = await this.infer(rows);
@@ -229,9 +229,8 @@ export class LoadedModel {
   private zeroRow(): Row {
     const tensors: Row['tensors'] = Object.fromEntries(
       this.config.inputs.map((spec) => {
-        const dims = spec.shape ?? [spec.fields.reduce((n, f) => n + (f.length ?? 1), 0)];
-        const dtype = spec.dtype ?? 'float32';
-        return [spec.tensor, { dtype, dims, data: allocate(dtype, elementCount(dims)) }];
+        const { shape: dims, dtype } = spec;
+        return [spec.tensor, { dtype, dims, data: allocate(dtype, spec.size) }];
       }),
     );
     return { tensors, key: '' };

@@ -174,7 +174,7 @@ describe('ModelRepository with broken models', () => {
     try {
       const states = Object.fromEntries(repository.list().map((e) => [e.name, e.versions[0].state]));
       expect(states.mnist).toEqual({ phase: 'failed', reason: 'missing mnist/1/model.onnx' });
-      expect(states.iris).toEqual({ phase: 'failed', reason: 'config.json: task: must be one of classification, regression, embedding, got undefined' });
+      expect(states.iris).toEqual({ phase: 'failed', reason: 'config.json: task: is required' });
     } finally {
       await repository.close();
     }

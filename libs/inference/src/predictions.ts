@@ -57,7 +57,7 @@ export function interpret(config: ModelConfig, row: RowOutput): Prediction {
     // One score: the probability of the positive class (index 1), decided by the threshold.
     const p = classOutput.spec.kind === 'logits' ? 1 / (1 + Math.exp(-classOutput.values[0])) : probabilities[0];
     probabilities = [1 - p, p];
-    const classIndex = p >= (config.threshold ?? 0.5) ? 1 : 0;
+    const classIndex = p >= config.threshold ? 1 : 0;
     return { outputs, probabilities, classIndex, label: labelOf(config, classIndex), confidence: probabilities[classIndex] };
   }
   const classIndex = argmax(probabilities);

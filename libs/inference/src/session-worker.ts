@@ -22,7 +22,7 @@ async function createSession(): Promise<{ session: ort.InferenceSession; provide
     graphOptimizationLevel: 'all',
     // Idle pool threads sleep instead of spinning: they share the cores with the event loop, and a
     // spinning thread after every small batch burns the CPU the server needs to parse the next
-    // requests (measured: 2× the CPU per prediction for one-row batches, see docs/benchmarks.md).
+    // requests (see docs/benchmarks.md).
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   });
   // Providers are tried one at a time: onnxruntime has no silent fallback (a provider that cannot

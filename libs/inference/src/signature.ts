@@ -22,10 +22,10 @@ export function checkSignature(config: ModelConfig, signature: ModelSignature): 
     const path = `inputs[${i}]`;
     const actual = inputs.get(spec.tensor);
     if (!actual) throw new ConfigError(`${path}.tensor: the model has no input "${spec.tensor}"; its inputs are ${names(inputs)}`);
-    const dtype = spec.dtype ?? 'float32';
+    const { dtype } = spec;
     if (actual.type !== dtype) throw new ConfigError(`${path}.dtype: the contract says ${dtype} but input "${spec.tensor}" is ${actual.type}`);
     checkBatchAxis(actual, `${path}.tensor`);
-    const rowShape = spec.shape ?? [spec.fields.reduce((n, f) => n + (f.length ?? 1), 0)];
+    const rowShape = spec.shape;
     const modelRow = actual.shape.slice(1);
     const fits = modelRow.length === rowShape.length && modelRow.every((d, k) => isSymbolic(d) || d === rowShape[k]);
     if (!fits) {

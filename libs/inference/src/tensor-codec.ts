@@ -121,15 +121,9 @@ export class ContractCodec {
 
   constructor(config: ModelConfig) {
     this.plans = config.inputs.map((spec) => {
-      let offset = 0;
-      const slots = spec.fields.map((field) => {
-        const length = field.length ?? 1;
-        const slot = { field, offset, length };
-        offset += length;
-        return slot;
-      });
-      const dtype = spec.dtype ?? 'float32';
-      return { spec, dtype, floating: DTYPES[dtype].kind === 'number', dims: spec.shape ?? [offset], perRow: offset, slots };
+      const slots = spec.fields.map((field) => ({ field, offset: field.offset, length: field.size }));
+      const { dtype } = spec;
+      return { spec, dtype, floating: DTYPES[dtype].kind === 'number', dims: spec.shape, perRow: spec.size, slots };
     });
     this.fieldNames = new Set(config.inputs.flatMap((input) => input.fields.map((field) => field.name)));
   }

@@ -36,12 +36,11 @@ export function describeModel(entry: ModelEntry): ModelInfo {
 
   const inputs: TensorInfo[] = (config?.inputs ?? []).map((spec) => {
     const actual = find(signature?.inputs, spec.tensor);
-    const rowShape = spec.shape ?? [spec.fields.reduce((n, f) => n + (f.length ?? 1), 0)];
     return {
       name: spec.tensor,
       tensor: spec.tensor,
-      dtype: spec.dtype ?? 'float32',
-      shape: dims(actual, rowShape),
+      dtype: spec.dtype,
+      shape: dims(actual, spec.shape),
       fields: spec.fields.map((f) => ({ ...f, default: f.default === undefined ? undefined : JSON.stringify(f.default) })),
     };
   });
@@ -60,7 +59,7 @@ export function describeModel(entry: ModelEntry): ModelInfo {
     inputs,
     outputs,
     labels: config?.labels,
-    batching: config ? { ...config.batching, maxQueueDelayMicros: config.batching.maxQueueDelayMicros ?? 0 } : undefined,
+    batching: config?.batching,
     instances: config?.instances,
     executionProvider: versions[entry.versions.indexOf(serving)]?.executionProvider,
   };
