@@ -54,7 +54,10 @@ describe.each(cases)('committed $recipe.name model', ({ recipe, split, minAccura
           : { name: value.name, type: '', shape: [], isTensor: false },
       );
     expect(() =>
-      checkSignature(config, { inputs: signatureOf(session.inputMetadata), outputs: signatureOf(session.outputMetadata) }),
+      checkSignature(config, {
+        inputs: signatureOf(session.inputMetadata),
+        outputs: signatureOf(session.outputMetadata),
+      }),
     ).not.toThrow();
   });
 

@@ -26,8 +26,7 @@ export const irisRecipe: Recipe = {
   outputName: 'probabilities',
   config: {
     $schema: '../config.schema.json',
-    description:
-      'Iris species from sepal and petal measurements: a 4-16-3 MLP trained on the UCI Iris data set.',
+    description: 'Iris species from sepal and petal measurements: a 4-16-3 MLP trained on the UCI Iris data set.',
     task: 'classification',
     inputs: [
       {
@@ -59,7 +58,12 @@ export const irisRecipe: Recipe = {
         type: 'Flower',
         key: 'id',
         field: 'species',
-        inputs: { sepalLength: 'sepalLength', sepalWidth: 'sepalWidth', petalLength: 'petalLength', petalWidth: 'petalWidth' },
+        inputs: {
+          sepalLength: 'sepalLength',
+          sepalWidth: 'sepalWidth',
+          petalLength: 'petalLength',
+          petalWidth: 'petalWidth',
+        },
       },
     ],
   },

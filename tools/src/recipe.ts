@@ -124,6 +124,9 @@ function featureStatistics(samples: Samples): Standardization {
 
 /** The rows standardised exactly as the exported graph does it, in float32: (x − mean) / std. */
 function standardizeRows(samples: Samples, { mean, std }: Standardization): Samples {
-  const x = Float32Array.from(samples.x, (value, i) => Math.fround(value - mean[i % samples.width]) / std[i % samples.width]);
+  const x = Float32Array.from(
+    samples.x,
+    (value, i) => Math.fround(value - mean[i % samples.width]) / std[i % samples.width],
+  );
   return { ...samples, x };
 }

@@ -77,11 +77,21 @@ export function writeWideModel(root: string, name: string, contract: ModelConfig
   const output = Object.values(contract.outputs)[0];
   const mlp = createMlp([width, hidden, hidden, classes], mulberry32(options.seed ?? 1));
   const shape = `${width}-${hidden}-${hidden}-${classes}`;
-  const onnx = exportMlpToOnnx({ mlp, inputName: input.tensor, outputName: output.tensor, graphName: name, description: `synthetic ${shape} MLP with random weights`, metadata: {} });
+  const onnx = exportMlpToOnnx({
+    mlp,
+    inputName: input.tensor,
+    outputName: output.tensor,
+    graphName: name,
+    description: `synthetic ${shape} MLP with random weights`,
+    metadata: {},
+  });
   const config: ModelConfigJson = {
     ...contract,
     // The parsed row layout is not part of the document.
-    inputs: contract.inputs.map(({ size: _size, fields, ...spec }) => ({ ...spec, fields: fields.map(({ offset: _offset, size: _fieldSize, ...field }) => field) })),
+    inputs: contract.inputs.map(({ size: _size, fields, ...spec }) => ({
+      ...spec,
+      fields: fields.map(({ offset: _offset, size: _fieldSize, ...field }) => field),
+    })),
     description: `Compute-heavy benchmark model: a ${shape} MLP with random weights, in the contract of ${contract.description}`,
     batching: options.batching,
     instances: options.instances ?? 1,

@@ -36,7 +36,9 @@ export async function registerGraphql(
   const format = config.introspection ? formatError : withoutSuggestions(formatError);
   // The one seam of the fast path (FAST_PATH): its body parser and execution plugin, loaded only
   // when it is on. Off, fastify's JSON parser and Apollo's execution run (see fast-path/index.ts).
-  const fastPath = config.fastPath ? (await import('./fast-path/index.js')).installFastPath<RequestContext>(app, schema, format) : undefined;
+  const fastPath = config.fastPath
+    ? (await import('./fast-path/index.js')).installFastPath<RequestContext>(app, schema, format)
+    : undefined;
   const apollo = new ApolloServer<RequestContext>({
     schema,
     introspection: config.introspection,
@@ -60,7 +62,8 @@ export async function registerGraphql(
   await apollo.start();
 
   const handler = fastifyApolloHandler(apollo, {
-    context: async (request, reply) => httpRequestContext(request, reply, { repository, maxRowsPerRequest: config.maxRowsPerRequest }),
+    context: async (request, reply) =>
+      httpRequestContext(request, reply, { repository, maxRowsPerRequest: config.maxRowsPerRequest }),
   });
   app.route({
     method: ['GET', 'POST'],

@@ -28,7 +28,12 @@ export function redactUrl(url: string | undefined): string | undefined {
  */
 export function loggableError(error: Error & { code?: unknown }): Record<string, unknown> {
   const cut = (text: string | undefined) => text?.replace(/(\/[^\s?'"]*)\?[^\s'"]*/g, '$1?…');
-  return { type: error.name, ...(error.code !== undefined ? { code: error.code } : {}), message: cut(error.message), stack: cut(error.stack) };
+  return {
+    type: error.name,
+    ...(error.code !== undefined ? { code: error.code } : {}),
+    message: cut(error.message),
+    stack: cut(error.stack),
+  };
 }
 
 /**

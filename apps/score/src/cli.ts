@@ -54,26 +54,57 @@ async function score(options: ScoreOptions, io: CliIo): Promise<ExitCode> {
   const summary = (outcome: RunSummary['outcome']) => {
     const now = performance.now();
     const output = options.output === '-' ? 'stdout' : options.output;
-    reportSummary({ outcome, counts, wallMs: now - startedAt, scoringMs: now - (scoringStartedAt ?? now), output, rejects: options.rejects }, tty, io.stderr, logger);
+    reportSummary(
+      {
+        outcome,
+        counts,
+        wallMs: now - startedAt,
+        scoringMs: now - (scoringStartedAt ?? now),
+        output,
+        rejects: options.rejects,
+      },
+      tty,
+      io.stderr,
+      logger,
+    );
   };
   try {
     const input = await openInput(options.input, options.inputFormat, io.stdin);
     output = await OutputFile.open(options.output, io.stdout);
     rejects = options.rejects === undefined ? undefined : await OutputFile.open(options.rejects, io.stdout);
     // Model load lines are noise on a terminal and under --quiet; warnings and errors always show.
-    const libraryLogger: Logger = tty || options.quiet ? { info: () => undefined, warn: logger.warn.bind(logger), error: logger.error.bind(logger) } : logger;
+    const libraryLogger: Logger =
+      tty || options.quiet
+        ? { info: () => undefined, warn: logger.warn.bind(logger), error: logger.error.bind(logger) }
+        : logger;
     const opened = await openModel(options, libraryLogger);
     repository = opened.repository;
     const model = opened.model;
     const batchSize = checkedBatchSize(options, model);
-    const mapperOptions = { columnMap: options.columnMap, idColumn: options.idColumn, textValues: options.inputFormat === 'csv' };
+    const mapperOptions = {
+      columnMap: options.columnMap,
+      idColumn: options.idColumn,
+      textValues: options.inputFormat === 'csv',
+    };
     // Built here with parse threads too: it checks `--map` against the model (a usage error, exit 1).
     const mapper = new RowMapper(model.config, mapperOptions);
     const parseThreads = parseThreadsFor(options, input.position().total);
-    parsePool = parseThreads > 0 ? await ParsePool.start(parseThreads, { config: model.config, mapper: mapperOptions }) : undefined;
-    const source = parsePool ? parsePool.prepare(input, batchSize) : prepareHere(input, mapper, model.config, batchSize);
+    parsePool =
+      parseThreads > 0
+        ? await ParsePool.start(parseThreads, { config: model.config, mapper: mapperOptions })
+        : undefined;
+    const source = parsePool
+      ? parsePool.prepare(input, batchSize)
+      : prepareHere(input, mapper, model.config, batchSize);
     const formatter = createFormatter(options.outputFormat, model.config);
-    const progress = createProgress({ stderr: io.stderr, tty, logger, counts, position: source.position, intervalMs: options.progressIntervalMs });
+    const progress = createProgress({
+      stderr: io.stderr,
+      tty,
+      logger,
+      counts,
+      position: source.position,
+      intervalMs: options.progressIntervalMs,
+    });
     scoringStartedAt = performance.now();
     if (!options.quiet) progress.start();
     try {
@@ -84,7 +115,14 @@ async function score(options: ScoreOptions, io: CliIo): Promise<ExitCode> {
         counts,
         signal: io.signal,
         onLayout: ({ ignoredColumns: ignored }) => {
-          if (ignored.length > 0 && !options.quiet) note(`ignoring columns that are not fields of ${model.name}: ${ignored.join(', ')}`, { ignoredColumns: ignored }, tty, io.stderr, logger);
+          if (ignored.length > 0 && !options.quiet)
+            note(
+              `ignoring columns that are not fields of ${model.name}: ${ignored.join(', ')}`,
+              { ignoredColumns: ignored },
+              tty,
+              io.stderr,
+              logger,
+            );
         },
         writeScored: (rows, key) => (output as OutputFile).write(formatter.format(rows, key)),
         writeRejected: (rows) => (rejects as OutputFile).write(formatRejects(rows)),
@@ -119,7 +157,10 @@ function checkedBatchSize(options: ScoreOptions, model: LoadedModel): number {
   const { maxBatchSize, maxQueueSize } = model.config.batching;
   const batchSize = options.batchSize ?? maxBatchSize;
   if (batchSize * options.concurrency > maxQueueSize) {
-    throw new UsageError(`--batch-size ${batchSize} × --concurrency ${options.concurrency} exceeds ${model.name}'s queue of ${maxQueueSize} rows (batching.maxQueueSize)`, false);
+    throw new UsageError(
+      `--batch-size ${batchSize} × --concurrency ${options.concurrency} exceeds ${model.name}'s queue of ${maxQueueSize} rows (batching.maxQueueSize)`,
+      false,
+    );
   }
   return batchSize;
 }
@@ -137,7 +178,13 @@ function usageFailure(error: unknown, stderr: Writable): ExitCode {
   return EXIT.usage;
 }
 
-function reportFailure(error: unknown, options: ScoreOptions, tty: boolean, stderr: Writable, logger: PinoLogger): void {
+function reportFailure(
+  error: unknown,
+  options: ScoreOptions,
+  tty: boolean,
+  stderr: Writable,
+  logger: PinoLogger,
+): void {
   if (error instanceof BadRowError) {
     const hint = 'rerun with --on-error skip to write bad rows to a rejects file and score the rest';
     note(`${error.message}; ${hint}`, { ...error.rejection }, tty, stderr, logger, 'error');
@@ -149,7 +196,14 @@ function reportFailure(error: unknown, options: ScoreOptions, tty: boolean, stde
 }
 
 /** One message for a person: plain text on a terminal, a JSON line otherwise. */
-function note(message: string, fields: object, tty: boolean, stderr: Writable, logger: PinoLogger, level: 'info' | 'error' = 'info'): void {
+function note(
+  message: string,
+  fields: object,
+  tty: boolean,
+  stderr: Writable,
+  logger: PinoLogger,
+  level: 'info' | 'error' = 'info',
+): void {
   if (tty) stderr.write(`\r\x1b[Kscore: ${message}\n`);
   else logger[level](fields, message);
 }

@@ -49,7 +49,16 @@ export function reportSummary(summary: RunSummary, tty: boolean, stderr: Writabl
   const rowsPerSec = Math.round(counts.read / Math.max(scoringMs / 1000, 1e-3));
   const maxRssBytes = process.resourceUsage().maxRSS * 1024;
   if (!tty) {
-    const fields = { outcome: summary.outcome, ...counts, rowsPerSec, wallMs: Math.round(wallMs), scoringMs: Math.round(scoringMs), maxRssBytes, output: summary.output, rejects: summary.rejects };
+    const fields = {
+      outcome: summary.outcome,
+      ...counts,
+      rowsPerSec,
+      wallMs: Math.round(wallMs),
+      scoringMs: Math.round(scoringMs),
+      maxRssBytes,
+      output: summary.output,
+      rejects: summary.rejects,
+    };
     logger.info(fields, 'summary');
     return;
   }
@@ -90,8 +99,14 @@ class LogProgress implements ProgressReporter {
     const rowsPerSec = rate(counts, this.startedAt);
     const fraction = total ? done / total : undefined;
     const elapsedSec = (performance.now() - this.startedAt) / 1000;
-    const eta = fraction && fraction > 0 ? { percent: Math.round(fraction * 1000) / 10, etaSec: Math.round((elapsedSec / fraction) * (1 - fraction)) } : {};
-    this.options.logger.info({ rows: counts.read, scored: counts.scored, rejected: counts.rejected, rowsPerSec, ...eta }, 'progress');
+    const eta =
+      fraction && fraction > 0
+        ? { percent: Math.round(fraction * 1000) / 10, etaSec: Math.round((elapsedSec / fraction) * (1 - fraction)) }
+        : {};
+    this.options.logger.info(
+      { rows: counts.read, scored: counts.scored, rejected: counts.rejected, rowsPerSec, ...eta },
+      'progress',
+    );
   }
 }
 
@@ -104,7 +119,9 @@ class BarProgress implements ProgressReporter {
     const known = options.position().total !== undefined;
     this.bar = new cliProgress.SingleBar({
       stream: options.stderr,
-      format: known ? '{bar} {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted}' : '{rows} rows | {rate} rows/s | {duration_formatted}',
+      format: known
+        ? '{bar} {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted}'
+        : '{rows} rows | {rate} rows/s | {duration_formatted}',
       hideCursor: true,
       etaBuffer: 50,
     });
@@ -128,6 +145,9 @@ class BarProgress implements ProgressReporter {
 
   private update(): void {
     const { done, total } = this.options.position();
-    this.bar.update(total === undefined ? 0 : done, { rows: this.options.counts.read, rate: rate(this.options.counts, this.startedAt) });
+    this.bar.update(total === undefined ? 0 : done, {
+      rows: this.options.counts.read,
+      rate: rate(this.options.counts, this.startedAt),
+    });
   }
 }

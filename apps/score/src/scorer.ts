@@ -1,7 +1,14 @@
 import { InferenceError, type Prediction, type Row } from '@mserve/inference';
 import type { OnError } from './cli-options.js';
 import { BadRowError, InterruptedError, type RowRejection } from './exit-codes.js';
-import { rejectionOf, type KeyColumn, type Layout, type PreparedRow, type PreparedSource, type RowId } from './row-preparer.js';
+import {
+  rejectionOf,
+  type KeyColumn,
+  type Layout,
+  type PreparedRow,
+  type PreparedSource,
+  type RowId,
+} from './row-preparer.js';
 
 /** One scored row: the value of its key column and its prediction. */
 export interface ScoredRow {
@@ -92,7 +99,10 @@ async function emit(chunk: InFlight, key: KeyColumn, options: PipelineOptions, c
       scored.push({ key: key === 'id' ? row.id : row.line, prediction: result });
       continue;
     }
-    const rejection: RowRejection = { line: row.line, ...(result === undefined ? (row.rejection as Omit<RowRejection, 'line'>) : rejectionOf(result, row.line)) };
+    const rejection: RowRejection = {
+      line: row.line,
+      ...(result === undefined ? (row.rejection as Omit<RowRejection, 'line'>) : rejectionOf(result, row.line)),
+    };
     if (options.onError === 'fail') {
       // Rows before the bad one still go out, so a stdout consumer sees every row up to it.
       await write(scored, rejected, key, options, counts);
@@ -103,7 +113,13 @@ async function emit(chunk: InFlight, key: KeyColumn, options: PipelineOptions, c
   await write(scored, rejected, key, options, counts);
 }
 
-async function write(scored: ScoredRow[], rejected: RejectedRow[], key: KeyColumn, options: PipelineOptions, counts: ScoreCounts): Promise<void> {
+async function write(
+  scored: ScoredRow[],
+  rejected: RejectedRow[],
+  key: KeyColumn,
+  options: PipelineOptions,
+  counts: ScoreCounts,
+): Promise<void> {
   if (scored.length > 0) await options.writeScored(scored, key);
   if (rejected.length > 0) await options.writeRejected(rejected);
   counts.scored += scored.length;

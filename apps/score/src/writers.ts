@@ -64,7 +64,8 @@ export class OutputFile {
   }
 
   private check(): void {
-    if (this.failure) throw new Error(`cannot write ${this.path ?? 'stdout'}: ${this.failure.message}`, { cause: this.failure });
+    if (this.failure)
+      throw new Error(`cannot write ${this.path ?? 'stdout'}: ${this.failure.message}`, { cause: this.failure });
   }
 }
 
@@ -104,21 +105,25 @@ class CsvFormatter implements RowFormatter {
 
   constructor(config: ModelConfig) {
     this.outputNames = Object.keys(config.outputs);
-    this.classColumns = config.task === 'classification' && config.labels ? config.labels.map((label) => `p_${label}`) : undefined;
+    this.classColumns =
+      config.task === 'classification' && config.labels ? config.labels.map((label) => `p_${label}`) : undefined;
   }
 
   format(rows: readonly ScoredRow[], key: KeyColumn): string {
     const records = rows.map(({ key: value, prediction }) => [value, ...this.fields(prediction)]);
     if (!this.headerWritten) {
       this.headerWritten = true;
-      const columns = this.classColumns ? ['label', 'classIndex', 'confidence', ...this.classColumns] : this.outputNames;
+      const columns = this.classColumns
+        ? ['label', 'classIndex', 'confidence', ...this.classColumns]
+        : this.outputNames;
       records.unshift([key, ...columns]);
     }
     return stringify(records);
   }
 
   private fields(p: Prediction): unknown[] {
-    if (this.classColumns && p.label !== undefined) return [p.label, p.classIndex, p.confidence, ...(p.probabilities ?? [])];
+    if (this.classColumns && p.label !== undefined)
+      return [p.label, p.classIndex, p.confidence, ...(p.probabilities ?? [])];
     return this.outputNames.map((name) => JSON.stringify(p.outputs[name]));
   }
 }

@@ -15,7 +15,10 @@ export interface ModelConfigJson {
   outputs: Record<string, OutputSpec>;
   labels?: string[];
   threshold?: number;
-  batching: Omit<BatchingConfig, 'maxQueueDelayMicros' | 'dynamic'> & { maxQueueDelayMicros?: number; dynamic?: boolean };
+  batching: Omit<BatchingConfig, 'maxQueueDelayMicros' | 'dynamic'> & {
+    maxQueueDelayMicros?: number;
+    dynamic?: boolean;
+  };
   instances?: number;
   threadsPerInstance?: number;
   executionProviders?: ExecutionProvider[];
@@ -155,9 +158,17 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const SCHEMA = JSON.parse(readFileSync(new URL('../../../models/config.schema.json', import.meta.url), 'utf8')) as object;
+const SCHEMA = JSON.parse(
+  readFileSync(new URL('../../../models/config.schema.json', import.meta.url), 'utf8'),
+) as object;
 // useDefaults fills the schema's `default`s into the (cloned) document as it validates.
-const validate = new Ajv({ useDefaults: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile<ModelConfigJson>(SCHEMA);
+const validate = new Ajv({
+  useDefaults: true,
+  verbose: true,
+  strict: true,
+  strictRequired: false,
+  allowUnionTypes: true,
+}).compile<ModelConfigJson>(SCHEMA);
 
 /**
  * Checks a parsed config.json against the contract (models/config.schema.json, then the rules a
@@ -179,23 +190,36 @@ export function parseModelConfig(json: unknown): ModelConfig {
     });
     const shape = input.shape ?? [offset];
     const count = shape.reduce((n, d) => n * d, 1);
-    if (count !== offset) throw new ConfigError(`inputs[${i}].shape: [${shape.join(', ')}] holds ${count} elements but the fields hold ${offset}`);
+    if (count !== offset)
+      throw new ConfigError(
+        `inputs[${i}].shape: [${shape.join(', ')}] holds ${count} elements but the fields hold ${offset}`,
+      );
     return { tensor: input.tensor, dtype: input.dtype ?? 'float32', shape, size: offset, fields };
   });
-  unique(inputs.map((input) => input.tensor), 'inputs[].tensor');
+  unique(
+    inputs.map((input) => input.tensor),
+    'inputs[].tensor',
+  );
   const fieldNames = inputs.flatMap((input) => input.fields.map((field) => field.name));
   unique(fieldNames, 'inputs[].fields[].name');
   const { maxBatchSize } = c.batching;
   const warmup = c.warmup ?? { batchSizes: [1, maxBatchSize] };
   warmup.batchSizes.forEach((n, i) => {
-    if (n > maxBatchSize) throw new ConfigError(`warmup.batchSizes[${i}]: must be at most batching.maxBatchSize (${maxBatchSize}), got ${n}`);
+    if (n > maxBatchSize)
+      throw new ConfigError(
+        `warmup.batchSizes[${i}]: must be at most batching.maxBatchSize (${maxBatchSize}), got ${n}`,
+      );
   });
   const { $schema: _schema, entities, ...rest } = c;
   return {
     ...rest,
     inputs,
     threshold: c.threshold ?? 0.5,
-    batching: { ...c.batching, maxQueueDelayMicros: c.batching.maxQueueDelayMicros ?? 0, dynamic: c.batching.dynamic ?? true },
+    batching: {
+      ...c.batching,
+      maxQueueDelayMicros: c.batching.maxQueueDelayMicros ?? 0,
+      dynamic: c.batching.dynamic ?? true,
+    },
     instances: c.instances ?? 1,
     executionProviders: c.executionProviders ?? ['cpu'],
     allowCpuFallback: c.allowCpuFallback ?? false,
@@ -212,7 +236,8 @@ function parseEntities(json: NonNullable<ModelConfigJson['entities']>, fieldName
     const field = entity.field ?? 'prediction';
     const given = entity.inputs ?? {};
     for (const name of Object.keys(given)) {
-      if (!fieldNames.includes(name)) throw new ConfigError(`${path}.inputs.${name}: the model has no input field "${name}"`);
+      if (!fieldNames.includes(name))
+        throw new ConfigError(`${path}.inputs.${name}: the model has no input field "${name}"`);
     }
     const inputs = Object.fromEntries(fieldNames.map((name) => [name, given[name] ?? name]));
     unique(Object.values(inputs), `${path}.inputs`);
@@ -221,14 +246,20 @@ function parseEntities(json: NonNullable<ModelConfigJson['entities']>, fieldName
     }
     return { type: entity.type, key: keyFields.join(' '), field, inputs };
   });
-  unique(entities.map((e) => e.type), 'entities[].type');
+  unique(
+    entities.map((e) => e.type),
+    'entities[].type',
+  );
   return entities;
 }
 
 /** One ajv error as `path: reason`, the path in the contract's own notation (`inputs[0].fields[2]`). */
 function describe(error: ErrorObject | undefined): string {
   if (!error) return 'config: invalid';
-  const path = error.instancePath.split('/').slice(1).map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+  const path = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
     .reduce((text, part) => (/^\d+$/.test(part) ? `${text}[${part}]` : text ? `${text}.${part}` : part), '');
   const at = (child: string) => (path ? `${path}.${child}` : child);
   switch (error.keyword) {
@@ -239,7 +270,8 @@ function describe(error: ErrorObject | undefined): string {
     case 'enum':
       return `${path}: must be one of ${(error.params.allowedValues as unknown[]).join(', ')}, got ${JSON.stringify(error.data)}`;
     case 'pattern':
-      if (path.endsWith('.key')) return `${path}: ${JSON.stringify(error.data)} must be field names separated by spaces (nested keys are not supported)`;
+      if (path.endsWith('.key'))
+        return `${path}: ${JSON.stringify(error.data)} must be field names separated by spaces (nested keys are not supported)`;
       return `${path}: ${JSON.stringify(error.data)} is not a valid GraphQL name`;
     case 'propertyNames':
       return `${path}: ${JSON.stringify(error.params.propertyName)} is not a valid GraphQL name`;

@@ -6,7 +6,9 @@ import { InferResolver } from './infer.resolver.js';
 import { ModelsResolver } from './models.resolver.js';
 
 /** Every resolver of the API schema: the fixed queries and one class per model contract. */
-export const API_RESOLVERS = [ModelsResolver, InferResolver, ...GENERATED_RESOLVERS] as unknown as NonEmptyArray<() => unknown>;
+export const API_RESOLVERS = [ModelsResolver, InferResolver, ...GENERATED_RESOLVERS] as unknown as NonEmptyArray<
+  () => unknown
+>;
 
 /**
  * The whole GraphQL schema: the generated per-model queries (from the contracts), the generic
