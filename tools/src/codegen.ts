@@ -17,6 +17,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseModelConfig, type ModelConfig } from '@mserve/inference';
+import { Kind, parse, print } from 'graphql';
 import { checkSignature } from '@mserve/inference/tensors';
 import * as ort from 'onnxruntime-node';
 import { generatedQueries, renderIndex, renderModel, typeNames } from './codegen-render.js';
@@ -133,9 +134,10 @@ async function main(): Promise<void> {
 
   // The SDL comes from the schema the server really builds, from the generated classes just checked.
   const { printModelSchema, printSubgraphModelSchema } = await import('@mserve/schema');
+  const subgraph = await printSubgraphModelSchema();
   for (const [path, sdl] of [
-    [SDL, await printModelSchema()],
-    [SUBGRAPH_SDL, await printSubgraphModelSchema()],
+    [SDL, (await printModelSchema()) + entityExtensionComment(subgraph)],
+    [SUBGRAPH_SDL, subgraph],
   ] as const) {
     const current = existsSync(path) ? await readFile(path, 'utf8') : undefined;
     if (current === sdl) continue;
@@ -146,6 +148,25 @@ async function main(): Promise<void> {
     await writeFile(path, sdl);
   }
   console.log(`${check ? 'checked' : 'generated'} ${models.length} models: ${models.map((m) => m.name).join(', ')}`);
+}
+
+/**
+ * The entities that contracts extend, as `schema.graphql` shows them: in comments, since the plain
+ * API does not serve them and client codegen would trip over the federation directives.
+ */
+function entityExtensionComment(subgraphSdl: string): string {
+  const entities = parse(subgraphSdl).definitions.filter(
+    (d) => d.kind === Kind.OBJECT_TYPE_DEFINITION && d.directives?.some((directive) => directive.name.value === 'key'),
+  );
+  if (entities.length === 0) return '';
+  const lines = entities.flatMap((entity) => ['', ...print(entity).split('\n')]);
+  const header = [
+    '',
+    '# With FEDERATION=true the API is a Federation 2 subgraph: the queries above, `_service` and',
+    '# `_entities`, and these entities of other services extended with predictions (the whole',
+    '# subgraph SDL is schema.subgraph.graphql):',
+  ];
+  return [...header, ...lines.map((line) => (line ? `#   ${line}` : '#'))].join('\n') + '\n';
 }
 
 main().catch((error: unknown) => {

@@ -18,7 +18,7 @@ export async function buildModelSchema(): Promise<GraphQLSchema> {
   return buildSchema({ resolvers: API_RESOLVERS, validate: false, emitSchemaFile: false });
 }
 
-/** The printed SDL of the schema, as committed in `schema.graphql`. */
+/** The printed SDL of the schema, as committed in `schema.graphql` (which adds the federated entities in comments). */
 export async function printModelSchema(): Promise<string> {
   return `${printSchema(await buildModelSchema())}\n`;
 }
