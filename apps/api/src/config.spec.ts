@@ -28,7 +28,7 @@ describe('loadConfig', () => {
     );
     expect(() => loadConfig(['--prot', '1'], {})).toThrow(/prot/);
     expect(() => loadConfig([], { EXECUTION_PROVIDERS: 'cuda,gpu' })).toThrow(
-      'EXECUTION_PROVIDERS must be a comma-separated list of cpu, cuda, tensorrt, got "cuda,gpu"',
+      'EXECUTION_PROVIDERS must be a comma-separated list of cpu, cuda, webgpu, tensorrt, got "cuda,gpu"',
     );
     expect(loadConfig([], { EXECUTION_PROVIDERS: 'cuda, cpu', SHUTDOWN_DELAY_MS: '3000' })).toMatchObject({
       executionProviders: ['cuda', 'cpu'],

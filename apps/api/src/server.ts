@@ -17,6 +17,7 @@ import { applyOverrides } from './model-overrides.js';
 import { isServing, registerProbes, type ServingPhase } from './probes.js';
 import { registerRoutes } from './routes.js';
 import { registerWebApp } from './web-app.js';
+import { QuietConnections } from './quiet-connections.js';
 import { drainAndClose } from './shutdown.js';
 import { registerTfServing } from './tf-serving.js';
 
@@ -60,6 +61,7 @@ export async function createApiServer(
   const inFlight = bodies.inFlight;
 
   const app = createHttpApp(config, logger);
+  const connections = new QuietConnections(app.server);
   // Before admission, so that refusals carry CORS headers too and browsers can read them.
   await registerCors(app, parseCorsOrigins(config.corsOrigins));
   registerAdmission(app, { metrics, bodies, draining });
@@ -116,7 +118,15 @@ export async function createApiServer(
         await watcher.stop();
         if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
         phase = 'draining';
-        await drainAndClose({ app, apollo, repository, inFlight, logger, graceMs: config.shutdownGraceMs });
+        await drainAndClose({
+          app,
+          connections,
+          apollo,
+          repository,
+          inFlight,
+          logger,
+          graceMs: config.shutdownGraceMs,
+        });
         await metricsPort?.close();
       })();
       return closing;

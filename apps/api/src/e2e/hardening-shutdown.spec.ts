@@ -6,6 +6,7 @@ import {
   type ChildServer,
   type GraphQLResponse,
 } from './harness.js';
+import { openSocket } from './raw-http.js';
 
 /**
  * Graceful shutdown, on the real process (`apps/api/src/main.ts` in a child): on SIGTERM or SIGINT
@@ -158,5 +159,30 @@ describe('hardening: graceful shutdown', () => {
     // The request still running when the grace period ran out is cut off, not answered wrongly.
     expect((await big).result).toMatch(/^network error/);
     expect(child.logs.map((l) => l.msg)).toContain('shutdown grace period passed with work still running');
+  });
+
+  test('SIGTERM with a connection that never sends a request: it is hung up, accepted work still finishes', async () => {
+    // Node's closeIdleConnections() leaves a connection that has sent nothing, and its headers
+    // deadline is no longer checked once the server closes: without the drain hanging up on it,
+    // the process would wait on it for the whole grace period.
+    child = await startChildServer({ MODELS_DIR: models.root, SHUTDOWN_GRACE_MS: '60000' });
+    const { url } = child;
+    await until('ready', async () => (await readyz(url)).status === 200);
+    const silent = await openSocket(url);
+    const hungUp = new Promise<void>((resolve) => silent.once('close', () => resolve()).on('error', () => undefined));
+    const big = send(url, 8 * BATCH);
+    await until('the big request is queued', async () => (await pendingRows(url)) >= 4 * BATCH);
+
+    const signalAt = performance.now();
+    child.process.kill('SIGTERM');
+    const exited = await Promise.race([
+      child.exited,
+      new Promise<'still running'>((resolve) => setTimeout(resolve, 20_000, 'still running')),
+    ]);
+    expect(exited).toEqual({ code: 0, signal: null });
+    expect(performance.now() - signalAt).toBeLessThan(20_000);
+    await hungUp;
+    expect((await big).result).toBe('ok');
+    expect(child.logs.map((l) => l.msg)).not.toContain('shutdown grace period passed with work still running');
   });
 });

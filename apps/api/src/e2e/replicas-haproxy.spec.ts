@@ -101,7 +101,7 @@ describe('replicas behind HAProxy', () => {
     console.log(
       `rolling restart: sent ${counts.sent}, answered ${counts.answered}, failed ${counts.failed} ${JSON.stringify(counts.failures)}; ${steps.join('; ')}`,
     );
-    expect(counts.sent).toBeGreaterThan(300);
+    expect(counts.sent).toBeGreaterThan(100);
     expect(counts.failures).toEqual({});
   }, 240_000);
 

@@ -1,12 +1,4 @@
-import {
-  ApolloClient,
-  ApolloError,
-  HttpLink,
-  InMemoryCache,
-  gql,
-  type NormalizedCacheObject,
-  type ServerError,
-} from 'apollo-client-3/core';
+import { ApolloClient, ApolloError, HttpLink, InMemoryCache, gql, type NormalizedCacheObject, type ServerError } from 'apollo-client-3/core';
 import type { Outcome } from './outcome.js';
 
 /**
@@ -20,28 +12,13 @@ export function createClient(url: string): ApolloClient<NormalizedCacheObject> {
   });
 }
 
-export async function send(
-  client: ApolloClient<NormalizedCacheObject>,
-  query: string,
-  variables?: Record<string, unknown>,
-): Promise<Outcome> {
+export async function send(client: ApolloClient<NormalizedCacheObject>, query: string, variables?: Record<string, unknown>): Promise<Outcome> {
   try {
-    const { data, errors } = await client.query<Record<string, unknown>>({
-      query: gql(query),
-      variables,
-      errorPolicy: 'all',
-      fetchPolicy: 'no-cache',
-    });
+    const { data, errors } = await client.query<Record<string, unknown>>({ query: gql(query), variables, errorPolicy: 'all', fetchPolicy: 'no-cache' });
     return { data, errors: (errors ?? []).map((e) => ({ message: e.message, code: e.extensions?.code })) };
   } catch (error) {
     const result = error instanceof ApolloError ? (error.networkError as ServerError | null)?.result : undefined;
     if (!result || typeof result !== 'object' || !Array.isArray(result.errors)) throw error;
-    return {
-      data: undefined,
-      errors: (result.errors as Array<{ message: string; extensions?: { code?: unknown } }>).map((e) => ({
-        message: e.message,
-        code: e.extensions?.code,
-      })),
-    };
+    return { data: undefined, errors: (result.errors as Array<{ message: string; extensions?: { code?: unknown } }>).map((e) => ({ message: e.message, code: e.extensions?.code })) };
   }
 }

@@ -10,15 +10,7 @@ export function createClient(url: string): ApolloClient {
 }
 
 export async function send(client: ApolloClient, query: string, variables?: Record<string, unknown>): Promise<Outcome> {
-  const { data, error } = await client.query<Record<string, unknown>>({
-    query: gql(query),
-    variables,
-    errorPolicy: 'all',
-    fetchPolicy: 'no-cache',
-  });
+  const { data, error } = await client.query<Record<string, unknown>>({ query: gql(query), variables, errorPolicy: 'all', fetchPolicy: 'no-cache' });
   const errors = CombinedGraphQLErrors.is(error) ? error.errors : error ? [error] : [];
-  return {
-    data,
-    errors: errors.map((e) => ({ message: e.message, code: 'extensions' in e ? e.extensions?.code : undefined })),
-  };
+  return { data, errors: errors.map((e) => ({ message: e.message, code: 'extensions' in e ? e.extensions?.code : undefined })) };
 }

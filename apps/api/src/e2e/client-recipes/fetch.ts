@@ -8,12 +8,6 @@ export async function send(url: string, query: string, variables?: Record<string
     body: JSON.stringify({ query, variables }),
   });
   // 200: executed (data, maybe with errors); 4xx: a request error (no data); 413/503: refused.
-  const body = (await response.json()) as {
-    data?: Outcome['data'];
-    errors?: Array<{ message: string; extensions?: { code?: unknown } }>;
-  };
-  return {
-    data: body.data,
-    errors: (body.errors ?? []).map((e) => ({ message: e.message, code: e.extensions?.code })),
-  };
+  const body = (await response.json()) as { data?: Outcome['data']; errors?: Array<{ message: string; extensions?: { code?: unknown } }> };
+  return { data: body.data, errors: (body.errors ?? []).map((e) => ({ message: e.message, code: e.extensions?.code })) };
 }

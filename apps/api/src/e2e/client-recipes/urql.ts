@@ -10,9 +10,7 @@ export function createClient(url: string, options: { get?: boolean } = {}): Clie
     url,
     exchanges: [fetchExchange],
     requestPolicy: 'network-only',
-    ...(options.get
-      ? { fetchOptions: { headers: { 'apollo-require-preflight': 'true' } } }
-      : { preferGetMethod: false }),
+    ...(options.get ? { fetchOptions: { headers: { 'apollo-require-preflight': 'true' } } } : { preferGetMethod: false }),
   });
 }
 
@@ -20,8 +18,5 @@ export async function send(client: Client, query: string, variables: Record<stri
   const { data, error } = await client.query(query, variables).toPromise();
   // urql reads the body of 4xx responses too: request errors arrive as graphQLErrors with their codes.
   const errors = error?.graphQLErrors.length ? error.graphQLErrors : error ? [error] : [];
-  return {
-    data,
-    errors: errors.map((e) => ({ message: e.message, code: 'extensions' in e ? e.extensions?.code : undefined })),
-  };
+  return { data, errors: errors.map((e) => ({ message: e.message, code: 'extensions' in e ? e.extensions?.code : undefined })) };
 }
