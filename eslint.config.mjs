@@ -20,7 +20,17 @@ export default [
   ...nx.configs['flat/typescript'],
   ...nx.configs['flat/javascript'],
   // *.boundary-fixture.ts are deliberate violations that only tools/src/module-boundaries.spec.ts lints.
-  { ignores: ['**/dist', '**/out-tsc', '**/node_modules', '**/test-output', 'libs/schema/src/generated/**', 'apps/web/src/gql/**', '**/*.boundary-fixture.ts'] },
+  {
+    ignores: [
+      '**/dist',
+      '**/out-tsc',
+      '**/node_modules',
+      '**/test-output',
+      'libs/schema/src/generated/**',
+      'apps/web/src/gql/**',
+      '**/*.boundary-fixture.ts',
+    ],
+  },
   {
     files: ['**/*.ts', '**/*.js', '**/*.mjs'],
     rules: {

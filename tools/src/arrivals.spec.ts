@@ -5,7 +5,9 @@ describe('poissonArrivals', () => {
     const a = poissonArrivals(1000, 2000, 7);
     expect(poissonArrivals(1000, 2000, 7)).toEqual(a);
     expect(poissonArrivals(1000, 2000, 8)).not.toEqual(a);
-    expect(Array.from(a.slice(0, 3), (t) => Number(t.toFixed(6)))).toEqual(Array.from(poissonArrivals(1000, 10, 7).slice(0, 3), (t) => Number(t.toFixed(6))));
+    expect(Array.from(a.slice(0, 3), (t) => Number(t.toFixed(6)))).toEqual(
+      Array.from(poissonArrivals(1000, 10, 7).slice(0, 3), (t) => Number(t.toFixed(6))),
+    );
   });
 
   test('rises strictly within [0, duration) at about the asked rate, with exponential gaps', () => {

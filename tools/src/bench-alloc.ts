@@ -42,16 +42,38 @@ process.on('SIGUSR2', async () => {
 });
 `;
 
-async function measure(setting: string, bodies: string[], clients: number, seconds: number, dir: string): Promise<string> {
+async function measure(
+  setting: string,
+  bodies: string[],
+  clients: number,
+  seconds: number,
+  dir: string,
+): Promise<string> {
   const env = { ALLOC_PROFILE: join(dir, 'profile.json'), ...settingsEnv([setting]) };
   rmSync(env.ALLOC_PROFILE, { force: true });
-  const server = await startBenchServer({ root: ROOT, model: 'mnist', env, nodeArgs: ['--import', `data:text/javascript,${encodeURIComponent(SAMPLER)}`] });
+  const server = await startBenchServer({
+    root: ROOT,
+    model: 'mnist',
+    env,
+    nodeArgs: ['--import', `data:text/javascript,${encodeURIComponent(SAMPLER)}`],
+  });
   const load = startLoadProcess();
   try {
-    const outcome = await load.run({ url: `${server.url}/graphql`, bodies, mode: { kind: 'closed', clients }, warmupMs: 2000, durationMs: seconds * 1000, timeoutMs: 10_000 }, () => {
-      server.process.kill('SIGUSR2');
-    });
-    for (let i = 0; i < 100 && !existsSync(env.ALLOC_PROFILE); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    const outcome = await load.run(
+      {
+        url: `${server.url}/graphql`,
+        bodies,
+        mode: { kind: 'closed', clients },
+        warmupMs: 2000,
+        durationMs: seconds * 1000,
+        timeoutMs: 10_000,
+      },
+      () => {
+        server.process.kill('SIGUSR2');
+      },
+    );
+    for (let i = 0; i < 100 && !existsSync(env.ALLOC_PROFILE); i++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     if (!existsSync(env.ALLOC_PROFILE)) throw new Error('the server wrote no allocation profile');
     const profile = JSON.parse(readFileSync(env.ALLOC_PROFILE, 'utf8')) as SamplingHeapProfile;
     const title = `${setting || 'defaults'}: ${Math.round(outcome.latencies.length / seconds)} requests/s`;
@@ -64,15 +86,24 @@ async function measure(setting: string, bodies: string[], clients: number, secon
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { clients: { type: 'string', default: '64' }, seconds: { type: 'string', default: '4' }, 'no-build': { type: 'boolean', default: false }, out: { type: 'string' } },
+  options: {
+    clients: { type: 'string', default: '64' },
+    seconds: { type: 'string', default: '4' },
+    'no-build': { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
 });
 if (!values['no-build']) buildApi(ROOT);
 const dir = mkdtempSync(join(tmpdir(), 'bench-alloc-'));
 try {
-  const sections = [`Single-row mnist from ${values.clients} closed-loop clients, ${values.seconds} s sampled after 2 s of warm-up; bytes allocated on the server's main thread, collected ones included.`, ''];
+  const sections = [
+    `Single-row mnist from ${values.clients} closed-loop clients, ${values.seconds} s sampled after 2 s of warm-up; bytes allocated on the server's main thread, collected ones included.`,
+    '',
+  ];
   const config = parseModelConfig(JSON.parse(readFileSync(join(ROOT, 'models', 'mnist', 'config.json'), 'utf8')));
   const bodies = bodiesFor('mnist', config, 'single', { bulkRows: 256 }).bodies;
-  for (const setting of positionals.length > 0 ? positionals : ['']) sections.push(await measure(setting, bodies, Number(values.clients), Number(values.seconds), dir));
+  for (const setting of positionals.length > 0 ? positionals : [''])
+    sections.push(await measure(setting, bodies, Number(values.clients), Number(values.seconds), dir));
   const text = sections.join('\n');
   console.log(text);
   if (values.out) writeFileSync(values.out, text);

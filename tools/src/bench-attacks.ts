@@ -35,15 +35,31 @@ async function freePort(): Promise<number> {
 
 async function startApi(env: Record<string, string>): Promise<Api> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--conditions', '@mserve/source', '--import', 'tsx/esm', 'apps/api/src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'production', TSX_TSCONFIG_PATH: 'tsconfig.base.json', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', PLAYGROUND: 'false', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions', '@mserve/source', '--import', 'tsx/esm', 'apps/api/src/main.ts'],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        TSX_TSCONFIG_PATH: 'tsconfig.base.json',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        PLAYGROUND: 'false',
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null) throw new Error(`the API exited with code ${child.exitCode}`);
-    const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     await sleep(100);
   }
@@ -70,7 +86,9 @@ async function open(port: number): Promise<Socket> {
   return socket;
 }
 
-const IRIS = JSON.stringify({ query: '{ iris(input: { sepalLength: 5.1, sepalWidth: 3.5, petalLength: 1.4, petalWidth: 0.2 }) { label } }' });
+const IRIS = JSON.stringify({
+  query: '{ iris(input: { sepalLength: 5.1, sepalWidth: 3.5, petalLength: 1.4, petalWidth: 0.2 }) { label } }',
+});
 
 async function post(url: string, body: string): Promise<number> {
   return fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
@@ -87,7 +105,10 @@ async function rss(url: string): Promise<number> {
 /** POSTs served while idle declared bodies sit on the connections. */
 async function idle(api: Api, seconds: number): Promise<string> {
   const sockets = await Promise.all(Array.from({ length: 4 }, () => open(api.port)));
-  for (const s of sockets) s.write(`POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${16 * MIB}\r\n\r\n`);
+  for (const s of sockets)
+    s.write(
+      `POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${16 * MIB}\r\n\r\n`,
+    );
   await sleep(200);
   const statuses: number[] = [];
   const end = Date.now() + seconds * 1000;
@@ -109,10 +130,16 @@ async function chunked(api: Api): Promise<string> {
   for (let i = 0; i < 40; i++) {
     const s = await open(api.port);
     sockets.push(s);
-    s.write(`POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n`);
+    s.write(
+      `POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n`,
+    );
     s.write(`${(1).toString(16)}\r\n{\r\n`);
     for (let m = 0; m < 15 && !s.destroyed; m++) {
-      if (!s.write(frame)) await new Promise((resolve) => { s.once('drain', resolve); s.once('close', resolve); });
+      if (!s.write(frame))
+        await new Promise((resolve) => {
+          s.once('drain', resolve);
+          s.once('close', resolve);
+        });
     }
   }
   await sleep(500);
@@ -126,13 +153,47 @@ async function chunked(api: Api): Promise<string> {
 async function stall(api: Api): Promise<string[]> {
   const zeros = (n: number) => '0,'.repeat(n - 1) + '0';
   const cases: Array<[string, () => string]> = [
-    ['top-level [Float!] variable, 8M elements', () => `{"query":"query($p: [Float!]!) { mnist(input: { pixels: $p }) { label } }","variables":{"p":[${zeros(8_000_000)}]}}`],
-    ['pixels inside an input object, 8M elements', () => `{"query":"query($i: MnistInput!) { mnist(input: $i) { label } }","variables":{"i":{"pixels":[${zeros(8_000_000)}]}}}`],
-    ['irisBatch, 5M {} rows', () => `{"query":"query($r: [IrisInput!]!) { irisBatch(inputs: $r) { label } }","variables":{"r":[${'{},'.repeat(4_999_999)}{}]}}`],
-    ['infer, shape [750000, 4] as values', () => `{"query":"query($v: [Float!]) { infer(model: \\"iris\\", inputs: [{ name: \\"features\\", shape: [750000, 4], values: $v }]) { version } }","variables":{"v":[${zeros(3_000_000)}]}}`],
-    ['mnistBatch, 2,500 rows of 784 values', () => JSON.stringify({ query: 'query($r: [MnistInput!]!) { mnistBatch(inputs: $r) { label } }', variables: { r: Array.from({ length: 2500 }, () => ({ pixels: new Array<number>(784).fill(0.5) })) } })],
-    ['mnistBatch, 10,000 rows of zeros (the row limit)', () => `{"query":"query($r: [MnistInput!]!) { mnistBatch(inputs: $r) { label } }","variables":{"r":[${Array.from({ length: 10_000 }, () => `{"pixels":[${zeros(784)}]}`).join(',')}]}}`],
-    ['mnistBatchCompact, 4,000 rows', () => JSON.stringify({ query: 'query($c: MnistColumns!) { mnistBatchCompact(columns: $c) { label } }', variables: { c: { pixels: Buffer.alloc(4000 * 784 * 4).toString('base64') } } })],
+    [
+      'top-level [Float!] variable, 8M elements',
+      () =>
+        `{"query":"query($p: [Float!]!) { mnist(input: { pixels: $p }) { label } }","variables":{"p":[${zeros(8_000_000)}]}}`,
+    ],
+    [
+      'pixels inside an input object, 8M elements',
+      () =>
+        `{"query":"query($i: MnistInput!) { mnist(input: $i) { label } }","variables":{"i":{"pixels":[${zeros(8_000_000)}]}}}`,
+    ],
+    [
+      'irisBatch, 5M {} rows',
+      () =>
+        `{"query":"query($r: [IrisInput!]!) { irisBatch(inputs: $r) { label } }","variables":{"r":[${'{},'.repeat(4_999_999)}{}]}}`,
+    ],
+    [
+      'infer, shape [750000, 4] as values',
+      () =>
+        `{"query":"query($v: [Float!]) { infer(model: \\"iris\\", inputs: [{ name: \\"features\\", shape: [750000, 4], values: $v }]) { version } }","variables":{"v":[${zeros(3_000_000)}]}}`,
+    ],
+    [
+      'mnistBatch, 2,500 rows of 784 values',
+      () =>
+        JSON.stringify({
+          query: 'query($r: [MnistInput!]!) { mnistBatch(inputs: $r) { label } }',
+          variables: { r: Array.from({ length: 2500 }, () => ({ pixels: new Array<number>(784).fill(0.5) })) },
+        }),
+    ],
+    [
+      'mnistBatch, 10,000 rows of zeros (the row limit)',
+      () =>
+        `{"query":"query($r: [MnistInput!]!) { mnistBatch(inputs: $r) { label } }","variables":{"r":[${Array.from({ length: 10_000 }, () => `{"pixels":[${zeros(784)}]}`).join(',')}]}}`,
+    ],
+    [
+      'mnistBatchCompact, 4,000 rows',
+      () =>
+        JSON.stringify({
+          query: 'query($c: MnistColumns!) { mnistBatchCompact(columns: $c) { label } }',
+          variables: { c: { pixels: Buffer.alloc(4000 * 784 * 4).toString('base64') } },
+        }),
+    ],
   ];
   const lines: string[] = [];
   for (const [name, make] of cases) {
@@ -165,8 +226,13 @@ function summary(statuses: number[]): string {
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ options: { only: { type: 'string', default: 'idle,chunked,stall' }, seconds: { type: 'string', default: '15' } }, allowPositionals: true });
-  const env = Object.fromEntries(positionals.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const { values, positionals } = parseArgs({
+    options: { only: { type: 'string', default: 'idle,chunked,stall' }, seconds: { type: 'string', default: '15' } },
+    allowPositionals: true,
+  });
+  const env = Object.fromEntries(
+    positionals.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
   const only = new Set(values.only.split(','));
   // Each attack on a fresh server, so one's leftovers do not colour the next.
   for (const name of ['idle', 'chunked', 'stall'].filter((n) => only.has(n))) {

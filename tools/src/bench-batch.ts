@@ -57,14 +57,26 @@ async function main(): Promise<void> {
   const repository = await ModelRepository.open({
     root: values['models-dir'] as string,
     only: [name],
-    overrides: (_n, config) => ({ ...config, batching: { ...config.batching, maxBatchSize: maxSize, maxQueueSize: Math.max(config.batching.maxQueueSize, maxSize) }, warmup: { batchSizes: [1] } }),
+    overrides: (_n, config) => ({
+      ...config,
+      batching: {
+        ...config.batching,
+        maxBatchSize: maxSize,
+        maxQueueSize: Math.max(config.batching.maxQueueSize, maxSize),
+      },
+      warmup: { batchSizes: [1] },
+    }),
   });
   await repository.ready();
   const model = repository.get(name);
   const config = model.config;
   const threads = config.threadsPerInstance ?? 1;
   const modelPath = join(values['models-dir'] as string, name, String(model.version), 'model.onnx');
-  const session = await ort.InferenceSession.create(modelPath, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(modelPath, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  });
 
   // Rows of random values inside each field's range, the same rows for both columns.
   let seed = 1;
@@ -73,8 +85,7 @@ async function main(): Promise<void> {
     key: '',
     tensors: Object.fromEntries(
       config.inputs.map((spec) => {
-        const dims = spec.shape ?? [spec.fields.reduce((n, f) => n + (f.length ?? 1), 0)];
-        const dtype = spec.dtype ?? 'float32';
+        const { shape: dims, dtype } = spec;
         const data = allocate(dtype, elementCount(dims)) as Float32Array;
         for (let i = 0; i < data.length; i++) data[i] = random();
         return [spec.tensor, { dtype, dims, data }];
@@ -90,7 +101,9 @@ async function main(): Promise<void> {
   for (const batchSize of sizes) {
     const batch = rows.slice(0, batchSize);
     const feeds = assembleBatch(batch);
-    const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor(t.dtype, t.data as Float32Array, t.dims)]));
+    const ortFeeds = Object.fromEntries(
+      Object.entries(feeds).map(([k, t]) => [k, new ort.Tensor(t.dtype, t.data as Float32Array, t.dims)]),
+    );
     const sessionMs = await time(() => session.run(ortFeeds), seconds);
     const libraryMs = await time(async () => {
       const results = await model.infer(batch);
@@ -105,12 +118,17 @@ async function main(): Promise<void> {
     };
     points.push(point);
     const f = (n: number, d = 3) => n.toFixed(d);
-    console.log(`| ${batchSize} | ${f(sessionMs)} | ${f(point.sessionPredictionsPerSecond, 0)} | ${f(libraryMs)} | ${f(point.libraryPredictionsPerSecond, 0)} |`);
+    console.log(
+      `| ${batchSize} | ${f(sessionMs)} | ${f(point.sessionPredictionsPerSecond, 0)} | ${f(libraryMs)} | ${f(point.libraryPredictionsPerSecond, 0)} |`,
+    );
   }
   await session.release();
   await repository.close();
   if (values.json) {
-    await writeFile(values.json as string, `${JSON.stringify({ model: name, version: model.version, threads, seconds, points }, null, 2)}\n`);
+    await writeFile(
+      values.json as string,
+      `${JSON.stringify({ model: name, version: model.version, threads, seconds, points }, null, 2)}\n`,
+    );
     console.log(`\nwrote ${values.json}`);
   }
 }

@@ -25,14 +25,33 @@ function field(line: string, key: string): number {
 async function measure(setting: string, clients: number, seconds: number): Promise<string> {
   const env = settingsEnv([setting]);
   let trace = '';
-  const server = await startBenchServer({ root: ROOT, model: 'mnist', env, nodeArgs: ['--trace-gc-nvp'], onStdout: (chunk) => (trace += chunk.toString('utf8')) });
+  const server = await startBenchServer({
+    root: ROOT,
+    model: 'mnist',
+    env,
+    nodeArgs: ['--trace-gc-nvp'],
+    onStdout: (chunk) => (trace += chunk.toString('utf8')),
+  });
   const load = startLoadProcess();
   let from = 0;
   try {
-    const outcome = await load.run({ url: `${server.url}/graphql`, bodies: [TYPENAME_BODY], mode: { kind: 'closed', clients }, warmupMs: 2000, durationMs: seconds * 1000, timeoutMs: 10_000 }, (phase) => {
-      if (phase === 'start') from = trace.length;
-    });
-    const scavenges = trace.slice(from).split('\n').filter((line) => / gc=s /.test(line));
+    const outcome = await load.run(
+      {
+        url: `${server.url}/graphql`,
+        bodies: [TYPENAME_BODY],
+        mode: { kind: 'closed', clients },
+        warmupMs: 2000,
+        durationMs: seconds * 1000,
+        timeoutMs: 10_000,
+      },
+      (phase) => {
+        if (phase === 'start') from = trace.length;
+      },
+    );
+    const scavenges = trace
+      .slice(from)
+      .split('\n')
+      .filter((line) => / gc=s /.test(line));
     const { p50, p99 } = summarize(outcome.latencies);
     const pause = summarize(scavenges.map((line) => field(line, 'pause'))).p50;
     const promotedKiB = summarize(scavenges.map((line) => field(line, 'promoted'))).p50 / 1024;
@@ -43,7 +62,17 @@ async function measure(setting: string, clients: number, seconds: number): Promi
   }
 }
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { clients: { type: 'string', default: '4' }, seconds: { type: 'string', default: '5' }, 'no-build': { type: 'boolean', default: false } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    clients: { type: 'string', default: '4' },
+    seconds: { type: 'string', default: '5' },
+    'no-build': { type: 'boolean', default: false },
+  },
+});
 if (!values['no-build']) buildApi(ROOT);
-console.log(`{ __typename } from ${values.clients} closed-loop clients, ${values.seconds} s measured after 2 s of warm-up, V8 --trace-gc-nvp`);
-for (const setting of positionals.length > 0 ? positionals : ['']) console.log(await measure(setting, Number(values.clients), Number(values.seconds)));
+console.log(
+  `{ __typename } from ${values.clients} closed-loop clients, ${values.seconds} s measured after 2 s of warm-up, V8 --trace-gc-nvp`,
+);
+for (const setting of positionals.length > 0 ? positionals : [''])
+  console.log(await measure(setting, Number(values.clients), Number(values.seconds)));

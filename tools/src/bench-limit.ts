@@ -32,7 +32,15 @@ export async function runLimit(options: LimitOptions, traffic: Traffic = 'bulk-c
     root: options.modelsDir,
     only: [options.model],
     metrics,
-    overrides: (_name, config) => ({ ...config, batching: { ...config.batching, maxBatchSize: maxSize, maxQueueSize: Math.max(config.batching.maxQueueSize, 4 * maxSize) }, warmup: { batchSizes: [1, maxSize] } }),
+    overrides: (_name, config) => ({
+      ...config,
+      batching: {
+        ...config.batching,
+        maxBatchSize: maxSize,
+        maxQueueSize: Math.max(config.batching.maxQueueSize, 4 * maxSize),
+      },
+      warmup: { batchSizes: [1, maxSize] },
+    }),
   });
   await repository.ready();
   try {
@@ -89,11 +97,20 @@ export async function runLimit(options: LimitOptions, traffic: Traffic = 'bulk-c
 function copyRows(rows: readonly Row[], count: number): Row[] {
   const copies = Object.entries(rows[0].tensors).map(([name, first]) => {
     const data = first.data as Float32Array;
-    const whole = new (data.constructor as Float32ArrayConstructor)(data.buffer as ArrayBuffer, data.byteOffset, count * data.length).slice();
+    const whole = new (data.constructor as Float32ArrayConstructor)(
+      data.buffer as ArrayBuffer,
+      data.byteOffset,
+      count * data.length,
+    ).slice();
     return { name, first, whole, per: data.length };
   });
   return Array.from({ length: count }, (_, i) => ({
     key: rows[i].key,
-    tensors: Object.fromEntries(copies.map(({ name, first, whole, per }) => [name, { dtype: first.dtype, dims: first.dims, data: whole.subarray(i * per, (i + 1) * per) }])),
+    tensors: Object.fromEntries(
+      copies.map(({ name, first, whole, per }) => [
+        name,
+        { dtype: first.dtype, dims: first.dims, data: whole.subarray(i * per, (i + 1) * per) },
+      ]),
+    ),
   }));
 }

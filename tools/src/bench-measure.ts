@@ -59,7 +59,14 @@ export async function measure(load: LoadProcess, server: BenchServer, run: Measu
   let before: ServerReading | undefined;
   let after: ServerReading | undefined;
   const outcome = await load.run(
-    { url: `${server.url}/graphql`, bodies: run.bodies.bodies, mode: run.mode, warmupMs: run.warmup * 1000, durationMs: run.seconds * 1000, timeoutMs: 10_000 },
+    {
+      url: `${server.url}/graphql`,
+      bodies: run.bodies.bodies,
+      mode: run.mode,
+      warmupMs: run.warmup * 1000,
+      durationMs: run.seconds * 1000,
+      timeoutMs: 10_000,
+    },
     async (phase) => {
       if (phase === 'start') before = await server.read();
       else after = await server.read();
@@ -71,7 +78,10 @@ export async function measure(load: LoadProcess, server: BenchServer, run: Measu
   const result: RunResult = {
     traffic: run.traffic,
     scenario: run.scenario,
-    load: run.mode.kind === 'closed' ? { kind: 'closed', clients: run.mode.clients } : { kind: 'open', rate: run.mode.rate },
+    load:
+      run.mode.kind === 'closed'
+        ? { kind: 'closed', clients: run.mode.clients }
+        : { kind: 'open', rate: run.mode.rate },
     rowsPerRequest: run.bodies.rowsPerRequest,
     seconds: outcome.windowMs / 1000,
     requests: outcome.ok,
@@ -90,8 +100,14 @@ export async function measure(load: LoadProcess, server: BenchServer, run: Measu
     generatorLoopMaxMs: outcome.loopMaxMs,
   };
   const serverP50 = histogramQuantile(before.requestBuckets, after.requestBuckets, 0.5);
-  if (Number.isFinite(serverP50)) result.serverLatency = { p50: serverP50 * 1000, p99: histogramQuantile(before.requestBuckets, after.requestBuckets, 0.99) * 1000 };
-  const failures = Object.entries(outcome.failures).map(([k, v]) => `${k} ×${v}`).join(', ');
+  if (Number.isFinite(serverP50))
+    result.serverLatency = {
+      p50: serverP50 * 1000,
+      p99: histogramQuantile(before.requestBuckets, after.requestBuckets, 0.99) * 1000,
+    };
+  const failures = Object.entries(outcome.failures)
+    .map(([k, v]) => `${k} ×${v}`)
+    .join(', ');
   console.log(
     `${run.traffic.padEnd(12)} ${run.scenario.padEnd(16)} ${(run.mode.kind === 'closed' ? `${run.mode.clients} clients` : `${run.mode.rate.toFixed(0)} req/s`).padEnd(12)} ` +
       `${result.predictionsPerSecond.toFixed(0).padStart(7)} pred/s  p50 ${result.latency.p50.toFixed(2)}  p99 ${result.latency.p99.toFixed(2)} ms${result.serverLatency ? ` (server ${result.serverLatency.p50.toFixed(2)} / ${result.serverLatency.p99.toFixed(2)})` : ''}  batch ${result.meanBatch.toFixed(1)}  ` +

@@ -1,6 +1,23 @@
-import { evaluateTargets, halfPeak, histogramQuantile, percentile, renderChart, renderOpenLoopTable, renderTable, summarize, type RunResult, type Scenario, type Traffic } from './bench-report.js';
+import {
+  evaluateTargets,
+  halfPeak,
+  histogramQuantile,
+  percentile,
+  renderChart,
+  renderOpenLoopTable,
+  renderTable,
+  summarize,
+  type RunResult,
+  type Scenario,
+  type Traffic,
+} from './bench-report.js';
 
-function run(traffic: Traffic, scenario: Scenario, load: RunResult['load'], fields: Partial<RunResult> = {}): RunResult {
+function run(
+  traffic: Traffic,
+  scenario: Scenario,
+  load: RunResult['load'],
+  fields: Partial<RunResult> = {},
+): RunResult {
   return {
     traffic,
     scenario,
@@ -42,8 +59,18 @@ describe('percentile', () => {
 
 describe('histogramQuantile', () => {
   // 100 observations in a window: 50 up to 1 ms, 40 in (1, 2], 9 in (2, 5], 1 over 5 ms.
-  const before: Array<[number, number]> = [[0.001, 10], [0.002, 10], [0.005, 10], [Infinity, 10]];
-  const after: Array<[number, number]> = [[0.001, 60], [0.002, 100], [0.005, 109], [Infinity, 110]];
+  const before: Array<[number, number]> = [
+    [0.001, 10],
+    [0.002, 10],
+    [0.005, 10],
+    [Infinity, 10],
+  ];
+  const after: Array<[number, number]> = [
+    [0.001, 60],
+    [0.002, 100],
+    [0.005, 109],
+    [Infinity, 110],
+  ];
 
   test('interpolates within the bucket the quantile falls in, over what the window added', () => {
     expect(histogramQuantile(before, after, 0.5)).toBeCloseTo(0.001, 9);
@@ -77,10 +104,20 @@ describe('summarize', () => {
 describe('targets', () => {
   const closed = { kind: 'closed', clients: 64 } as const;
   const results = [
-    run('bulk-compact', 'limit', { kind: 'in-process', batchSize: 512, concurrency: 2 }, { predictionsPerSecond: 300_000 }),
+    run(
+      'bulk-compact',
+      'limit',
+      { kind: 'in-process', batchSize: 512, concurrency: 2 },
+      { predictionsPerSecond: 300_000 },
+    ),
     run('single', 'ceiling', closed, { predictionsPerSecond: 1000 }),
     run('single', 'naive', closed, { predictionsPerSecond: 400, cpuMicrosPerPrediction: 400 }),
-    run('single', 'coalesced', closed, { predictionsPerSecond: 900, requestsPerSecond: 900, cpuMicrosPerPrediction: 150, eventLoopP99Ms: 12 }),
+    run('single', 'coalesced', closed, {
+      predictionsPerSecond: 900,
+      requestsPerSecond: 900,
+      cpuMicrosPerPrediction: 150,
+      eventLoopP99Ms: 12,
+    }),
     run('single', 'coalesced', { kind: 'open', rate: 225 }, { latency: { ...summarize([1]), p50: 1, p99: 9 } }),
     run('single', 'coalesced', { kind: 'open', rate: 460 }, { latency: { ...summarize([1]), p50: 2, p99: 5 } }),
     run('bulk-compact', 'coalesced', closed, { predictionsPerSecond: 60_000 }),
@@ -107,23 +144,48 @@ describe('targets', () => {
   });
 
   test('the tail target shows the server-side tail and the `{ __typename }` floor at the same rate, when measured', () => {
-    const half = run('single', 'coalesced', { kind: 'open', rate: 460 }, { latency: { ...summarize([1]), p50: 2, p99: 30 }, serverLatency: { p50: 1, p99: 12 } });
-    const floor = run('single', 'ceiling-typename', { kind: 'open', rate: 460 }, { latency: { ...summarize([1]), p50: 0.5, p99: 4 } });
+    const half = run(
+      'single',
+      'coalesced',
+      { kind: 'open', rate: 460 },
+      { latency: { ...summarize([1]), p50: 2, p99: 30 }, serverLatency: { p50: 1, p99: 12 } },
+    );
+    const floor = run(
+      'single',
+      'ceiling-typename',
+      { kind: 'open', rate: 460 },
+      { latency: { ...summarize([1]), p50: 0.5, p99: 4 } },
+    );
     const tail = evaluateTargets([...results.filter((r) => r.load.kind !== 'open'), half, floor])[4];
     expect(tail).toEqual({
       name: 'single-row tail at half the peak',
       goal: 'p99 ≤ 3 × p50 (open loop at 50% of peak)',
-      value: '15.00 × (p50 2.00 ms, p99 30.00 ms); server-side 12.00 × (p50 1.00 ms, p99 12.00 ms); `{ __typename }` at the same rate 8.00 × (p50 0.50 ms, p99 4.00 ms)',
+      value:
+        '15.00 × (p50 2.00 ms, p99 30.00 ms); server-side 12.00 × (p50 1.00 ms, p99 12.00 ms); `{ __typename }` at the same rate 8.00 × (p50 0.50 ms, p99 4.00 ms)',
       met: false,
     });
     // The floor is an open-loop run of its own, not a candidate for the half-peak point.
     expect(halfPeak([...results, floor])?.scenario).toBe('coalesced');
-    expect(renderOpenLoopTable([half])).toContain('| single | coalesced | 460 | 20 | 2.00 | 30.00 | 1.00 | 12.00 | 10.0 | 0 |');
+    expect(renderOpenLoopTable([half])).toContain(
+      '| single | coalesced | 460 | 20 | 2.00 | 30.00 | 1.00 | 12.00 | 10.0 | 0 |',
+    );
   });
 
   test('the soak target compares the RSS at the end with the RSS after warm-up', () => {
-    const soak = { seconds: 300, warmupSeconds: 30, rss: [], rssAfterWarmupMiB: 200, rssEndMiB: 230, predictionsPerSecond: 1, latency: summarize([1]), failed: 0 };
-    expect(evaluateTargets([], soak).at(-1)).toMatchObject({ value: '1.150 × (200.0 → 230.0 MiB over 300 s)', met: false });
+    const soak = {
+      seconds: 300,
+      warmupSeconds: 30,
+      rss: [],
+      rssAfterWarmupMiB: 200,
+      rssEndMiB: 230,
+      predictionsPerSecond: 1,
+      latency: summarize([1]),
+      failed: 0,
+    };
+    expect(evaluateTargets([], soak).at(-1)).toMatchObject({
+      value: '1.150 × (200.0 → 230.0 MiB over 300 s)',
+      met: false,
+    });
   });
 
   test('the table lists closed-loop and in-process runs only; the chart plots open-loop runs', () => {

@@ -94,7 +94,11 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
  * starts at 0, and a quantile in the +Inf bucket reads as the highest finite bound). NaN when the
  * window added nothing.
  */
-export function histogramQuantile(before: ReadonlyArray<readonly [number, number]>, after: ReadonlyArray<readonly [number, number]>, q: number): number {
+export function histogramQuantile(
+  before: ReadonlyArray<readonly [number, number]>,
+  after: ReadonlyArray<readonly [number, number]>,
+  q: number,
+): number {
   const start = new Map(before.map(([le, count]) => [le, count]));
   const added = after.map(([le, count]) => [le, count - (start.get(le) ?? 0)] as const);
   const total = added.length > 0 ? added[added.length - 1][1] : 0;
@@ -143,7 +147,10 @@ const SCENARIO_LABEL: Record<Scenario, string> = {
   'coalesced-stock': 'coalesced, fast path off (stock)',
 };
 
-const fmt = (n: number | undefined, digits = 0) => (n === undefined || !Number.isFinite(n) ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const fmt = (n: number | undefined, digits = 0) =>
+  n === undefined || !Number.isFinite(n)
+    ? '–'
+    : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 function loadLabel(load: LoadShape): string {
   switch (load.kind) {
@@ -192,8 +199,12 @@ export interface Target {
   met: boolean | undefined;
 }
 
-const find = (results: readonly RunResult[], traffic: Traffic, scenario: Scenario, kind: LoadShape['kind'] = 'closed') =>
-  results.find((r) => r.traffic === traffic && r.scenario === scenario && r.load.kind === kind);
+const find = (
+  results: readonly RunResult[],
+  traffic: Traffic,
+  scenario: Scenario,
+  kind: LoadShape['kind'] = 'closed',
+) => results.find((r) => r.traffic === traffic && r.scenario === scenario && r.load.kind === kind);
 
 /**
  * The targets of the performance issues, judged from one run's results (undefined: not measured in
@@ -201,28 +212,85 @@ const find = (results: readonly RunResult[], traffic: Traffic, scenario: Scenari
  */
 export function evaluateTargets(results: readonly RunResult[], soak?: SoakResult): Target[] {
   const targets: Target[] = [];
-  const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? a / b : undefined);
-  const judge = (name: string, goal: string, value: number | undefined, ok: (v: number) => boolean, show: (v: number) => string) =>
-    targets.push({ name, goal, value: value === undefined ? 'not measured' : show(value), met: value === undefined ? undefined : ok(value) });
+  const ratio = (a: number | undefined, b: number | undefined) =>
+    a !== undefined && b !== undefined && b > 0 ? a / b : undefined;
+  const judge = (
+    name: string,
+    goal: string,
+    value: number | undefined,
+    ok: (v: number) => boolean,
+    show: (v: number) => string,
+  ) =>
+    targets.push({
+      name,
+      goal,
+      value: value === undefined ? 'not measured' : show(value),
+      met: value === undefined ? undefined : ok(value),
+    });
 
-  const single = { ceiling: find(results, 'single', 'ceiling'), naive: find(results, 'single', 'naive'), coalesced: find(results, 'single', 'coalesced') };
-  judge('single-row throughput', 'coalesced ≥ 85% of ceiling', ratio(single.coalesced?.predictionsPerSecond, single.ceiling?.predictionsPerSecond), (v) => v >= 0.85, (v) => `${fmt(v * 100, 1)}%`);
-  judge('single-row CPU per prediction', 'coalesced ≤ 0.5 × naive', ratio(single.coalesced?.cpuMicrosPerPrediction, single.naive?.cpuMicrosPerPrediction), (v) => v <= 0.5, (v) => `${fmt(v, 2)} ×`);
+  const single = {
+    ceiling: find(results, 'single', 'ceiling'),
+    naive: find(results, 'single', 'naive'),
+    coalesced: find(results, 'single', 'coalesced'),
+  };
+  judge(
+    'single-row throughput',
+    'coalesced ≥ 85% of ceiling',
+    ratio(single.coalesced?.predictionsPerSecond, single.ceiling?.predictionsPerSecond),
+    (v) => v >= 0.85,
+    (v) => `${fmt(v * 100, 1)}%`,
+  );
+  judge(
+    'single-row CPU per prediction',
+    'coalesced ≤ 0.5 × naive',
+    ratio(single.coalesced?.cpuMicrosPerPrediction, single.naive?.cpuMicrosPerPrediction),
+    (v) => v <= 0.5,
+    (v) => `${fmt(v, 2)} ×`,
+  );
   const limit = find(results, 'bulk-compact', 'limit', 'in-process') ?? find(results, 'single', 'limit', 'in-process');
-  judge('bulk compact throughput', 'coalesced ≥ 70% of limit', ratio(find(results, 'bulk-compact', 'coalesced')?.predictionsPerSecond, limit?.predictionsPerSecond), (v) => v >= 0.7, (v) => `${fmt(v * 100, 1)}%`);
+  judge(
+    'bulk compact throughput',
+    'coalesced ≥ 70% of limit',
+    ratio(find(results, 'bulk-compact', 'coalesced')?.predictionsPerSecond, limit?.predictionsPerSecond),
+    (v) => v >= 0.7,
+    (v) => `${fmt(v * 100, 1)}%`,
+  );
   const stockCpu = (traffic: Traffic) => find(results, traffic, 'coalesced-stock')?.cpuMicrosPerPrediction;
   const cpuOf = (traffic: Traffic) => find(results, traffic, 'coalesced')?.cpuMicrosPerPrediction;
   judge(
     'bulk JSON lists vs the stock path',
     '≥ 3× the throughput with the fast path off',
-    ratio(find(results, 'bulk-json', 'coalesced')?.predictionsPerSecond, find(results, 'bulk-json', 'coalesced-stock')?.predictionsPerSecond),
+    ratio(
+      find(results, 'bulk-json', 'coalesced')?.predictionsPerSecond,
+      find(results, 'bulk-json', 'coalesced-stock')?.predictionsPerSecond,
+    ),
     (v) => v >= 3,
     (v) => `${fmt(v, 2)} × (server CPU a row ${fmt(stockCpu('bulk-json'), 1)} → ${fmt(cpuOf('bulk-json'), 1)} µs)`,
   );
   const half = halfPeak(results);
-  judge('single-row tail at half the peak', 'p99 ≤ 3 × p50 (open loop at 50% of peak)', half ? half.latency.p99 / half.latency.p50 : undefined, (v) => v <= 3, (v) => `${fmt(v, 2)} × (p50 ${fmt(half?.latency.p50, 2)} ms, p99 ${fmt(half?.latency.p99, 2)} ms)${half ? tailContext(results, half) : ''}`);
-  judge('event-loop delay at peak', 'p99 ≤ 10 ms (single-row peak)', single.coalesced?.eventLoopP99Ms, (v) => v <= 10, (v) => `${fmt(v, 2)} ms`);
-  judge('soak at peak', 'RSS at the end ≤ 1.1 × after warm-up', soak ? soak.rssEndMiB / soak.rssAfterWarmupMiB : undefined, (v) => v <= 1.1, (v) => `${fmt(v, 3)} × (${fmt(soak?.rssAfterWarmupMiB, 1)} → ${fmt(soak?.rssEndMiB, 1)} MiB over ${fmt(soak?.seconds)} s)`);
+  judge(
+    'single-row tail at half the peak',
+    'p99 ≤ 3 × p50 (open loop at 50% of peak)',
+    half ? half.latency.p99 / half.latency.p50 : undefined,
+    (v) => v <= 3,
+    (v) =>
+      `${fmt(v, 2)} × (p50 ${fmt(half?.latency.p50, 2)} ms, p99 ${fmt(half?.latency.p99, 2)} ms)${half ? tailContext(results, half) : ''}`,
+  );
+  judge(
+    'event-loop delay at peak',
+    'p99 ≤ 10 ms (single-row peak)',
+    single.coalesced?.eventLoopP99Ms,
+    (v) => v <= 10,
+    (v) => `${fmt(v, 2)} ms`,
+  );
+  judge(
+    'soak at peak',
+    'RSS at the end ≤ 1.1 × after warm-up',
+    soak ? soak.rssEndMiB / soak.rssAfterWarmupMiB : undefined,
+    (v) => v <= 1.1,
+    (v) =>
+      `${fmt(v, 3)} × (${fmt(soak?.rssAfterWarmupMiB, 1)} → ${fmt(soak?.rssEndMiB, 1)} MiB over ${fmt(soak?.seconds)} s)`,
+  );
   return targets;
 }
 
@@ -234,9 +302,17 @@ export function evaluateTargets(results: readonly RunResult[], soak?: SoakResult
 function tailContext(results: readonly RunResult[], half: RunResult): string {
   const parts: string[] = [];
   const server = half.serverLatency;
-  if (server) parts.push(`server-side ${fmt(server.p99 / server.p50, 2)} × (p50 ${fmt(server.p50, 2)} ms, p99 ${fmt(server.p99, 2)} ms)`);
-  const floor = results.find((r) => r.traffic === 'single' && r.scenario === 'ceiling-typename' && r.load.kind === 'open');
-  if (floor) parts.push(`\`{ __typename }\` at the same rate ${fmt(floor.latency.p99 / floor.latency.p50, 2)} × (p50 ${fmt(floor.latency.p50, 2)} ms, p99 ${fmt(floor.latency.p99, 2)} ms)`);
+  if (server)
+    parts.push(
+      `server-side ${fmt(server.p99 / server.p50, 2)} × (p50 ${fmt(server.p50, 2)} ms, p99 ${fmt(server.p99, 2)} ms)`,
+    );
+  const floor = results.find(
+    (r) => r.traffic === 'single' && r.scenario === 'ceiling-typename' && r.load.kind === 'open',
+  );
+  if (floor)
+    parts.push(
+      `\`{ __typename }\` at the same rate ${fmt(floor.latency.p99 / floor.latency.p50, 2)} × (p50 ${fmt(floor.latency.p50, 2)} ms, p99 ${fmt(floor.latency.p99, 2)} ms)`,
+    );
   return parts.length > 0 ? `; ${parts.join('; ')}` : '';
 }
 
@@ -247,17 +323,28 @@ export function halfPeak(results: readonly RunResult[]): RunResult | undefined {
   const open = results.filter((r) => r.traffic === 'single' && r.scenario === 'coalesced' && r.load.kind === 'open');
   const target = peak.requestsPerSecond / 2;
   let best: RunResult | undefined;
-  for (const r of open) if (!best || Math.abs((r.load as { rate: number }).rate - target) < Math.abs((best.load as { rate: number }).rate - target)) best = r;
+  for (const r of open)
+    if (
+      !best ||
+      Math.abs((r.load as { rate: number }).rate - target) < Math.abs((best.load as { rate: number }).rate - target)
+    )
+      best = r;
   return best;
 }
 
 export function renderTargets(targets: readonly Target[]): string {
   const lines = ['| target | goal | measured | met |', '|---|---|---|---|'];
-  for (const t of targets) lines.push(`| ${t.name} | ${t.goal} | ${t.value} | ${t.met === undefined ? '–' : t.met ? 'yes' : '**no**'} |`);
+  for (const t of targets)
+    lines.push(`| ${t.name} | ${t.goal} | ${t.value} | ${t.met === undefined ? '–' : t.met ? 'yes' : '**no**'} |`);
   return lines.join('\n');
 }
 
-const SERIES_COLOR: Partial<Record<Scenario, string>> = { ceiling: '#7f7f7f', naive: '#d62728', coalesced: '#1f77b4', 'coalesced-stock': '#ff7f0e' };
+const SERIES_COLOR: Partial<Record<Scenario, string>> = {
+  ceiling: '#7f7f7f',
+  naive: '#d62728',
+  coalesced: '#1f77b4',
+  'coalesced-stock': '#ff7f0e',
+};
 
 /**
  * Throughput (x, predictions/s) against p99 latency (y, ms, log scale) of the open-loop runs: one
@@ -265,7 +352,9 @@ const SERIES_COLOR: Partial<Record<Scenario, string>> = { ceiling: '#7f7f7f', na
  * as a dashed vertical line.
  */
 export function renderChart(results: readonly RunResult[]): string {
-  const traffics = (['single', 'bulk-compact', 'bulk-json'] as const).filter((t) => results.some((r) => r.traffic === t && r.load.kind === 'open'));
+  const traffics = (['single', 'bulk-compact', 'bulk-json'] as const).filter((t) =>
+    results.some((r) => r.traffic === t && r.load.kind === 'open'),
+  );
   const limit = results.find((r) => r.scenario === 'limit')?.predictionsPerSecond;
   const panel = { width: 400, height: 320, left: 64, right: 16, top: 48, bottom: 46 };
   const width = Math.max(1, traffics.length) * panel.width;
@@ -284,37 +373,59 @@ export function renderChart(results: readonly RunResult[]): string {
     const minY = 10 ** Math.floor(Math.log10(Math.max(0.01, Math.min(...ys))));
     const maxY = 10 ** Math.ceil(Math.log10(Math.max(minY * 10, ...ys)));
     const px = (v: number) => x0 + (v / maxX) * plotW;
-    const py = (v: number) => panel.top + plotH - ((Math.log10(Math.max(v, minY)) - Math.log10(minY)) / (Math.log10(maxY) - Math.log10(minY))) * plotH;
-    parts.push(`<text x="${x0 + plotW / 2}" y="18" text-anchor="middle" font-size="13" font-weight="bold">${escapeXml(TRAFFIC_LABEL[traffic].replace(/`/g, ''))}</text>`);
+    const py = (v: number) =>
+      panel.top +
+      plotH -
+      ((Math.log10(Math.max(v, minY)) - Math.log10(minY)) / (Math.log10(maxY) - Math.log10(minY))) * plotH;
+    parts.push(
+      `<text x="${x0 + plotW / 2}" y="18" text-anchor="middle" font-size="13" font-weight="bold">${escapeXml(TRAFFIC_LABEL[traffic].replace(/`/g, ''))}</text>`,
+    );
     parts.push(`<rect x="${x0}" y="${panel.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#999"/>`);
     for (let decade = minY; decade <= maxY * 1.0001; decade *= 10) {
       parts.push(`<line x1="${x0}" x2="${x0 + plotW}" y1="${py(decade)}" y2="${py(decade)}" stroke="#eee"/>`);
-      parts.push(`<text x="${x0 - 6}" y="${py(decade) + 4}" text-anchor="end">${decade >= 1 ? decade.toFixed(0) : decade.toString()}</text>`);
+      parts.push(
+        `<text x="${x0 - 6}" y="${py(decade) + 4}" text-anchor="end">${decade >= 1 ? decade.toFixed(0) : decade.toString()}</text>`,
+      );
     }
     for (let i = 0; i <= 4; i++) {
       const v = (maxX / 4) * i;
       parts.push(`<text x="${px(v)}" y="${panel.top + plotH + 16}" text-anchor="middle">${compact(v)}</text>`);
     }
     parts.push(`<text x="${x0 + plotW / 2}" y="${panel.top + plotH + 34}" text-anchor="middle">predictions/s</text>`);
-    parts.push(`<text transform="translate(${x0 - 44} ${panel.top + plotH / 2}) rotate(-90)" text-anchor="middle">p99 latency, ms (log)</text>`);
+    parts.push(
+      `<text transform="translate(${x0 - 44} ${panel.top + plotH / 2}) rotate(-90)" text-anchor="middle">p99 latency, ms (log)</text>`,
+    );
     if (limit !== undefined && limit <= maxX) {
-      parts.push(`<line x1="${px(limit)}" x2="${px(limit)}" y1="${panel.top}" y2="${panel.top + plotH}" stroke="#2ca02c" stroke-dasharray="5 4"/>`);
+      parts.push(
+        `<line x1="${px(limit)}" x2="${px(limit)}" y1="${panel.top}" y2="${panel.top + plotH}" stroke="#2ca02c" stroke-dasharray="5 4"/>`,
+      );
       parts.push(`<text x="${px(limit) - 4}" y="${panel.top + 12}" text-anchor="end" fill="#2ca02c">limit</text>`);
     } else if (limit !== undefined) {
-      parts.push(`<text x="${x0 + plotW - 4}" y="${panel.top + plotH - 8}" text-anchor="end" fill="#2ca02c">limit ${compact(limit)}/s, off scale →</text>`);
+      parts.push(
+        `<text x="${x0 + plotW - 4}" y="${panel.top + plotH - 8}" text-anchor="end" fill="#2ca02c">limit ${compact(limit)}/s, off scale →</text>`,
+      );
     }
     let legendX = x0;
     for (const scenario of ['ceiling', 'naive', 'coalesced', 'coalesced-stock'] as const) {
-      const series = runs.filter((r) => r.scenario === scenario).sort((a, b) => (a.load as { rate: number }).rate - (b.load as { rate: number }).rate);
+      const series = runs
+        .filter((r) => r.scenario === scenario)
+        .sort((a, b) => (a.load as { rate: number }).rate - (b.load as { rate: number }).rate);
       if (series.length === 0) continue;
       const color = SERIES_COLOR[scenario] ?? '#000';
-      parts.push(`<polyline fill="none" stroke="${color}" stroke-width="1.8" points="${series.map((r) => `${px(r.predictionsPerSecond).toFixed(1)},${py(r.latency.p99).toFixed(1)}`).join(' ')}"/>`);
-      for (const r of series) parts.push(`<circle cx="${px(r.predictionsPerSecond).toFixed(1)}" cy="${py(r.latency.p99).toFixed(1)}" r="2.6" fill="${color}"/>`);
+      parts.push(
+        `<polyline fill="none" stroke="${color}" stroke-width="1.8" points="${series.map((r) => `${px(r.predictionsPerSecond).toFixed(1)},${py(r.latency.p99).toFixed(1)}`).join(' ')}"/>`,
+      );
+      for (const r of series)
+        parts.push(
+          `<circle cx="${px(r.predictionsPerSecond).toFixed(1)}" cy="${py(r.latency.p99).toFixed(1)}" r="2.6" fill="${color}"/>`,
+        );
       parts.push(`<text x="${legendX}" y="${panel.top - 6}" fill="${color}">● ${scenario}</text>`);
       legendX += 12 + scenario.length * 6.2;
     }
   });
-  parts.push(`<text x="8" y="${height - 6}" fill="#666">Open-loop Poisson arrivals at rising offered rates (fractions of each scenario's closed-loop peak); each point is one run. The library's batched limit (no HTTP) is the dashed line, or noted when off scale.</text>`);
+  parts.push(
+    `<text x="8" y="${height - 6}" fill="#666">Open-loop Poisson arrivals at rising offered rates (fractions of each scenario's closed-loop peak); each point is one run. The library's batched limit (no HTTP) is the dashed line, or noted when off scale.</text>`,
+  );
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 }

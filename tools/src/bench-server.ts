@@ -62,7 +62,17 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), join(options.root, 'apps/api/dist/main.js')], {
     cwd: options.root,
-    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', PLAYGROUND: 'false', MODELS: options.model, SHUTDOWN_GRACE_MS: '2000', ...options.env },
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      PLAYGROUND: 'false',
+      MODELS: options.model,
+      SHUTDOWN_GRACE_MS: '2000',
+      ...options.env,
+    },
     stdio: ['ignore', options.onStdout ? 'pipe' : 'inherit', 'pipe'],
   });
   if (options.onStdout) child.stdout?.on('data', options.onStdout);
@@ -140,7 +150,11 @@ export function sumMetric(text: string, name: string, labels: Record<string, str
  * [upper bound, count] pairs in ascending order (`+Inf` last); series that differ only in other
  * labels are added up.
  */
-export function histogramBuckets(text: string, name: string, labels: Record<string, string> = {}): Array<[number, number]> {
+export function histogramBuckets(
+  text: string,
+  name: string,
+  labels: Record<string, string> = {},
+): Array<[number, number]> {
   const counts = new Map<number, number>();
   for (const { labels: found, value } of samples(text, `${name}_bucket`, labels)) {
     const le = found.le === '+Inf' ? Infinity : Number(found.le);
@@ -149,11 +163,17 @@ export function histogramBuckets(text: string, name: string, labels: Record<stri
   return [...counts].sort((a, b) => a[0] - b[0]);
 }
 
-function* samples(text: string, name: string, labels: Record<string, string>): Generator<{ labels: Record<string, string>; value: number }> {
+function* samples(
+  text: string,
+  name: string,
+  labels: Record<string, string>,
+): Generator<{ labels: Record<string, string>; value: number }> {
   for (const line of text.split('\n')) {
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)/.exec(line);
     if (!match || match[1] !== name) continue;
-    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    const found = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+    );
     if (Object.entries(labels).every(([k, v]) => found[k] === v)) yield { labels: found, value: Number(match[3]) };
   }
 }

@@ -46,7 +46,11 @@ async function serve(layer: Layer, port: number): Promise<void> {
     const { ApolloServer } = await import('@apollo/server');
     const { ApolloServerPluginLandingPageDisabled } = await import('@apollo/server/plugin/disabled');
     const { fastifyApolloDrainPlugin, fastifyApolloHandler } = await import('@as-integrations/fastify');
-    const apollo = new ApolloServer({ typeDefs: 'type Query { x: Int }', resolvers: { Query: { x: () => 1 } }, plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()] });
+    const apollo = new ApolloServer({
+      typeDefs: 'type Query { x: Int }',
+      resolvers: { Query: { x: () => 1 } },
+      plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
+    });
     await apollo.start();
     app.post('/graphql', fastifyApolloHandler(apollo));
   }
@@ -56,14 +60,19 @@ async function serve(layer: Layer, port: number): Promise<void> {
 /** Starts this file as `--serve <layer> <port>` (same node, same loader) and waits for its port. */
 async function startLayer(layer: Layer): Promise<{ url: string; stop: () => void }> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve', layer, String(port)], { stdio: 'inherit' });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), '--serve', layer, String(port)],
+    { stdio: 'inherit' },
+  );
   const url = `http://127.0.0.1:${port}/graphql`;
   for (let tries = 0; ; tries++) {
     try {
       await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: TYPENAME_BODY });
       break;
     } catch (error) {
-      if (tries > 200 || child.exitCode !== null) throw new Error(`the ${layer} server did not start`, { cause: error });
+      if (tries > 200 || child.exitCode !== null)
+        throw new Error(`the ${layer} server did not start`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
@@ -71,20 +80,40 @@ async function startLayer(layer: Layer): Promise<{ url: string; stop: () => void
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rate: { type: 'string', default: '1500' }, rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' }, 'no-build': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: {
+      rate: { type: 'string', default: '1500' },
+      rounds: { type: 'string', default: '3' },
+      seconds: { type: 'string', default: '5' },
+      'no-build': { type: 'boolean', default: false },
+    },
+  });
   const rate = Number(values.rate);
   if (!values['no-build']) buildApi(ROOT);
-  const bare = await Promise.all(LAYERS.map(async (layer) => ({ name: layer as string, ...(await startLayer(layer)) })));
+  const bare = await Promise.all(
+    LAYERS.map(async (layer) => ({ name: layer as string, ...(await startLayer(layer)) })),
+  );
   const api = await startBenchServer({ root: ROOT, model: 'mnist' });
   const servers = [...bare, { name: 'API', url: `${api.url}/graphql` }];
   const load = startLoadProcess();
   try {
-    console.log(`{ __typename } at ${rate} requests/s, open loop (Poisson), ${values.seconds} s measured after 2 s of warm-up per turn`);
+    console.log(
+      `{ __typename } at ${rate} requests/s, open loop (Poisson), ${values.seconds} s measured after 2 s of warm-up per turn`,
+    );
     for (let round = 0; round < Number(values.rounds); round++) {
       for (const server of servers) {
-        const outcome = await load.run({ url: server.url, bodies: [TYPENAME_BODY], mode: { kind: 'open', rate, seed: round + 1, maxInFlight: 1024 }, warmupMs: 2000, durationMs: Number(values.seconds) * 1000, timeoutMs: 10_000 });
+        const outcome = await load.run({
+          url: server.url,
+          bodies: [TYPENAME_BODY],
+          mode: { kind: 'open', rate, seed: round + 1, maxInFlight: 1024 },
+          warmupMs: 2000,
+          durationMs: Number(values.seconds) * 1000,
+          timeoutMs: 10_000,
+        });
         const { p50, p99 } = summarize(outcome.latencies);
-        console.log(`round ${round + 1}  ${server.name.padEnd(15)} ${String(outcome.latencies.length).padStart(6)} ok ${String(outcome.failedLatencies.length).padStart(4)} failed  p50 ${p50.toFixed(2)} ms  p99 ${p99.toFixed(2)} ms  p99/p50 ${(p99 / p50).toFixed(1)}`);
+        console.log(
+          `round ${round + 1}  ${server.name.padEnd(15)} ${String(outcome.latencies.length).padStart(6)} ok ${String(outcome.failedLatencies.length).padStart(4)} failed  p50 ${p50.toFixed(2)} ms  p99 ${p99.toFixed(2)} ms  p99/p50 ${(p99 / p50).toFixed(1)}`,
+        );
       }
     }
   } finally {

@@ -26,7 +26,10 @@ export function benchItems(model: string, config: ModelConfig, count: number, se
     Object.fromEntries(
       config.inputs.flatMap((input) =>
         input.fields.map((field) => {
-          const draw = () => (input.dtype === 'int32' || input.dtype === 'int64' ? Math.round(value(field.min ?? 0, field.max ?? 10)) : value(field.min, field.max));
+          const draw = () =>
+            input.dtype === 'int32' || input.dtype === 'int64'
+              ? Math.round(value(field.min ?? 0, field.max ?? 10))
+              : value(field.min, field.max);
           return [field.name, field.length === undefined ? draw() : Array.from({ length: field.length }, draw)];
         }),
       ),
@@ -38,15 +41,19 @@ export function benchItems(model: string, config: ModelConfig, count: number, se
 export function toColumns(config: ModelConfig, items: readonly Item[]): Record<string, string> {
   const columns: Record<string, string> = {};
   for (const input of config.inputs) {
-    const dtype: DType = input.dtype ?? 'float32';
+    const dtype: DType = input.dtype;
     for (const field of input.fields) {
-      const length = field.length ?? 1;
+      const length = field.size;
       const values = items.flatMap((item) => {
         const v = item[field.name] ?? (field.default as number);
         return Array.isArray(v) ? v : [v];
       });
-      if (values.length !== items.length * length) throw new Error(`field ${field.name}: expected ${length} values per row`);
-      const array = dtype === 'int64' ? BigInt64Array.from(values, (v) => BigInt(v)) : new (DTYPES[dtype].array as Float32ArrayConstructor)(values);
+      if (values.length !== items.length * length)
+        throw new Error(`field ${field.name}: expected ${length} values per row`);
+      const array =
+        dtype === 'int64'
+          ? BigInt64Array.from(values, (v) => BigInt(v))
+          : new (DTYPES[dtype].array as Float32ArrayConstructor)(values);
       columns[field.name] = Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
     }
   }
@@ -60,7 +67,12 @@ export interface Bodies {
 }
 
 /** Bodies for one traffic shape, asking for the model's field. */
-export function bodiesFor(model: string, config: ModelConfig, traffic: Traffic, options: { bulkRows: number; variants?: number }): Bodies {
+export function bodiesFor(
+  model: string,
+  config: ModelConfig,
+  traffic: Traffic,
+  options: { bulkRows: number; variants?: number },
+): Bodies {
   const n = typeNames(model);
   const selection = config.task === 'classification' ? '{ label confidence }' : `{ ${Object.keys(config.outputs)[0]} }`;
   const variants = options.variants ?? (traffic === 'single' ? 64 : 4);
@@ -70,12 +82,28 @@ export function bodiesFor(model: string, config: ModelConfig, traffic: Traffic, 
   for (let v = 0; v < variants; v++) {
     const slice = items.slice(v * rows, (v + 1) * rows);
     if (traffic === 'single') {
-      bodies.push(JSON.stringify({ query: `query Predict($input: ${n.input}!) { ${n.single}(input: $input) ${selection} }`, variables: { input: slice[0] } }));
+      bodies.push(
+        JSON.stringify({
+          query: `query Predict($input: ${n.input}!) { ${n.single}(input: $input) ${selection} }`,
+          variables: { input: slice[0] },
+        }),
+      );
     } else if (traffic === 'bulk-json') {
-      bodies.push(JSON.stringify({ query: `query Bulk($inputs: [${n.input}!]!) { ${n.batch}(inputs: $inputs) ${selection} }`, variables: { inputs: slice } }));
+      bodies.push(
+        JSON.stringify({
+          query: `query Bulk($inputs: [${n.input}!]!) { ${n.batch}(inputs: $inputs) ${selection} }`,
+          variables: { inputs: slice },
+        }),
+      );
     } else {
-      if (!ColumnCodec.supports(config)) throw new Error(`model ${model} has non-numeric inputs: it has no compact form`);
-      bodies.push(JSON.stringify({ query: `query Compact($columns: ${n.columns}!) { ${n.compact}(columns: $columns) ${selection} }`, variables: { columns: toColumns(config, slice) } }));
+      if (!ColumnCodec.supports(config))
+        throw new Error(`model ${model} has non-numeric inputs: it has no compact form`);
+      bodies.push(
+        JSON.stringify({
+          query: `query Compact($columns: ${n.columns}!) { ${n.compact}(columns: $columns) ${selection} }`,
+          variables: { columns: toColumns(config, slice) },
+        }),
+      );
     }
   }
   return { bodies, rowsPerRequest: rows };

@@ -10,9 +10,13 @@ describe('writeCeilingModels', () => {
   test('serves the model’s own contract from a repository of its own, and removes it', async () => {
     const ceiling = writeCeilingModels(MODELS, 'mnist');
     try {
-      expect(readFileSync(join(ceiling.root, 'mnist', 'config.json'), 'utf8')).toBe(readFileSync(join(MODELS, 'mnist', 'config.json'), 'utf8'));
+      expect(readFileSync(join(ceiling.root, 'mnist', 'config.json'), 'utf8')).toBe(
+        readFileSync(join(MODELS, 'mnist', 'config.json'), 'utf8'),
+      );
       // Far smaller than the real network: one 784-10 layer.
-      expect(readFileSync(join(ceiling.root, 'mnist', '1', 'model.onnx')).length).toBeLessThan(readFileSync(join(MODELS, 'mnist', '1', 'model.onnx')).length / 20);
+      expect(readFileSync(join(ceiling.root, 'mnist', '1', 'model.onnx')).length).toBeLessThan(
+        readFileSync(join(MODELS, 'mnist', '1', 'model.onnx')).length / 20,
+      );
       const repository = await ModelRepository.open({ root: ceiling.root });
       try {
         await repository.ready();
@@ -35,7 +39,9 @@ describe('writeCeilingModels', () => {
     const repository = await ModelRepository.open({ root: ceiling.root });
     try {
       await repository.ready();
-      const [prediction] = await repository.get('iris').predict([{ sepalLength: 5.1, sepalWidth: 3.5, petalLength: 1.4, petalWidth: 0.2 }]);
+      const [prediction] = await repository
+        .get('iris')
+        .predict([{ sepalLength: 5.1, sepalWidth: 3.5, petalLength: 1.4, petalWidth: 0.2 }]);
       expect(prediction).toMatchObject({ label: expect.stringMatching(/^(setosa|versicolor|virginica)$/) });
     } finally {
       await repository.close();

@@ -29,8 +29,17 @@ export function writeCeilingModels(modelsDir: string, model: string): CeilingMod
   const config = JSON.parse(configText) as ModelConfig;
   const [input, ...others] = config.inputs;
   const outputs = Object.values(config.outputs);
-  if (!input || others.length > 0 || (input.dtype ?? 'float32') !== 'float32' || config.task !== 'classification' || outputs.length !== 1 || !config.labels) {
-    throw new Error(`no ceiling model for ${model}: it needs one float32 input tensor and one probabilities output of a classifier`);
+  if (
+    !input ||
+    others.length > 0 ||
+    (input.dtype ?? 'float32') !== 'float32' ||
+    config.task !== 'classification' ||
+    outputs.length !== 1 ||
+    !config.labels
+  ) {
+    throw new Error(
+      `no ceiling model for ${model}: it needs one float32 input tensor and one probabilities output of a classifier`,
+    );
   }
   const width = input.fields.reduce((sum, field) => sum + (field.length ?? 1), 0);
   const onnx = exportMlpToOnnx({

@@ -25,12 +25,31 @@ export type FieldTyping = (input: InputSpec, field: FieldSpec) => { gql: string;
  * serves), and the prediction field (`@requires` on those fields) resolved by the model. Only the
  * subgraph schema (`FEDERATION=true`) takes these classes; the API schema never sees them.
  */
-export function renderEntities(model: string, config: ModelConfig, prediction: string, typing: FieldTyping): RenderedEntities {
+export function renderEntities(
+  model: string,
+  config: ModelConfig,
+  prediction: string,
+  typing: FieldTyping,
+): RenderedEntities {
   const entities = config.entities ?? [];
   if (entities.length === 0) return { code: '', typeGraphql: [], helpers: [], types: [], resolvers: [] };
-  const fields = new Map(config.inputs.flatMap((input) => input.fields.map((field) => [field.name, { input, field }] as const)));
-  const code = entities.map((entity) => renderEntity(model, prediction, entity, fields, typing, config.description)).join('');
-  const scalars = new Set(['Ctx', 'Directive', 'Field', 'FieldResolver', 'ID', 'Info', 'ObjectType', 'Resolver', 'Root']);
+  const fields = new Map(
+    config.inputs.flatMap((input) => input.fields.map((field) => [field.name, { input, field }] as const)),
+  );
+  const code = entities
+    .map((entity) => renderEntity(model, prediction, entity, fields, typing, config.description))
+    .join('');
+  const scalars = new Set([
+    'Ctx',
+    'Directive',
+    'Field',
+    'FieldResolver',
+    'ID',
+    'Info',
+    'ObjectType',
+    'Resolver',
+    'Root',
+  ]);
   for (const { input, field } of fields.values()) scalars.add(typing(input, field).gql.replace(/[[\]]/g, ''));
   for (const builtin of ['String', 'Boolean']) scalars.delete(builtin);
   return {
@@ -44,7 +63,9 @@ export function renderEntities(model: string, config: ModelConfig, prediction: s
 
 /** The resolver class of `entity`'s prediction field (`IrisFlowerResolver`). */
 export function entityResolverName(model: string, entity: EntitySpec): string {
-  const pascal = model.replace(/[-_ ]+([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase()).replace(/^[a-z]/, (c) => c.toUpperCase());
+  const pascal = model
+    .replace(/[-_ ]+([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase())
+    .replace(/^[a-z]/, (c) => c.toUpperCase());
   return `${pascal}${entity.type}Resolver`;
 }
 
@@ -59,7 +80,9 @@ function renderEntity(
   description: string,
 ): string {
   const keys = entity.key.split(' ');
-  const byEntityField = new Map(Object.entries(entity.inputs).map(([modelField, entityField]) => [entityField, modelField]));
+  const byEntityField = new Map(
+    Object.entries(entity.inputs).map(([modelField, entityField]) => [entityField, modelField]),
+  );
   const spec = (modelField: string) => {
     const found = fields.get(modelField);
     if (!found) throw new Error(`${model}: entity ${entity.type} maps unknown input field ${modelField}`);
@@ -77,14 +100,21 @@ function renderEntity(
     const { input, field } = spec(modelField);
     const type = typing(input, field);
     const optional = field.default !== undefined;
-    lines.push(`  @Directive("@external")\n  @Field(() => ${type.gql}${optional ? ', { nullable: true }' : ''})\n  ${entityField}${optional ? '?' : '!'}: ${type.ts};\n`);
+    lines.push(
+      `  @Directive("@external")\n  @Field(() => ${type.gql}${optional ? ', { nullable: true }' : ''})\n  ${entityField}${optional ? '?' : '!'}: ${type.ts};\n`,
+    );
     required.push(entityField);
   }
-  const mapping = Object.entries(entity.inputs).map(([modelField, entityField]) => `${modelField}: ${JSON.stringify(entityField)}`).join(', ');
+  const mapping = Object.entries(entity.inputs)
+    .map(([modelField, entityField]) => `${modelField}: ${JSON.stringify(entityField)}`)
+    .join(', ');
   const resolver = entityResolverName(model, entity);
-  const read = Object.entries(entity.inputs).map(([modelField, entityField]) => (modelField === entityField ? modelField : `${modelField} from ${entityField}`));
+  const read = Object.entries(entity.inputs).map(([modelField, entityField]) =>
+    modelField === entityField ? modelField : `${modelField} from ${entityField}`,
+  );
   const fieldDescription = `${description.replace(/\.$/, '')}, predicted from this ${entity.type}'s fields (the model's inputs: ${read.join(', ')}). Every ${entity.type} of one request runs in one batch; a bad one is null with its own error.`;
-  const requires = required.length > 0 ? `\n  @Directive(${JSON.stringify(`@requires(fields: "${required.join(' ')}")`)})` : '';
+  const requires =
+    required.length > 0 ? `\n  @Directive(${JSON.stringify(`@requires(fields: "${required.join(' ')}")`)})` : '';
   return `
 @ObjectType(${JSON.stringify(entity.type)})
 @Directive(${JSON.stringify(`@key(fields: "${entity.key}")`)})

@@ -4,9 +4,14 @@ import { renderEntities, type FieldTyping } from './codegen-entities.js';
 
 /** The TypeScript and GraphQL names generated for a model folder name (`iris`, `face-age`). */
 export function typeNames(model: string) {
-  const camel = model.replace(/[-_ ]+([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase()).replace(/^[A-Z]/, (c) => c.toLowerCase());
+  const camel = model
+    .replace(/[-_ ]+([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase())
+    .replace(/^[A-Z]/, (c) => c.toLowerCase());
   const pascal = camel.charAt(0).toUpperCase() + camel.slice(1);
-  if (!/^[a-z][A-Za-z0-9]*$/.test(camel)) throw new Error(`models/${model}: the folder name must make a GraphQL name (letters, digits, '-' or '_', starting with a letter)`);
+  if (!/^[a-z][A-Za-z0-9]*$/.test(camel))
+    throw new Error(
+      `models/${model}: the folder name must make a GraphQL name (letters, digits, '-' or '_', starting with a letter)`,
+    );
   return {
     file: model,
     single: camel,
@@ -52,11 +57,13 @@ function describeField(field: FieldSpec): string {
 /** An input field's GraphQL and TypeScript types, for the types that carry its values. */
 const fieldTyping: FieldTyping = (input, field) => {
   const scalar = GRAPHQL_SCALAR[input.dtype ?? 'float32'];
-  return field.length === undefined ? { gql: scalar.gql, ts: scalar.ts } : { gql: `[${scalar.gql}]`, ts: `${scalar.ts}[]` };
+  return field.length === undefined
+    ? { gql: scalar.gql, ts: scalar.ts }
+    : { gql: `[${scalar.gql}]`, ts: `${scalar.ts}[]` };
 };
 
 function renderField(input: InputSpec, field: FieldSpec): string {
-  const scalar = GRAPHQL_SCALAR[input.dtype ?? 'float32'];
+  const scalar = GRAPHQL_SCALAR[input.dtype];
   const type = field.length === undefined ? scalar.gql : `[${scalar.gql}]`;
   const ts = field.length === undefined ? scalar.ts : `${scalar.ts}[]`;
   const options = [`description: ${JSON.stringify(describeField(field))}`];
@@ -66,7 +73,7 @@ function renderField(input: InputSpec, field: FieldSpec): string {
 
 /** A field of the compact form: the base64 column of its values, row after row. */
 function renderColumn(input: InputSpec, field: FieldSpec): string {
-  const dtype = input.dtype ?? 'float32';
+  const { dtype } = input;
   const count = field.length === undefined ? 'one value' : `${field.length} values`;
   const description = `${describeField(field)} Every row's ${field.name} (${count} per row), row after row, as base64 of little-endian ${dtype}.`;
   const options = [`description: ${JSON.stringify(description)}`];
@@ -105,26 +112,35 @@ export function renderModel(model: string, config: ModelConfig): string {
   const n = typeNames(model);
   const classification = config.task === 'classification';
   const base = classification ? 'ClassificationPrediction' : 'ValuesPrediction';
-  const inputFields = config.inputs.flatMap((input) => input.fields.map((field) => renderField(input, field))).join('\n');
+  const inputFields = config.inputs
+    .flatMap((input) => input.fields.map((field) => renderField(input, field)))
+    .join('\n');
   const outputFields = Object.entries(config.outputs)
     .filter(([name]) => !(classification && name === 'probabilities'))
     .map(([name, spec]) => {
       const scalar = OUTPUT_SCALAR[spec.kind];
-      const description = [(spec.description ?? `The ${spec.kind} output "${spec.tensor}"`).replace(/([^.])$/, '$1.'), spec.unit ? `Unit: ${spec.unit}.` : ''].filter(Boolean).join(' ');
+      const description = [
+        (spec.description ?? `The ${spec.kind} output "${spec.tensor}"`).replace(/([^.])$/, '$1.'),
+        spec.unit ? `Unit: ${spec.unit}.` : '',
+      ]
+        .filter(Boolean)
+        .join(' ');
       return `  @Field(() => [${scalar.gql}], { description: ${JSON.stringify(description)} })\n  ${name}!: ${scalar.ts}[];\n`;
     })
     .join('\n');
   const labels = config.labels ? ` Labels: ${config.labels.join(', ')}.` : '';
   const versionArg = `@Arg('version', () => Int, { nullable: true, description: 'Model version; the newest when omitted.' }) version: number | undefined`;
   const scalars = new Set(['Arg', 'Ctx', 'Field', 'InputType', 'Int', 'ObjectType', 'Query', 'Resolver']);
-  for (const input of config.inputs) scalars.add(GRAPHQL_SCALAR[input.dtype ?? 'float32'].gql);
+  for (const input of config.inputs) scalars.add(GRAPHQL_SCALAR[input.dtype].gql);
   for (const spec of Object.values(config.outputs)) scalars.add(OUTPUT_SCALAR[spec.kind].gql);
   for (const builtin of ['String', 'Boolean']) scalars.delete(builtin);
   const compact = renderCompact(model, config);
   const entities = renderEntities(model, config, n.prediction, fieldTyping);
   const imports = [...new Set([...scalars, ...entities.typeGraphql])].sort();
   const helpers = [base, ...(compact.query ? ['predictColumns'] : []), 'predictMany', 'predictOne'];
-  const entityImports = entities.code ? `import { ${entities.helpers.join(', ')} } from '../entity-prediction.js';\n` : '';
+  const entityImports = entities.code
+    ? `import { ${entities.helpers.join(', ')} } from '../entity-prediction.js';\n`
+    : '';
 
   return `// Generated by tools/src/codegen.ts from models/${model}/config.json. Do not edit: run \`npm run codegen\`.
 import type { InferenceError } from '@mserve/inference';
@@ -144,7 +160,7 @@ ${outputFields}}
 export class ${n.resolver} {
   @Query(() => ${n.prediction}, {
     nullable: true,
-    description: ${JSON.stringify(`${config.description.replace(/\.$/, "")}. One row; every ${n.single} field of an operation runs in one batch.`)},
+    description: ${JSON.stringify(`${config.description.replace(/\.$/, '')}. One row; every ${n.single} field of an operation runs in one batch.`)},
   })
   ${n.single}(
     @Arg('input', () => ${n.input}) input: ${n.input},
@@ -156,7 +172,7 @@ export class ${n.resolver} {
 
   @Query(() => [${n.prediction}], {
     nullable: 'itemsAndList',
-    description: ${JSON.stringify(`${config.description.replace(/\.$/, "")}. Many rows; a bad row is null with its own error, the others are unaffected.`)},
+    description: ${JSON.stringify(`${config.description.replace(/\.$/, '')}. Many rows; a bad row is null with its own error, the others are unaffected.`)},
   })
   ${n.batch}(
     @Arg('inputs', () => [${n.input}]) inputs: ${n.input}[],
@@ -181,7 +197,9 @@ export function renderIndex(models: ReadonlyArray<{ name: string; config: ModelC
   for (const { name, config } of models) {
     const n = typeNames(name);
     const entities = renderEntities(name, config, n.prediction, fieldTyping);
-    lines.push(`import { ${[n.resolver, ...entities.types, ...entities.resolvers].join(', ')} } from './${n.file}.js';`);
+    lines.push(
+      `import { ${[n.resolver, ...entities.types, ...entities.resolvers].join(', ')} } from './${n.file}.js';`,
+    );
   }
   const entityTypes: string[] = [];
   const entityResolvers: string[] = [];
@@ -190,16 +208,31 @@ export function renderIndex(models: ReadonlyArray<{ name: string; config: ModelC
     const entities = renderEntities(name, config, n.prediction, fieldTyping);
     entityTypes.push(...entities.types);
     entityResolvers.push(...entities.resolvers);
-    const types = [n.input, ...(ColumnCodec.supports(config) ? [n.columns] : []), n.prediction, n.resolver, ...entities.types, ...entities.resolvers];
+    const types = [
+      n.input,
+      ...(ColumnCodec.supports(config) ? [n.columns] : []),
+      n.prediction,
+      n.resolver,
+      ...entities.types,
+      ...entities.resolvers,
+    ];
     lines.push(`export { ${types.join(', ')} } from './${n.file}.js';`);
   }
   lines.push('', '/** One resolver class per model with a contract. */');
-  lines.push(`export const GENERATED_RESOLVERS = [${models.map((m) => typeNames(m.name).resolver).join(', ')}] as const;`);
-  lines.push('', '/** The entities of other subgraphs that contracts extend (`entities`), for the subgraph schema only. */');
+  lines.push(
+    `export const GENERATED_RESOLVERS = [${models.map((m) => typeNames(m.name).resolver).join(', ')}] as const;`,
+  );
+  lines.push(
+    '',
+    '/** The entities of other subgraphs that contracts extend (`entities`), for the subgraph schema only. */',
+  );
   lines.push(`export const GENERATED_ENTITY_TYPES = [${entityTypes.join(', ')}] as const;`);
   lines.push('', '/** The resolvers of the prediction fields on those entities, for the subgraph schema only. */');
   lines.push(`export const GENERATED_ENTITY_RESOLVERS = [${entityResolvers.join(', ')}] as const;`);
   lines.push('', '/** Every query the generated resolvers define. */');
-  lines.push(`export const GENERATED_QUERIES = [${models.flatMap((m) => generatedQueries(m.name, m.config).map((q) => JSON.stringify(q))).join(', ')}] as const;`, '');
+  lines.push(
+    `export const GENERATED_QUERIES = [${models.flatMap((m) => generatedQueries(m.name, m.config).map((q) => JSON.stringify(q))).join(', ')}] as const;`,
+    '',
+  );
   return lines.join('\n');
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { checkSignature, parseModelConfig, type TensorSignature } from '@mserve/inference';
+import { parseModelConfig, type TensorSignature } from '@mserve/inference';
+import { checkSignature } from '@mserve/inference/tensors';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { loadIrisSplit, loadMnistSplit, type DatasetSplit } from './datasets.js';
@@ -53,7 +54,10 @@ describe.each(cases)('committed $recipe.name model', ({ recipe, split, minAccura
           : { name: value.name, type: '', shape: [], isTensor: false },
       );
     expect(() =>
-      checkSignature(config, { inputs: signatureOf(session.inputMetadata), outputs: signatureOf(session.outputMetadata) }),
+      checkSignature(config, {
+        inputs: signatureOf(session.inputMetadata),
+        outputs: signatureOf(session.outputMetadata),
+      }),
     ).not.toThrow();
   });
 

@@ -7,7 +7,14 @@ describe('summarizeProfile', () => {
     nodes: [
       { id: 1, callFrame: frame('(root)'), children: [2, 3, 4] },
       { id: 2, callFrame: frame('(idle)') },
-      { id: 3, callFrame: frame('coerceInputValueImpl', 'file:///repo/node_modules/graphql/utilities/coerceInputValue.js', 108) },
+      {
+        id: 3,
+        callFrame: frame(
+          'coerceInputValueImpl',
+          'file:///repo/node_modules/graphql/utilities/coerceInputValue.js',
+          108,
+        ),
+      },
       { id: 4, callFrame: frame('check', 'file:///repo/libs/inference/dist/tensor-codec.js', 83) },
     ],
     samples: [2, 3, 3, 4, 3],
@@ -20,13 +27,19 @@ describe('summarizeProfile', () => {
     const summary = summarizeProfile(profile);
     expect(summary.totalMs).toBe(10);
     expect(summary.idlePercent).toBe(10);
-    expect(summary.functions[0]).toEqual({ name: 'coerceInputValueImpl (graphql/utilities/coerceInputValue.js:109)', ms: 8, percent: 80 });
+    expect(summary.functions[0]).toEqual({
+      name: 'coerceInputValueImpl (graphql/utilities/coerceInputValue.js:109)',
+      ms: 8,
+      percent: 80,
+    });
     expect(summary.packages.map((p) => [p.name, p.ms])).toEqual([
       ['graphql', 8],
       ['(idle)', 1],
       ['libs/inference', 1],
     ]);
-    expect(renderProfile('t', summary)).toContain('| coerceInputValueImpl (graphql/utilities/coerceInputValue.js:109) | 8 | 80.0% |');
+    expect(renderProfile('t', summary)).toContain(
+      '| coerceInputValueImpl (graphql/utilities/coerceInputValue.js:109) | 8 | 80.0% |',
+    );
   });
 
   test('names where code comes from', () => {

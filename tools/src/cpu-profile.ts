@@ -61,7 +61,12 @@ export function summarizeProfile(profile: CpuProfile, top = 25): ProfileSummary 
       .sort((a, b) => b[1] - a[1])
       .slice(0, n)
       .map(([name, us]) => ({ name, ms: us / 1000, percent: total > 0 ? (us / total) * 100 : 0 }));
-  return { totalMs: total / 1000, idlePercent: total > 0 ? (idle / total) * 100 : 0, functions: ranked(functions, top), packages: ranked(packages, top) };
+  return {
+    totalMs: total / 1000,
+    idlePercent: total > 0 ? (idle / total) * 100 : 0,
+    functions: ranked(functions, top),
+    packages: ranked(packages, top),
+  };
 }
 
 /** Where a frame's code comes from: a node_modules package, Node itself, this repo's code, or V8. */
@@ -92,7 +97,14 @@ export function renderProfile(title: string, summary: ProfileSummary): string {
  * A heading, a lead line, then two tables, packages (the first 12) and functions: each row a name,
  * its amount as `amount` writes it, and its share. The layout of every profile summary here.
  */
-export function renderShares<T extends { name: string; percent: number }>(title: string, lead: string, column: string, amount: (entry: T) => string, packages: readonly T[], functions: readonly T[]): string {
+export function renderShares<T extends { name: string; percent: number }>(
+  title: string,
+  lead: string,
+  column: string,
+  amount: (entry: T) => string,
+  packages: readonly T[],
+  functions: readonly T[],
+): string {
   const row = (entry: T) => `| ${entry.name.replace(/\|/g, '\\|')} | ${amount(entry)} | ${entry.percent.toFixed(1)}% |`;
   return [
     `### ${title}`,

@@ -20,7 +20,9 @@ describe('loadIrisSplit', () => {
     expect(classCounts(split.test, 3)).toEqual([10, 10, 10]);
     // The data set's first row (5.1, 3.5, 1.4, 0.2 cm) is a setosa, wherever the split put it.
     const firstRow = [5.1, 3.5, 1.4, 0.2].map(Math.fround).join(',');
-    const found = [split.train, split.test].flatMap((s) => s.y.filter((_, i) => sampleRow(s, i).join(',') === firstRow));
+    const found = [split.train, split.test].flatMap((s) =>
+      s.y.filter((_, i) => sampleRow(s, i).join(',') === firstRow),
+    );
     expect(found).toEqual([0]);
   });
 

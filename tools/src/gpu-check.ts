@@ -52,7 +52,12 @@ function modelFiles(): { root: string; name: string; path: string; config: Model
     name = 'mnist';
     writeWideModel(root, name, mnist, { batching: mnist.batching });
   }
-  return { root, name, path: join(root, name, '1', 'model.onnx'), config: parseModelConfig(JSON.parse(readFileSync(join(root, name, 'config.json'), 'utf8'))) };
+  return {
+    root,
+    name,
+    path: join(root, name, '1', 'model.onnx'),
+    config: parseModelConfig(JSON.parse(readFileSync(join(root, name, 'config.json'), 'utf8'))),
+  };
 }
 
 /** Median ms of `once` over about `seconds` (at least 3 calls, after one warm-up call). */
@@ -68,7 +73,12 @@ async function median(once: () => Promise<void>, seconds: number): Promise<numbe
   return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)];
 }
 
-async function check(provider: ExecutionProvider, bundled: boolean, files: ReturnType<typeof modelFiles>, sizes: number[]): Promise<ProviderCheck> {
+async function check(
+  provider: ExecutionProvider,
+  bundled: boolean,
+  files: ReturnType<typeof modelFiles>,
+  sizes: number[],
+): Promise<ProviderCheck> {
   try {
     const session = await ort.InferenceSession.create(files.path, { executionProviders: [provider] });
     await session.release();
@@ -82,7 +92,14 @@ async function check(provider: ExecutionProvider, bundled: boolean, files: Retur
   const repository = await ModelRepository.open({
     root: files.root,
     only: [files.name],
-    overrides: (_name, config) => ({ ...config, executionProviders: [provider], allowCpuFallback: false, instances: 1, batching: { ...config.batching, maxBatchSize: maxSize, maxQueueSize: 4 * maxSize }, warmup: { batchSizes: [1] } }),
+    overrides: (_name, config) => ({
+      ...config,
+      executionProviders: [provider],
+      allowCpuFallback: false,
+      instances: 1,
+      batching: { ...config.batching, maxBatchSize: maxSize, maxQueueSize: 4 * maxSize },
+      warmup: { batchSizes: [1] },
+    }),
   });
   await repository.ready();
   let model: ReturnType<ModelRepository['get']>;
@@ -91,7 +108,13 @@ async function check(provider: ExecutionProvider, bundled: boolean, files: Retur
   } catch (error) {
     // The session loaded alone but not in the library's workers: say so rather than sweep CPU.
     await repository.close();
-    return { provider, bundled, loaded: false, error: `loads alone but not as the model's worker session: ${error instanceof Error ? error.message : String(error)}`, sweep: [] };
+    return {
+      provider,
+      bundled,
+      loaded: false,
+      error: `loads alone but not as the model's worker session: ${error instanceof Error ? error.message : String(error)}`,
+      sweep: [],
+    };
   }
   const items = benchItems('mnist', files.config, maxSize);
   const sweep: ProviderCheck['sweep'] = [];
@@ -103,7 +126,9 @@ async function check(provider: ExecutionProvider, bundled: boolean, files: Retur
         if (results.some((r) => r instanceof Error)) throw new Error(`a ${provider} batch of ${batchSize} rows failed`);
       }, Number(args.seconds));
       sweep.push({ batchSize, msPerBatch: ms, rowsPerSecond: (batchSize / ms) * 1000 });
-      console.log(`  ${provider} batch ${String(batchSize).padStart(5)}: ${ms.toFixed(3)} ms, ${((batchSize / ms) * 1000).toFixed(0)} rows/s`);
+      console.log(
+        `  ${provider} batch ${String(batchSize).padStart(5)}: ${ms.toFixed(3)} ms, ${((batchSize / ms) * 1000).toFixed(0)} rows/s`,
+      );
     }
   } finally {
     await repository.close();
@@ -114,12 +139,21 @@ async function check(provider: ExecutionProvider, bundled: boolean, files: Retur
 /** The checks as markdown: which providers loaded, then rows/s per batch size of each that did. */
 export function renderChecks(checks: readonly ProviderCheck[]): string {
   const lines = ['| provider | bundled | loads | why not |', '|---|---|---|---|'];
-  for (const c of checks) lines.push(`| ${c.provider} | ${c.bundled ? 'yes' : 'no'} | ${c.loaded ? 'yes' : 'no'} | ${c.error ? c.error.replaceAll('|', '\\|') : ''} |`);
+  for (const c of checks)
+    lines.push(
+      `| ${c.provider} | ${c.bundled ? 'yes' : 'no'} | ${c.loaded ? 'yes' : 'no'} | ${c.error ? c.error.replaceAll('|', '\\|') : ''} |`,
+    );
   const loaded = checks.filter((c) => c.loaded);
   if (loaded.length > 0) {
-    lines.push('', `| batch | ${loaded.map((c) => `${c.provider} ms/batch | ${c.provider} rows/s`).join(' | ')} |`, `|---:|${loaded.map(() => '---:|---:').join('|')}|`);
+    lines.push(
+      '',
+      `| batch | ${loaded.map((c) => `${c.provider} ms/batch | ${c.provider} rows/s`).join(' | ')} |`,
+      `|---:|${loaded.map(() => '---:|---:').join('|')}|`,
+    );
     for (const [i, point] of loaded[0].sweep.entries()) {
-      lines.push(`| ${point.batchSize} | ${loaded.map((c) => `${c.sweep[i].msPerBatch.toFixed(3)} | ${c.sweep[i].rowsPerSecond.toFixed(0)}`).join(' | ')} |`);
+      lines.push(
+        `| ${point.batchSize} | ${loaded.map((c) => `${c.sweep[i].msPerBatch.toFixed(3)} | ${c.sweep[i].rowsPerSecond.toFixed(0)}`).join(' | ')} |`,
+      );
     }
   }
   return lines.join('\n');
@@ -129,7 +163,9 @@ async function main(): Promise<void> {
   const files = modelFiles();
   const sizes = (args.sizes as string).split(',').map(Number);
   const listed = new Map((ort.listSupportedBackends?.() ?? []).map((b) => [b.name, b.bundled]));
-  console.log(`onnxruntime-node backends: ${[...listed].map(([name, bundled]) => `${name}${bundled ? '' : ' (not bundled)'}`).join(', ')}`);
+  console.log(
+    `onnxruntime-node backends: ${[...listed].map(([name, bundled]) => `${name}${bundled ? '' : ' (not bundled)'}`).join(', ')}`,
+  );
   const checks: ProviderCheck[] = [];
   for (const provider of PROVIDERS) {
     console.log(`${provider}: creating a session…`);
@@ -137,7 +173,10 @@ async function main(): Promise<void> {
   }
   const out = resolve(ROOT, args.out as string);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(`${out}.json`, `${JSON.stringify({ at: new Date().toISOString(), model: args.model, node: process.version, checks }, null, 2)}\n`);
+  writeFileSync(
+    `${out}.json`,
+    `${JSON.stringify({ at: new Date().toISOString(), model: args.model, node: process.version, checks }, null, 2)}\n`,
+  );
   console.log(`\n${renderChecks(checks)}\n\nwrote ${out}.json`);
 }
 

@@ -58,5 +58,12 @@ export function summarizeAllocations(profile: SamplingHeapProfile, top = 20): Al
 export function renderAllocations(title: string, summary: AllocationSummary, requests: number): string {
   const perRequest = (bytes: number) => (requests > 0 ? bytes / requests : 0);
   const lead = `${(summary.totalBytes / 2 ** 20).toFixed(0)} MiB sampled over ${requests} requests: ${(perRequest(summary.totalBytes) / 1024).toFixed(1)} KiB per request.`;
-  return renderShares(title, lead, 'bytes per request', (a: Allocated) => perRequest(a.bytes).toFixed(0), summary.packages, summary.functions);
+  return renderShares(
+    title,
+    lead,
+    'bytes per request',
+    (a: Allocated) => perRequest(a.bytes).toFixed(0),
+    summary.packages,
+    summary.functions,
+  );
 }

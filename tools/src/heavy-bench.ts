@@ -61,15 +61,26 @@ async function main(): Promise<void> {
   const contract = parseModelConfig(JSON.parse(readFileSync(join(ROOT, 'models/mnist/config.json'), 'utf8')));
   const instances = Number(args.instances);
   const maxBatch = Number(args['max-batch']);
-  writeWideModel(modelsDir, 'mnist', contract, { hidden: Number(args.hidden), instances, threadsPerInstance: Number(args.threads), batching: { ...contract.batching, maxBatchSize: maxBatch } });
+  writeWideModel(modelsDir, 'mnist', contract, {
+    hidden: Number(args.hidden),
+    instances,
+    threadsPerInstance: Number(args.threads),
+    batching: { ...contract.batching, maxBatchSize: maxBatch },
+  });
   const clients = (args.clients as string).split(',').map(Number);
   const seconds = Number(args.seconds);
   const warmupSeconds = Number(args.warmup);
 
   console.log(`limit: the wide model alone, batch sizes ${args['limit-sizes']}…`);
-  const sweep = await runLimit({ modelsDir, model: 'mnist', sizes: (args['limit-sizes'] as string).split(',').map(Number), seconds: Math.max(1, seconds / 2) });
+  const sweep = await runLimit({
+    modelsDir,
+    model: 'mnist',
+    sizes: (args['limit-sizes'] as string).split(',').map(Number),
+    seconds: Math.max(1, seconds / 2),
+  });
   const best = sweep.reduce((a, b) => (b.predictionsPerSecond > a.predictionsPerSecond ? b : a));
-  for (const point of sweep) console.log(`  batch ${String(point.rowsPerRequest).padStart(4)}: ${point.predictionsPerSecond.toFixed(0)} rows/s`);
+  for (const point of sweep)
+    console.log(`  batch ${String(point.rowsPerRequest).padStart(4)}: ${point.predictionsPerSecond.toFixed(0)} rows/s`);
 
   const scenarios: Array<{ name: string; env: Record<string, string> }> = [
     { name: 'naive', env: { BATCHING: 'off' } },
@@ -84,7 +95,8 @@ async function main(): Promise<void> {
   const servers = new Map<string, BenchServer>();
   const load = startLoadProcess();
   try {
-    for (const { name, env } of scenarios) servers.set(name, await startBenchServer({ root: ROOT, model: 'mnist', env: { MODELS_DIR: modelsDir, ...env } }));
+    for (const { name, env } of scenarios)
+      servers.set(name, await startBenchServer({ root: ROOT, model: 'mnist', env: { MODELS_DIR: modelsDir, ...env } }));
     // Clients outer, scenarios inner: each point takes its turn across scenarios, so the noise of
     // other work on the machine falls on all of them alike.
     for (const n of clients) {
@@ -99,7 +111,9 @@ async function main(): Promise<void> {
           instances: Number(env.INSTANCES ?? instances),
         });
         rows.push({ scenario: name, clients: n, env, ...point });
-        console.log(`${name.padEnd(14)} ${String(n).padStart(3)} clients ${point.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${point.latency.p99.toFixed(1)} ms  batch ${point.meanBatch.toFixed(1)}  busy ${(point.instanceBusy * 100).toFixed(0)}%  loop ${point.loopCores.toFixed(2)} other ${point.otherCores.toFixed(2)} cores`);
+        console.log(
+          `${name.padEnd(14)} ${String(n).padStart(3)} clients ${point.requestsPerSecond.toFixed(0).padStart(6)} req/s  p99 ${point.latency.p99.toFixed(1)} ms  batch ${point.meanBatch.toFixed(1)}  busy ${(point.instanceBusy * 100).toFixed(0)}%  loop ${point.loopCores.toFixed(2)} other ${point.otherCores.toFixed(2)} cores`,
+        );
       }
     }
   } finally {
@@ -107,10 +121,18 @@ async function main(): Promise<void> {
     for (const server of servers.values()) await server.stop();
   }
   const table = renderHeavyTable(rows, best.predictionsPerSecond);
-  const header = `\`npm run bench:load -- --heavy ${process.argv.slice(2).filter((a) => a !== '--heavy').join(' ')}\`, ${started.toISOString()}: ${availableParallelism()} cores, load average ${load0.map((x) => x.toFixed(1)).join(' ')} at the start; model 784-${args.hidden}-${args.hidden}-10, ${instances} instance(s) × ${args.threads} thread(s), maxBatchSize ${maxBatch}; limit ${best.predictionsPerSecond.toFixed(0)} rows/s (batch ${best.rowsPerRequest}); ${seconds} s per point after ${warmupSeconds} s of warm-up.`;
+  const header = `\`npm run bench:load -- --heavy ${process.argv
+    .slice(2)
+    .filter((a) => a !== '--heavy')
+    .join(
+      ' ',
+    )}\`, ${started.toISOString()}: ${availableParallelism()} cores, load average ${load0.map((x) => x.toFixed(1)).join(' ')} at the start; model 784-${args.hidden}-${args.hidden}-10, ${instances} instance(s) × ${args.threads} thread(s), maxBatchSize ${maxBatch}; limit ${best.predictionsPerSecond.toFixed(0)} rows/s (batch ${best.rowsPerRequest}); ${seconds} s per point after ${warmupSeconds} s of warm-up.`;
   const out = resolve(ROOT, args.out as string);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(`${out}.json`, `${JSON.stringify({ started: started.toISOString(), args, limitSweep: sweep, rows }, null, 2)}\n`);
+  writeFileSync(
+    `${out}.json`,
+    `${JSON.stringify({ started: started.toISOString(), args, limitSweep: sweep, rows }, null, 2)}\n`,
+  );
   console.log(`\n${header}\n\n${table}\n\nwrote ${out}.json`);
   if (args.doc) replaceSection(resolve(ROOT, args.doc as string), 'heavy-bench', `${header}\n\n${table}`);
 }
@@ -118,7 +140,10 @@ async function main(): Promise<void> {
 /** The markdown table: one line per scenario and client count, with its ratio to naive and its share of the limit. */
 export function renderHeavyTable(rows: readonly HeavyRow[], limit: number): string {
   const f = (n: number, d = 0) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
-  const lines = ['| scenario | clients | req/s | × naive | of limit | p50 ms | p99 ms | batch | queue ms | run ms | busy | loop cores | other cores |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
+  const lines = [
+    '| scenario | clients | req/s | × naive | of limit | p50 ms | p99 ms | batch | queue ms | run ms | busy | loop cores | other cores |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
   for (const r of rows) {
     const naive = rows.find((n) => n.scenario === 'naive' && n.clients === r.clients);
     const ratio = naive && r.scenario !== 'naive' ? `${f(r.requestsPerSecond / naive.requestsPerSecond, 2)}×` : '–';
@@ -137,7 +162,12 @@ function replaceSection(file: string, name: string, text: string): void {
   const from = current.indexOf(begin);
   const to = current.indexOf(end);
   const section = `${begin}\n${text}\n${end}`;
-  writeFileSync(file, from >= 0 && to > from ? `${current.slice(0, from)}${section}${current.slice(to + end.length)}` : `${current}\n${section}\n`);
+  writeFileSync(
+    file,
+    from >= 0 && to > from
+      ? `${current.slice(0, from)}${section}${current.slice(to + end.length)}`
+      : `${current}\n${section}\n`,
+  );
 }
 
 main().catch((error: unknown) => {

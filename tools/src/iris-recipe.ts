@@ -1,9 +1,9 @@
-import type { FieldSpec } from '@mserve/inference';
+import type { ModelConfigJson } from '@mserve/inference';
 import { loadIrisSplit } from './datasets.js';
 import type { Recipe } from './recipe.js';
 
 /** A measurement in cm, bounded generously: real flowers stay well inside 0–30 cm. */
-function measurement(name: string, description: string): FieldSpec {
+function measurement(name: string, description: string): ModelConfigJson['inputs'][number]['fields'][number] {
   return { name, description, unit: 'cm', min: 0, max: 30 };
 }
 
@@ -25,8 +25,8 @@ export const irisRecipe: Recipe = {
   inputName: 'features',
   outputName: 'probabilities',
   config: {
-    description:
-      'Iris species from sepal and petal measurements: a 4-16-3 MLP trained on the UCI Iris data set.',
+    $schema: '../config.schema.json',
+    description: 'Iris species from sepal and petal measurements: a 4-16-3 MLP trained on the UCI Iris data set.',
     task: 'classification',
     inputs: [
       {
@@ -58,7 +58,12 @@ export const irisRecipe: Recipe = {
         type: 'Flower',
         key: 'id',
         field: 'species',
-        inputs: { sepalLength: 'sepalLength', sepalWidth: 'sepalWidth', petalLength: 'petalLength', petalWidth: 'petalWidth' },
+        inputs: {
+          sepalLength: 'sepalLength',
+          sepalWidth: 'sepalWidth',
+          petalLength: 'petalLength',
+          petalWidth: 'petalWidth',
+        },
       },
     ],
   },

@@ -31,7 +31,19 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseModelConfig, type ModelConfig } from '@mserve/inference';
 import { runLimit } from './bench-limit.js';
-import { evaluateTargets, halfPeak, renderChart, renderOpenLoopTable, renderTable, renderTargets, summarize, type RunResult, type Scenario, type SoakResult, type Traffic } from './bench-report.js';
+import {
+  evaluateTargets,
+  halfPeak,
+  renderChart,
+  renderOpenLoopTable,
+  renderTable,
+  renderTargets,
+  summarize,
+  type RunResult,
+  type Scenario,
+  type SoakResult,
+  type Traffic,
+} from './bench-report.js';
 import { measure, plays, scenarioEnv } from './bench-measure.js';
 import { buildApi, settingsEnv, startBenchServer, type BenchServer } from './bench-server.js';
 import { bodiesFor, TYPENAME_BODY, type Bodies } from './bench-workload.js';
@@ -92,7 +104,9 @@ const timing = () => ({ warmup: settings.warmup, seconds: settings.seconds });
 async function main(): Promise<void> {
   if (heavy) return void (await import('./heavy-bench.js'));
   if (!args['no-build']) buildApi(ROOT);
-  const config = parseModelConfig(JSON.parse(readFileSync(join(ROOT, 'models', settings.model, 'config.json'), 'utf8')));
+  const config = parseModelConfig(
+    JSON.parse(readFileSync(join(ROOT, 'models', settings.model, 'config.json'), 'utf8')),
+  );
   if (args.soak) return soak(config, Number(args.soak));
   if (args.profile) return profile(config, resolve(ROOT, args.profile as string));
 
@@ -100,7 +114,12 @@ async function main(): Promise<void> {
   const started = new Date();
   if (settings.scenarios.includes('limit')) {
     console.log(`limit: the library alone, batch sizes ${settings.limitSizes.join(', ')}…`);
-    const sweep = await runLimit({ modelsDir: join(ROOT, 'models'), model: settings.model, sizes: settings.limitSizes, seconds: Math.max(settings.seconds / 2, 0.5) });
+    const sweep = await runLimit({
+      modelsDir: join(ROOT, 'models'),
+      model: settings.model,
+      sizes: settings.limitSizes,
+      seconds: Math.max(settings.seconds / 2, 0.5),
+    });
     const best = sweep.reduce((a, b) => (b.predictionsPerSecond > a.predictionsPerSecond ? b : a));
     console.log(`  best: ${best.predictionsPerSecond.toFixed(0)} predictions/s at batch ${best.rowsPerRequest}`);
     for (const traffic of settings.traffic) results.push({ ...best, traffic });
@@ -115,19 +134,44 @@ async function main(): Promise<void> {
   try {
     for (const scenario of settings.scenarios) {
       const env = envs.of(scenario);
-      if (env) servers.set(scenario, await startBenchServer({ root: ROOT, model: settings.model, env: { ...env, ...settings.serverEnv } }));
+      if (env)
+        servers.set(
+          scenario,
+          await startBenchServer({ root: ROOT, model: settings.model, env: { ...env, ...settings.serverEnv } }),
+        );
     }
     for (const traffic of settings.traffic) {
       const clients = traffic === 'single' ? settings.clients : settings.bulkClients;
       const players = [...servers.entries()].filter(([scenario]) => plays(scenario, traffic).closed);
-      const bodies = new Map(players.map(([scenario]) => [scenario, bodiesFor(settings.model, config, traffic, { bulkRows: settings.bulkRows })]));
+      const bodies = new Map(
+        players.map(([scenario]) => [
+          scenario,
+          bodiesFor(settings.model, config, traffic, { bulkRows: settings.bulkRows }),
+        ]),
+      );
       const rounds = new Map<Scenario, RunResult[]>();
       const take = (result: RunResult) => rounds.set(result.scenario, [...(rounds.get(result.scenario) ?? []), result]);
       for (let round = 0; round < settings.repeat; round++) {
         for (const [scenario, server] of players) {
-          take(await measure(load, server, { ...timing(), traffic, scenario, bodies: bodies.get(scenario) as Bodies, mode: { kind: 'closed', clients } }));
+          take(
+            await measure(load, server, {
+              ...timing(),
+              traffic,
+              scenario,
+              bodies: bodies.get(scenario) as Bodies,
+              mode: { kind: 'closed', clients },
+            }),
+          );
           if (scenario === 'ceiling' && traffic === 'single') {
-            take(await measure(load, server, { ...timing(), traffic, scenario: 'ceiling-typename', bodies: { bodies: [TYPENAME_BODY], rowsPerRequest: 1 }, mode: { kind: 'closed', clients } }));
+            take(
+              await measure(load, server, {
+                ...timing(),
+                traffic,
+                scenario: 'ceiling-typename',
+                bodies: { bodies: [TYPENAME_BODY], rowsPerRequest: 1 },
+                mode: { kind: 'closed', clients },
+              }),
+            );
           }
         }
       }
@@ -145,7 +189,15 @@ async function main(): Promise<void> {
           const peak = peaks.get(scenario);
           if (!peak || !plays(scenario, traffic).open) continue;
           const rate = Math.max(1, peak.requestsPerSecond * fraction);
-          results.push(await measure(load, server, { ...timing(), traffic, scenario, bodies: bodies.get(scenario) as Bodies, mode: { kind: 'open', rate, seed: 1000 + i, maxInFlight: 1024 } }));
+          results.push(
+            await measure(load, server, {
+              ...timing(),
+              traffic,
+              scenario,
+              bodies: bodies.get(scenario) as Bodies,
+              mode: { kind: 'open', rate, seed: 1000 + i, maxInFlight: 1024 },
+            }),
+          );
         }
       }
       // The tail target's floor: `{ __typename }` at the rate of the half-peak point, on the same
@@ -154,7 +206,15 @@ async function main(): Promise<void> {
       const halfServer = servers.get('coalesced');
       if (half && halfServer && half.load.kind === 'open') {
         const floor = { kind: 'open' as const, rate: half.load.rate, seed: 2000, maxInFlight: 1024 };
-        results.push(await measure(load, halfServer, { ...timing(), traffic, scenario: 'ceiling-typename', bodies: { bodies: [TYPENAME_BODY], rowsPerRequest: 1 }, mode: floor }));
+        results.push(
+          await measure(load, halfServer, {
+            ...timing(),
+            traffic,
+            scenario: 'ceiling-typename',
+            bodies: { bodies: [TYPENAME_BODY], rowsPerRequest: 1 },
+            mode: floor,
+          }),
+        );
       }
     }
   } finally {
@@ -176,7 +236,9 @@ function machineNotes(started: Date): string {
     `- API, load generator and this harness share the machine: the generator (one process, node:http keep-alive, priority ${generatorPriority}) takes CPU from the server.`,
     `- ${settings.seconds} s measured after ${settings.warmup} s of warm-up per point; single rows from ${settings.clients} closed-loop clients, bulk ${settings.bulkRows} rows from ${settings.bulkClients}; open loop at ${settings.rates.join(', ')} × each scenario's closed-loop peak.`,
     `- Every server scenario runs at once, idle but for its turn; closed-loop points take ${settings.repeat} turns across scenarios and the table shows each one's median turn (all turns are in the JSON).`,
-    ...(Object.keys(settings.serverEnv).length ? [`- Server env for every scenario: ${JSON.stringify(settings.serverEnv)}.`] : []),
+    ...(Object.keys(settings.serverEnv).length
+      ? [`- Server env for every scenario: ${JSON.stringify(settings.serverEnv)}.`]
+      : []),
   ].join('\n');
 }
 
@@ -185,7 +247,10 @@ function write(results: RunResult[], started: Date): void {
   mkdirSync(dirname(settings.out), { recursive: true });
   const soakFile = `${settings.out}.soak.json`;
   const soak = existsSync(soakFile) ? (JSON.parse(readFileSync(soakFile, 'utf8')) as SoakResult) : undefined;
-  writeFileSync(`${settings.out}.json`, `${JSON.stringify({ started: started.toISOString(), settings, results, limitSweep, rounds: allRounds }, null, 2)}\n`);
+  writeFileSync(
+    `${settings.out}.json`,
+    `${JSON.stringify({ started: started.toISOString(), settings, results, limitSweep, rounds: allRounds }, null, 2)}\n`,
+  );
   writeFileSync(`${settings.out}.svg`, renderChart(results));
   const targets = renderTargets(evaluateTargets(results, soak));
   const text = [
@@ -225,7 +290,8 @@ function replaceSection(file: string, name: string, text: string, { onlyIfPresen
   const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const from = current.indexOf(begin);
   const to = current.indexOf(end);
-  if (from >= 0 && to > from) writeFileSync(file, `${current.slice(0, from)}${section(name, text)}${current.slice(to + end.length)}`);
+  if (from >= 0 && to > from)
+    writeFileSync(file, `${current.slice(0, from)}${section(name, text)}${current.slice(to + end.length)}`);
   else if (!onlyIfPresent) writeFileSync(file, `${current}${current ? '\n' : ''}${section(name, text)}\n`);
 }
 
@@ -242,7 +308,14 @@ async function soak(config: ModelConfig, seconds: number): Promise<void> {
     const bodies = bodiesFor(settings.model, config, 'single', { bulkRows: settings.bulkRows });
     let afterWarmup = 0;
     const outcome = await load.run(
-      { url: `${server.url}/graphql`, bodies: bodies.bodies, mode: { kind: 'closed', clients: settings.clients }, warmupMs: warmupSeconds * 1000, durationMs: seconds * 1000, timeoutMs: 10_000 },
+      {
+        url: `${server.url}/graphql`,
+        bodies: bodies.bodies,
+        mode: { kind: 'closed', clients: settings.clients },
+        warmupMs: warmupSeconds * 1000,
+        durationMs: seconds * 1000,
+        timeoutMs: 10_000,
+      },
       async (phase) => {
         await sample();
         if (phase === 'start') afterWarmup = rss[rss.length - 1][1];
@@ -274,7 +347,9 @@ async function soak(config: ModelConfig, seconds: number): Promise<void> {
     // The targets of the last full run, now with this soak's row.
     if (existsSync(`${settings.out}.json`)) {
       const last = JSON.parse(readFileSync(`${settings.out}.json`, 'utf8')) as { results: RunResult[] };
-      replaceSection(`${settings.out}.md`, 'load-bench-targets', renderTargets(evaluateTargets(last.results, result)), { onlyIfPresent: true });
+      replaceSection(`${settings.out}.md`, 'load-bench-targets', renderTargets(evaluateTargets(last.results, result)), {
+        onlyIfPresent: true,
+      });
     }
   } finally {
     clearInterval(timer);
@@ -289,16 +364,29 @@ async function profile(config: ModelConfig, dir: string): Promise<void> {
   const load = startLoadProcess();
   const summaries: string[] = [];
   const envs = scenarioEnv(ROOT, settings.model);
-  const runs = settings.scenarios.filter((s) => envs.of(s)).flatMap((scenario) => settings.traffic.map((traffic) => ({ scenario, traffic })));
+  const runs = settings.scenarios
+    .filter((s) => envs.of(s))
+    .flatMap((scenario) => settings.traffic.map((traffic) => ({ scenario, traffic })));
   try {
     for (const { scenario, traffic } of runs) {
       const profDir = join(dir, `${scenario}-${traffic}`);
       mkdirSync(profDir, { recursive: true });
       const env = { ...envs.of(scenario), ...settings.serverEnv };
-      const server = await startBenchServer({ root: ROOT, model: settings.model, env, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`] });
+      const server = await startBenchServer({
+        root: ROOT,
+        model: settings.model,
+        env,
+        nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`],
+      });
       try {
         const bodies = bodiesFor(settings.model, config, traffic, { bulkRows: settings.bulkRows });
-        await measure(load, server, { ...timing(), traffic, scenario, bodies, mode: { kind: 'closed', clients: traffic === 'single' ? settings.clients : settings.bulkClients } });
+        await measure(load, server, {
+          ...timing(),
+          traffic,
+          scenario,
+          bodies,
+          mode: { kind: 'closed', clients: traffic === 'single' ? settings.clients : settings.bulkClients },
+        });
       } finally {
         await server.stop();
       }
@@ -312,7 +400,11 @@ async function profile(config: ModelConfig, dir: string): Promise<void> {
     await load.close();
     envs.dispose();
   }
-  const text = [`Profiles of the server (${JSON.stringify(settings.serverEnv)}), closed-loop peak per scenario and traffic.`, '', ...summaries].join('\n');
+  const text = [
+    `Profiles of the server (${JSON.stringify(settings.serverEnv)}), closed-loop peak per scenario and traffic.`,
+    '',
+    ...summaries,
+  ].join('\n');
   writeFileSync(join(dir, 'summary.md'), text);
   console.log(text);
 }

@@ -16,13 +16,22 @@ function stubServer(): Promise<{ url: string; server: Server; bodies: string[] }
       if (body.includes('down')) {
         response.writeHead(503).end('{}');
       } else if (body.includes('bad')) {
-        response.writeHead(200, { 'content-type': 'application/json' }).end('{"errors":[{"message":"no","extensions":{"code":"BAD_USER_INPUT"}}],"data":null}');
+        response
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end('{"errors":[{"message":"no","extensions":{"code":"BAD_USER_INPUT"}}],"data":null}');
       } else {
-        setTimeout(() => response.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"x":1}}'), body.includes('slow') ? SLOW_MS : 2);
+        setTimeout(
+          () => response.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"x":1}}'),
+          body.includes('slow') ? SLOW_MS : 2,
+        );
       }
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, server, bodies })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, server, bodies }),
+    ),
+  );
 }
 
 describe('runLoad', () => {
@@ -34,7 +43,17 @@ describe('runLoad', () => {
 
   test('closed loop: every client sends again as soon as it is answered; only the window is recorded', async () => {
     const phases: string[] = [];
-    const outcome = await runLoad({ url: stub.url, bodies: ['{"ok":1}'], mode: { kind: 'closed', clients: 4 }, warmupMs: 100, durationMs: 300, timeoutMs: 1000 }, (phase) => phases.push(phase));
+    const outcome = await runLoad(
+      {
+        url: stub.url,
+        bodies: ['{"ok":1}'],
+        mode: { kind: 'closed', clients: 4 },
+        warmupMs: 100,
+        durationMs: 300,
+        timeoutMs: 1000,
+      },
+      (phase) => phases.push(phase),
+    );
     expect(phases).toEqual(['start', 'end']);
     expect(outcome.failed).toBe(0);
     expect(outcome.ok).toBeGreaterThan(20);
@@ -45,7 +64,14 @@ describe('runLoad', () => {
   });
 
   test('an HTTP error or a GraphQL error in the body fails the request, by reason', async () => {
-    const outcome = await runLoad({ url: stub.url, bodies: ['{"ok":1}', '{"bad":1}', '{"down":1}'], mode: { kind: 'closed', clients: 1 }, warmupMs: 0, durationMs: 200, timeoutMs: 1000 });
+    const outcome = await runLoad({
+      url: stub.url,
+      bodies: ['{"ok":1}', '{"bad":1}', '{"down":1}'],
+      mode: { kind: 'closed', clients: 1 },
+      warmupMs: 0,
+      durationMs: 200,
+      timeoutMs: 1000,
+    });
     expect(outcome.failed).toBeGreaterThan(0);
     expect(Object.keys(outcome.failures).sort()).toEqual(['BAD_USER_INPUT', 'HTTP 503']);
     expect(outcome.failedLatencies).toHaveLength(outcome.failed);
@@ -56,7 +82,14 @@ describe('runLoad', () => {
     // Every answer takes SLOW_MS: a generator that waited for answers would send each request at
     // least that late. (A tighter bound on the lag measured the machine, not the generator: a CI
     // run on 2 loaded cores read 60 ms.)
-    const plan = { url: stub.url, bodies: ['{"slow":1}'], mode: { kind: 'open', rate: 400, seed: 3, maxInFlight: 256 } as const, warmupMs: 100, durationMs: 400, timeoutMs: 1000 };
+    const plan = {
+      url: stub.url,
+      bodies: ['{"slow":1}'],
+      mode: { kind: 'open', rate: 400, seed: 3, maxInFlight: 256 } as const,
+      warmupMs: 100,
+      durationMs: 400,
+      timeoutMs: 1000,
+    };
     const outcome = await runLoad(plan);
     const inWindow = Array.from(poissonArrivals(400, 500, 3)).filter((t) => t >= 100 && t < 500).length;
     expect(outcome.ok + outcome.failed).toBe(inWindow);
@@ -69,7 +102,14 @@ describe('runLoad', () => {
   });
 
   test('open loop: arrivals beyond maxInFlight are dropped and counted as failures, not queued', async () => {
-    const outcome = await runLoad({ url: stub.url, bodies: ['{"ok":1}'], mode: { kind: 'open', rate: 5000, seed: 1, maxInFlight: 1 }, warmupMs: 0, durationMs: 200, timeoutMs: 1000 });
+    const outcome = await runLoad({
+      url: stub.url,
+      bodies: ['{"ok":1}'],
+      mode: { kind: 'open', rate: 5000, seed: 1, maxInFlight: 1 },
+      warmupMs: 0,
+      durationMs: 200,
+      timeoutMs: 1000,
+    });
     expect(outcome.dropped).toBeGreaterThan(0);
     expect(outcome.failures['dropped: too many in flight']).toBe(outcome.dropped);
   });

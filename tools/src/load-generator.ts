@@ -16,7 +16,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { poissonArrivals } from './arrivals.js';
 
-export type LoadMode = { kind: 'closed'; clients: number } | { kind: 'open'; rate: number; seed: number; maxInFlight: number };
+export type LoadMode =
+  { kind: 'closed'; clients: number } | { kind: 'open'; rate: number; seed: number; maxInFlight: number };
 
 export interface LoadPlan {
   /** Full URL of the endpoint, e.g. http://127.0.0.1:4100/graphql. */
@@ -74,7 +75,19 @@ export async function runLoad(plan: LoadPlan, onWindow: WindowListener = () => u
   const t0 = performance.now();
   const windowStart = t0 + plan.warmupMs;
   const windowEnd = windowStart + plan.durationMs;
-  const outcome: LoadOutcome = { latencies: [], failedLatencies: [], ok: 0, failed: 0, dropped: 0, failures: {}, windowMs: plan.durationMs, cpuPercent: 0, lagP99Ms: 0, loopP99Ms: 0, loopMaxMs: 0 };
+  const outcome: LoadOutcome = {
+    latencies: [],
+    failedLatencies: [],
+    ok: 0,
+    failed: 0,
+    dropped: 0,
+    failures: {},
+    windowMs: plan.durationMs,
+    cpuPercent: 0,
+    lagP99Ms: 0,
+    loopP99Ms: 0,
+    loopMaxMs: 0,
+  };
   let inFlight = 0;
   let stopped = false;
   // Open loop: every arrival of the schedule is sent, even one whose timer fires after the window's
@@ -116,7 +129,15 @@ export async function runLoad(plan: LoadPlan, onWindow: WindowListener = () => u
       if (stopped && scheduleDone && inFlight === 0) settleAll();
     };
     const req = request(
-      { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { ...plan.headers, 'content-type': 'application/json', 'content-length': body.length }, timeout: plan.timeoutMs },
+      {
+        agent,
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: 'POST',
+        headers: { ...plan.headers, 'content-type': 'application/json', 'content-length': body.length },
+        timeout: plan.timeoutMs,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -180,7 +201,8 @@ export async function runLoad(plan: LoadPlan, onWindow: WindowListener = () => u
           if (inWindow(t0 + due)) {
             outcome.dropped++;
             outcome.failed++;
-            outcome.failures['dropped: too many in flight'] = (outcome.failures['dropped: too many in flight'] ?? 0) + 1;
+            outcome.failures['dropped: too many in flight'] =
+              (outcome.failures['dropped: too many in flight'] ?? 0) + 1;
           }
           continue;
         }
@@ -205,7 +227,10 @@ export async function runLoad(plan: LoadPlan, onWindow: WindowListener = () => u
 }
 
 type ToChild = { type: 'run'; id: number; plan: LoadPlan } | { type: 'exit' };
-type FromChild = { type: 'window'; id: number; phase: 'start' | 'end' } | { type: 'result'; id: number; outcome: LoadOutcome } | { type: 'error'; id: number; message: string };
+type FromChild =
+  | { type: 'window'; id: number; phase: 'start' | 'end' }
+  | { type: 'result'; id: number; outcome: LoadOutcome }
+  | { type: 'error'; id: number; message: string };
 
 /** A load generator in a child process: one plan at a time. */
 export interface LoadProcess {
@@ -218,10 +243,20 @@ export interface LoadProcess {
  * comes along) and drives it over IPC.
  */
 export function startLoadProcess(): LoadProcess {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--load-child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--load-child'], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   prioritize(child);
   let nextId = 1;
-  const pending = new Map<number, { resolve: (o: LoadOutcome) => void; reject: (e: Error) => void; onWindow?: (phase: 'start' | 'end') => void | Promise<void>; windows: Array<Promise<void>> }>();
+  const pending = new Map<
+    number,
+    {
+      resolve: (o: LoadOutcome) => void;
+      reject: (e: Error) => void;
+      onWindow?: (phase: 'start' | 'end') => void | Promise<void>;
+      windows: Array<Promise<void>>;
+    }
+  >();
   child.on('message', (message: FromChild) => {
     const job = pending.get(message.id);
     if (!job) return;
@@ -282,7 +317,8 @@ if (process.argv[2] === '--load-child' && process.send) {
     if (message.type === 'exit') process.exit(0);
     runLoad(message.plan, (phase) => reply({ type: 'window', id: message.id, phase })).then(
       (outcome) => reply({ type: 'result', id: message.id, outcome }),
-      (error: unknown) => reply({ type: 'error', id: message.id, message: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) =>
+        reply({ type: 'error', id: message.id, message: error instanceof Error ? error.message : String(error) }),
     );
   });
 }

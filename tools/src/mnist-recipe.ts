@@ -24,6 +24,7 @@ export const mnistRecipe: Recipe = {
   inputName: 'pixels',
   outputName: 'probabilities',
   config: {
+    $schema: '../config.schema.json',
     description: 'Handwritten digit 0–9 from a 28×28 grey image: a 784-512-256-10 MLP trained on MNIST digits.',
     task: 'classification',
     inputs: [

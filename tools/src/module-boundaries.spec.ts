@@ -13,10 +13,26 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
  * missing tag, no project graph for the rule to read), this test fails.
  */
 const FIXTURES: Array<{ file: string; why: string; message: RegExp }> = [
-  { file: 'libs/inference/src/imports-an-app.boundary-fixture.ts', why: 'a lib imports an app', message: /^Circular dependency between "@mserve\/inference" and "@mserve\/api"/ },
-  { file: 'libs/inference/src/imports-a-lib.boundary-fixture.ts', why: 'inference imports another lib', message: /^Circular dependency between "@mserve\/inference" and "@mserve\/schema"/ },
-  { file: 'apps/api/src/imports-tools.boundary-fixture.ts', why: "an app's production code imports tools", message: /^A project tagged with "scope:app" can only depend on libs tagged with "scope:lib"$/ },
-  { file: 'apps/score/src/imports-an-app.boundary-fixture.ts', why: 'an app imports another app', message: /^Imports of apps are forbidden$/ },
+  {
+    file: 'libs/inference/src/imports-an-app.boundary-fixture.ts',
+    why: 'a lib imports an app',
+    message: /^Circular dependency between "@mserve\/inference" and "@mserve\/api"/,
+  },
+  {
+    file: 'libs/inference/src/imports-a-lib.boundary-fixture.ts',
+    why: 'inference imports another lib',
+    message: /^Circular dependency between "@mserve\/inference" and "@mserve\/schema"/,
+  },
+  {
+    file: 'apps/api/src/imports-tools.boundary-fixture.ts',
+    why: "an app's production code imports tools",
+    message: /^A project tagged with "scope:app" can only depend on libs tagged with "scope:lib"$/,
+  },
+  {
+    file: 'apps/score/src/imports-an-app.boundary-fixture.ts',
+    why: 'an app imports another app',
+    message: /^Imports of apps are forbidden$/,
+  },
 ];
 
 describe('the module-boundaries rule', () => {

@@ -44,6 +44,15 @@ describe('exportMlpToOnnx', () => {
       ['b', '2'],
       ['a', '1'],
     ]);
-    expect(model.graph?.node?.map((n) => n.opType)).toEqual(['Sub', 'Div', 'Gemm', 'Relu', 'Gemm', 'Relu', 'Gemm', 'Softmax']);
+    expect(model.graph?.node?.map((n) => n.opType)).toEqual([
+      'Sub',
+      'Div',
+      'Gemm',
+      'Relu',
+      'Gemm',
+      'Relu',
+      'Gemm',
+      'Softmax',
+    ]);
   });
 });

@@ -49,7 +49,10 @@ async function main(): Promise<void> {
   rmSync(modelsDir, { recursive: true, force: true });
   const contract = parseModelConfig(JSON.parse(readFileSync(join(ROOT, 'models/mnist/config.json'), 'utf8')));
   const maxBatch = Number(args['max-batch']);
-  writeWideModel(modelsDir, 'mnist', contract, { threadsPerInstance: Number(args.threads), batching: { ...contract.batching, maxBatchSize: maxBatch } });
+  writeWideModel(modelsDir, 'mnist', contract, {
+    threadsPerInstance: Number(args.threads),
+    batching: { ...contract.batching, maxBatchSize: maxBatch },
+  });
   const seconds = Number(args.seconds);
   const warmupSeconds = Number(args.warmup);
   const single = bodiesFor('mnist', contract, 'single', { bulkRows: 1 });
@@ -62,10 +65,30 @@ async function main(): Promise<void> {
   const phases: Phase[] = [];
   try {
     const singleRun = (headers?: Record<string, string>) =>
-      measureServing(interactive, server, { model: 'mnist', bodies: single.bodies, rowsPerRequest: 1, mode: { kind: 'open', rate: Number(args.rate), seed: 7, maxInFlight: 1024 }, warmupSeconds, seconds, instances: 1, headers });
+      measureServing(interactive, server, {
+        model: 'mnist',
+        bodies: single.bodies,
+        rowsPerRequest: 1,
+        mode: { kind: 'open', rate: Number(args.rate), seed: 7, maxInFlight: 1024 },
+        warmupSeconds,
+        seconds,
+        instances: 1,
+        headers,
+      });
     /** Bulk load that starts first and outlasts the single rows' window. */
-    const withBulk = async (name: string, singleHeaders?: Record<string, string>, bulkHeaders?: Record<string, string>) => {
-      const bulkRun = measureBulk(backfill, server, bulk.bodies, bulk.rowsPerRequest, bulkHeaders, warmupSeconds + seconds + 1);
+    const withBulk = async (
+      name: string,
+      singleHeaders?: Record<string, string>,
+      bulkHeaders?: Record<string, string>,
+    ) => {
+      const bulkRun = measureBulk(
+        backfill,
+        server,
+        bulk.bodies,
+        bulk.rowsPerRequest,
+        bulkHeaders,
+        warmupSeconds + seconds + 1,
+      );
       await new Promise((r) => setTimeout(r, 500));
       const point = await singleRun(singleHeaders);
       phases.push({ name, single: point, bulk: await bulkRun });
@@ -83,7 +106,10 @@ async function main(): Promise<void> {
   const table = [
     '| phase | single req/s | single p50 ms | single p99 ms | p99 / alone | bulk rows/s | mean batch | loop cores | other cores |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...phases.map((p) => `| ${p.name} | ${f(p.single.requestsPerSecond, 0)} | ${f(p.single.latency.p50)} | ${f(p.single.latency.p99)} | ${f(p.single.latency.p99 / alone, 2)}× | ${p.bulk ? f(p.bulk.predictionsPerSecond, 0) : '–'} | ${f((p.bulk ?? p.single).meanBatch)} | ${f(p.single.loopCores, 2)} | ${f(p.single.otherCores, 2)} |`),
+    ...phases.map(
+      (p) =>
+        `| ${p.name} | ${f(p.single.requestsPerSecond, 0)} | ${f(p.single.latency.p50)} | ${f(p.single.latency.p99)} | ${f(p.single.latency.p99 / alone, 2)}× | ${p.bulk ? f(p.bulk.predictionsPerSecond, 0) : '–'} | ${f((p.bulk ?? p.single).meanBatch)} | ${f(p.single.loopCores, 2)} | ${f(p.single.otherCores, 2)} |`,
+    ),
   ].join('\n');
   const header = `\`npm run bench:priority -- ${process.argv.slice(2).join(' ')}\`, ${started.toISOString()}, load average ${load0.map((x) => x.toFixed(1)).join(' ')} at the start: wide 784-2048-2048-10 model, 1 instance × ${args.threads} thread(s), maxBatchSize ${maxBatch}; single rows open loop at ${args.rate} req/s; bulk ${args['bulk-rows']}-row compact requests from ${args['bulk-clients']} closed-loop clients; ${seconds} s windows.`;
   const out = resolve(ROOT, args.out as string);
@@ -93,8 +119,24 @@ async function main(): Promise<void> {
 }
 
 /** Closed-loop bulk requests for `seconds` (no warm-up), with their own reading of the server. */
-function measureBulk(load: LoadProcess, server: BenchServer, bodies: string[], rowsPerRequest: number, headers: Record<string, string> | undefined, seconds: number): Promise<ServingPoint> {
-  return measureServing(load, server, { model: 'mnist', bodies, rowsPerRequest, mode: { kind: 'closed', clients: Number(args['bulk-clients']) }, warmupSeconds: 0, seconds, instances: 1, headers });
+function measureBulk(
+  load: LoadProcess,
+  server: BenchServer,
+  bodies: string[],
+  rowsPerRequest: number,
+  headers: Record<string, string> | undefined,
+  seconds: number,
+): Promise<ServingPoint> {
+  return measureServing(load, server, {
+    model: 'mnist',
+    bodies,
+    rowsPerRequest,
+    mode: { kind: 'closed', clients: Number(args['bulk-clients']) },
+    warmupSeconds: 0,
+    seconds,
+    instances: 1,
+    headers,
+  });
 }
 
 main().catch((error: unknown) => {

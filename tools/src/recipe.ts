@@ -1,4 +1,4 @@
-import type { ModelConfig } from '@mserve/inference';
+import type { ModelConfigJson } from '@mserve/inference';
 import type { Augmentation } from './augment.js';
 import type { DatasetSplit, Samples } from './datasets.js';
 import { fit, type EpochProgress } from './fit.js';
@@ -28,7 +28,7 @@ export interface Recipe {
   inputName: string;
   outputName: string;
   /** The config.json written next to the model. */
-  config: ModelConfig;
+  config: ModelConfigJson;
 }
 
 /** Smaller runs of a recipe, e.g. for tests. */
@@ -42,7 +42,7 @@ export interface RecipeOverrides {
 /** A trained model, ready to be written. */
 export interface TrainedModel {
   onnx: Uint8Array;
-  config: ModelConfig;
+  config: ModelConfigJson;
   /** Accuracy on the held-out rows, which training never saw. */
   heldOutAccuracy: number;
   testSize: number;
@@ -124,6 +124,9 @@ function featureStatistics(samples: Samples): Standardization {
 
 /** The rows standardised exactly as the exported graph does it, in float32: (x − mean) / std. */
 function standardizeRows(samples: Samples, { mean, std }: Standardization): Samples {
-  const x = Float32Array.from(samples.x, (value, i) => Math.fround(value - mean[i % samples.width]) / std[i % samples.width]);
+  const x = Float32Array.from(
+    samples.x,
+    (value, i) => Math.fround(value - mean[i % samples.width]) / std[i % samples.width],
+  );
   return { ...samples, x };
 }

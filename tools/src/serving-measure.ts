@@ -93,7 +93,15 @@ export async function measureServing(load: LoadProcess, server: BenchServer, run
   let before: Reading | undefined;
   let after: Reading | undefined;
   const outcome = await load.run(
-    { url: `${server.url}/graphql`, bodies: run.bodies, mode: run.mode, warmupMs: run.warmupSeconds * 1000, durationMs: run.seconds * 1000, timeoutMs: 10_000, ...(run.headers ? { headers: run.headers } : {}) },
+    {
+      url: `${server.url}/graphql`,
+      bodies: run.bodies,
+      mode: run.mode,
+      warmupMs: run.warmupSeconds * 1000,
+      durationMs: run.seconds * 1000,
+      timeoutMs: 10_000,
+      ...(run.headers ? { headers: run.headers } : {}),
+    },
     async (phase) => {
       if (phase === 'start') before = await read(server, run.model);
       else after = await read(server, run.model);
@@ -109,7 +117,10 @@ export async function measureServing(load: LoadProcess, server: BenchServer, run
     latency: summarize(outcome.latencies),
     failed: outcome.failed,
     meanBatch: executions > 0 ? (after.rows - before.rows) / executions : 0,
-    queueMs: after.queueCount > before.queueCount ? ((after.queueSum - before.queueSum) / (after.queueCount - before.queueCount)) * 1000 : 0,
+    queueMs:
+      after.queueCount > before.queueCount
+        ? ((after.queueSum - before.queueSum) / (after.queueCount - before.queueCount)) * 1000
+        : 0,
     computeMs: executions > 0 ? ((after.computeSum - before.computeSum) / executions) * 1000 : 0,
     loopCores: (after.loopTicks - before.loopTicks) / TICKS / wall,
     otherCores: (after.otherTicks - before.otherTicks) / TICKS / wall,

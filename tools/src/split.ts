@@ -17,7 +17,11 @@ export function stratifiedSplit(labels: readonly number[], testCount: number, se
   }
   const random = mulberry32(seed);
   const byClass = groupByClass(labels);
-  const quotas = testQuotas(byClass.map((rows) => rows.length), testCount, labels.length);
+  const quotas = testQuotas(
+    byClass.map((rows) => rows.length),
+    testCount,
+    labels.length,
+  );
   const train: number[] = [];
   const test: number[] = [];
   byClass.forEach((rows, label) => {

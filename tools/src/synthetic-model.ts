@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelConfig } from '@mserve/inference';
+import type { ModelConfig, ModelConfigJson } from '@mserve/inference';
 import { createMlp } from './mlp.js';
 import { exportMlpToOnnx } from './onnx-export.js';
 import { mulberry32 } from './prng.js';
@@ -9,7 +9,7 @@ import { mulberry32 } from './prng.js';
 export interface SyntheticModelOptions {
   /** Width of each of the two hidden layers: the cost of one row grows with its square. */
   hidden: number;
-  batching: ModelConfig['batching'];
+  batching: ModelConfigJson['batching'];
   instances?: number;
   threadsPerInstance?: number;
   seed?: number;
@@ -35,7 +35,7 @@ export function writeSyntheticModel(root: string, name: string, options: Synthet
     description: `synthetic 4-${options.hidden}-${options.hidden}-3 MLP with random weights`,
     metadata: {},
   });
-  const config: ModelConfig = {
+  const config: ModelConfigJson = {
     description: `Synthetic load model: a 4-${options.hidden}-${options.hidden}-3 MLP with random weights.`,
     task: 'classification',
     inputs: [{ tensor: 'features', dtype: 'float32', fields: SYNTHETIC_FIELDS.map((field) => ({ name: field })) }],
@@ -55,7 +55,7 @@ export function writeSyntheticModel(root: string, name: string, options: Synthet
 export interface WideModelOptions {
   /** Width of each of the two hidden layers (default 2048: 784-2048-2048-10). */
   hidden?: number;
-  batching: ModelConfig['batching'];
+  batching: ModelConfigJson['batching'];
   instances?: number;
   threadsPerInstance?: number;
   seed?: number;
@@ -72,14 +72,26 @@ export interface WideModelOptions {
 export function writeWideModel(root: string, name: string, contract: ModelConfig, options: WideModelOptions): void {
   const hidden = options.hidden ?? 2048;
   const input = contract.inputs[0];
-  const width = input.fields.reduce((n, field) => n + (field.length ?? 1), 0);
+  const width = input.size;
   const classes = contract.labels?.length ?? 10;
   const output = Object.values(contract.outputs)[0];
   const mlp = createMlp([width, hidden, hidden, classes], mulberry32(options.seed ?? 1));
   const shape = `${width}-${hidden}-${hidden}-${classes}`;
-  const onnx = exportMlpToOnnx({ mlp, inputName: input.tensor, outputName: output.tensor, graphName: name, description: `synthetic ${shape} MLP with random weights`, metadata: {} });
-  const config: ModelConfig = {
+  const onnx = exportMlpToOnnx({
+    mlp,
+    inputName: input.tensor,
+    outputName: output.tensor,
+    graphName: name,
+    description: `synthetic ${shape} MLP with random weights`,
+    metadata: {},
+  });
+  const config: ModelConfigJson = {
     ...contract,
+    // The parsed row layout is not part of the document.
+    inputs: contract.inputs.map(({ size: _size, fields, ...spec }) => ({
+      ...spec,
+      fields: fields.map(({ offset: _offset, size: _fieldSize, ...field }) => field),
+    })),
     description: `Compute-heavy benchmark model: a ${shape} MLP with random weights, in the contract of ${contract.description}`,
     batching: options.batching,
     instances: options.instances ?? 1,

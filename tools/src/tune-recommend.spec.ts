@@ -1,12 +1,28 @@
 import { parseModelConfig } from '@mserve/inference';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { applySetting, recommend, renderSweep, type SweepPoint, type TrafficResult, type TuneSetting } from './tune-recommend.js';
+import {
+  applySetting,
+  recommend,
+  renderSweep,
+  type SweepPoint,
+  type TrafficResult,
+  type TuneSetting,
+} from './tune-recommend.js';
 
 /** A sweep recorded by `npm run tune -- --model wide` on the shared 2-core machine (its command and time are in the file). */
-const RECORDED = (JSON.parse(readFileSync(fileURLToPath(new URL('./tune-sweep.recorded.json', import.meta.url)), 'utf8')) as { points: SweepPoint[] }).points;
+const RECORDED = (
+  JSON.parse(readFileSync(fileURLToPath(new URL('./tune-sweep.recorded.json', import.meta.url)), 'utf8')) as {
+    points: SweepPoint[];
+  }
+).points;
 const setting = (p: SweepPoint | undefined): TuneSetting | undefined => p?.setting;
-const s = (instances: number, threadsPerInstance: number, maxBatchSize: number, maxQueueDelayMicros: number): TuneSetting => ({ instances, threadsPerInstance, maxBatchSize, maxQueueDelayMicros });
+const s = (
+  instances: number,
+  threadsPerInstance: number,
+  maxBatchSize: number,
+  maxQueueDelayMicros: number,
+): TuneSetting => ({ instances, threadsPerInstance, maxBatchSize, maxQueueDelayMicros });
 
 describe('the tuner recommendation', () => {
   test('picks the best single-row and bulk throughput together among settings within the p99 budget', () => {
@@ -20,7 +36,11 @@ describe('the tuner recommendation', () => {
   });
 
   test('a setting that failed requests is never recommended', () => {
-    const failing = RECORDED.map((p) => (p.setting.threadsPerInstance === 2 && p.setting.maxBatchSize === 32 && p.setting.maxQueueDelayMicros === 1000 ? { ...p, bulk: { ...(p.bulk as TrafficResult), failed: 3 } } : p));
+    const failing = RECORDED.map((p) =>
+      p.setting.threadsPerInstance === 2 && p.setting.maxBatchSize === 32 && p.setting.maxQueueDelayMicros === 1000
+        ? { ...p, bulk: { ...(p.bulk as TrafficResult), failed: 3 } }
+        : p,
+    );
     expect(setting(recommend(failing, 700)?.point)).toEqual(s(1, 1, 32, 0));
   });
 
@@ -39,7 +59,12 @@ describe('the tuner recommendation', () => {
       { setting: { instances: 1, threadsPerInstance: 1, maxBatchSize: 64, maxQueueDelayMicros: 500 }, single: same },
       { setting: { instances: 1, threadsPerInstance: 1, maxBatchSize: 64, maxQueueDelayMicros: 0 }, single: same },
     ];
-    expect(setting(recommend(tie, 50)?.point)).toEqual({ instances: 1, threadsPerInstance: 1, maxBatchSize: 64, maxQueueDelayMicros: 0 });
+    expect(setting(recommend(tie, 50)?.point)).toEqual({
+      instances: 1,
+      threadsPerInstance: 1,
+      maxBatchSize: 64,
+      maxQueueDelayMicros: 0,
+    });
     expect(recommend([{ setting: tie[0].setting }], 50)).toBeUndefined();
   });
 
@@ -50,8 +75,15 @@ describe('the tuner recommendation', () => {
   });
 
   test('--write changes only the four knobs, lowers warm-up batches to the new maxBatchSize, and the contract still parses', () => {
-    const mnist = JSON.parse(readFileSync(fileURLToPath(new URL('../../models/mnist/config.json', import.meta.url)), 'utf8')) as Record<string, unknown>;
-    const next = applySetting(mnist, { instances: 2, threadsPerInstance: 1, maxBatchSize: 128, maxQueueDelayMicros: 500 });
+    const mnist = JSON.parse(
+      readFileSync(fileURLToPath(new URL('../../models/mnist/config.json', import.meta.url)), 'utf8'),
+    ) as Record<string, unknown>;
+    const next = applySetting(mnist, {
+      instances: 2,
+      threadsPerInstance: 1,
+      maxBatchSize: 128,
+      maxQueueDelayMicros: 500,
+    });
     expect(next).toEqual({
       ...mnist,
       instances: 2,

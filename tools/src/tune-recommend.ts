@@ -50,20 +50,41 @@ export function recommend(points: readonly SweepPoint[], p99Ms: number): Recomme
   const bestSingle = best('single');
   const bestBulk = best('bulk');
   const score = (p: SweepPoint) => {
-    const shares = [(p.single?.rowsPerSecond ?? 0) / bestSingle, ...(bestBulk > 0 ? [(p.bulk?.rowsPerSecond ?? 0) / bestBulk] : [])];
-    return Math.pow(shares.reduce((a, b) => a * b, 1), 1 / shares.length);
+    const shares = [
+      (p.single?.rowsPerSecond ?? 0) / bestSingle,
+      ...(bestBulk > 0 ? [(p.bulk?.rowsPerSecond ?? 0) / bestBulk] : []),
+    ];
+    return Math.pow(
+      shares.reduce((a, b) => a * b, 1),
+      1 / shares.length,
+    );
   };
   const threads = (p: SweepPoint) => p.setting.instances * p.setting.threadsPerInstance;
   const order = (a: SweepPoint, b: SweepPoint) =>
-    score(b) - score(a) || threads(a) - threads(b) || a.setting.maxQueueDelayMicros - b.setting.maxQueueDelayMicros || a.setting.maxBatchSize - b.setting.maxBatchSize;
+    score(b) - score(a) ||
+    threads(a) - threads(b) ||
+    a.setting.maxQueueDelayMicros - b.setting.maxQueueDelayMicros ||
+    a.setting.maxBatchSize - b.setting.maxBatchSize;
   const clean = (p: SweepPoint) => (p.single?.failed ?? 0) === 0 && (p.bulk?.failed ?? 0) === 0;
   const eligible = measured.filter((p) => clean(p) && (p.single as TrafficResult).p99Ms <= p99Ms).sort(order);
   if (eligible.length > 0) {
     const point = eligible[0];
-    return { point, withinBudget: true, score: score(point), reason: `best throughput of ${eligible.length} setting(s) with single-row p99 ≤ ${p99Ms} ms` };
+    return {
+      point,
+      withinBudget: true,
+      score: score(point),
+      reason: `best throughput of ${eligible.length} setting(s) with single-row p99 ≤ ${p99Ms} ms`,
+    };
   }
-  const point = [...measured].sort((a, b) => (a.single as TrafficResult).p99Ms - (b.single as TrafficResult).p99Ms || order(a, b))[0];
-  return { point, withinBudget: false, score: score(point), reason: `no setting kept single-row p99 ≤ ${p99Ms} ms without failures; lowest p99 instead` };
+  const point = [...measured].sort(
+    (a, b) => (a.single as TrafficResult).p99Ms - (b.single as TrafficResult).p99Ms || order(a, b),
+  )[0];
+  return {
+    point,
+    withinBudget: false,
+    score: score(point),
+    reason: `no setting kept single-row p99 ≤ ${p99Ms} ms without failures; lowest p99 instead`,
+  };
 }
 
 /** `instances × threads, maxBatchSize, delay µs`, for tables and progress lines. */
@@ -73,7 +94,8 @@ export function describeSetting(s: TuneSetting): string {
 
 /** The sweep as a markdown table, the recommended row marked. */
 export function renderSweep(points: readonly SweepPoint[], recommended?: SweepPoint): string {
-  const f = (n: number | undefined, d = 0) => (n === undefined ? '–' : n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }));
+  const f = (n: number | undefined, d = 0) =>
+    n === undefined ? '–' : n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
   const lines = [
     '| instances × threads | maxBatchSize | delay µs | single rows/s | single p99 ms | bulk rows/s | bulk p99 ms | failed | |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---|',
@@ -94,9 +116,22 @@ export function renderSweep(points: readonly SweepPoint[], recommended?: SweepPo
  * batch sizes above the new maxBatchSize are lowered to it, since the contract refuses them.
  */
 export function applySetting(config: Record<string, unknown>, setting: TuneSetting): Record<string, unknown> {
-  const batching = { ...(config.batching as Record<string, unknown>), maxBatchSize: setting.maxBatchSize, maxQueueDelayMicros: setting.maxQueueDelayMicros };
-  const next: Record<string, unknown> = { ...config, batching, instances: setting.instances, threadsPerInstance: setting.threadsPerInstance };
+  const batching = {
+    ...(config.batching as Record<string, unknown>),
+    maxBatchSize: setting.maxBatchSize,
+    maxQueueDelayMicros: setting.maxQueueDelayMicros,
+  };
+  const next: Record<string, unknown> = {
+    ...config,
+    batching,
+    instances: setting.instances,
+    threadsPerInstance: setting.threadsPerInstance,
+  };
   const warmup = config.warmup as { batchSizes?: number[] } | undefined;
-  if (warmup?.batchSizes) next.warmup = { ...warmup, batchSizes: [...new Set(warmup.batchSizes.map((n) => Math.min(n, setting.maxBatchSize)))] };
+  if (warmup?.batchSizes)
+    next.warmup = {
+      ...warmup,
+      batchSizes: [...new Set(warmup.batchSizes.map((n) => Math.min(n, setting.maxBatchSize)))],
+    };
   return next;
 }

@@ -23,7 +23,15 @@ import { bodiesFor } from './bench-workload.js';
 import { startLoadProcess, type LoadProcess } from './load-generator.js';
 import { measureServing } from './serving-measure.js';
 import { writeWideModel } from './synthetic-model.js';
-import { applySetting, describeSetting, recommend, renderSweep, type SweepPoint, type TrafficResult, type TuneSetting } from './tune-recommend.js';
+import {
+  applySetting,
+  describeSetting,
+  recommend,
+  renderSweep,
+  type SweepPoint,
+  type TrafficResult,
+  type TuneSetting,
+} from './tune-recommend.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** What one server start and warm-up costs, for the budget (a guess that errs long). */
@@ -51,7 +59,10 @@ const { values: args } = parseArgs({
 
 /** Every instances × threads pair that fits the cores, unless given. */
 function instanceGrid(): Array<[number, number]> {
-  if (args['instances-threads']) return (args['instances-threads'] as string).split(',').map((pair) => pair.split('x').map(Number) as [number, number]);
+  if (args['instances-threads'])
+    return (args['instances-threads'] as string)
+      .split(',')
+      .map((pair) => pair.split('x').map(Number) as [number, number]);
   const cores = availableParallelism();
   const pairs: Array<[number, number]> = [];
   for (let i = 1; i <= cores; i++) for (let t = 1; i * t <= cores; t++) pairs.push([i, t]);
@@ -62,7 +73,11 @@ function instanceGrid(): Array<[number, number]> {
 function target(): { modelsDir: string; served: string; configPath: string } {
   if (args.model !== 'wide') {
     const modelsDir = resolve(args['models-dir'] as string);
-    return { modelsDir, served: args.model as string, configPath: join(modelsDir, args.model as string, 'config.json') };
+    return {
+      modelsDir,
+      served: args.model as string,
+      configPath: join(modelsDir, args.model as string, 'config.json'),
+    };
   }
   const modelsDir = resolve(ROOT, 'tmp/tune/wide-models');
   rmSync(modelsDir, { recursive: true, force: true });
@@ -71,7 +86,12 @@ function target(): { modelsDir: string; served: string; configPath: string } {
   return { modelsDir, served: 'mnist', configPath: join(modelsDir, 'mnist', 'config.json') };
 }
 
-async function measureSetting(load: LoadProcess, setting: TuneSetting, where: ReturnType<typeof target>, config: ModelConfig): Promise<SweepPoint> {
+async function measureSetting(
+  load: LoadProcess,
+  setting: TuneSetting,
+  where: ReturnType<typeof target>,
+  config: ModelConfig,
+): Promise<SweepPoint> {
   const env = {
     MODELS_DIR: where.modelsDir,
     INSTANCES: String(setting.instances),
@@ -80,10 +100,20 @@ async function measureSetting(load: LoadProcess, setting: TuneSetting, where: Re
     MAX_QUEUE_DELAY_MICROS: String(setting.maxQueueDelayMicros),
   };
   const server = await startBenchServer({ root: ROOT, model: where.served, env });
-  const timing = { warmupSeconds: Number(args.warmup), seconds: Number(args.seconds), instances: setting.instances, model: where.served };
+  const timing = {
+    warmupSeconds: Number(args.warmup),
+    seconds: Number(args.seconds),
+    instances: setting.instances,
+    model: where.served,
+  };
   const run = async (traffic: 'single' | 'bulk-compact' | 'bulk-json', clients: number): Promise<TrafficResult> => {
     const bodies = bodiesFor(where.served, config, traffic, { bulkRows: Number(args['bulk-rows']) });
-    const point = await measureServing(load, server, { ...timing, bodies: bodies.bodies, rowsPerRequest: bodies.rowsPerRequest, mode: { kind: 'closed', clients } });
+    const point = await measureServing(load, server, {
+      ...timing,
+      bodies: bodies.bodies,
+      rowsPerRequest: bodies.rowsPerRequest,
+      mode: { kind: 'closed', clients },
+    });
     return { rowsPerSecond: point.predictionsPerSecond, p99Ms: point.latency.p99, failed: point.failed };
   };
   try {
@@ -104,11 +134,14 @@ async function main(): Promise<void> {
   const settings: TuneSetting[] = [];
   for (const [instances, threadsPerInstance] of instanceGrid()) {
     for (const maxBatchSize of (args['max-batch'] as string).split(',').map(Number)) {
-      for (const maxQueueDelayMicros of (args['delay-us'] as string).split(',').map(Number)) settings.push({ instances, threadsPerInstance, maxBatchSize, maxQueueDelayMicros });
+      for (const maxQueueDelayMicros of (args['delay-us'] as string).split(',').map(Number))
+        settings.push({ instances, threadsPerInstance, maxBatchSize, maxQueueDelayMicros });
     }
   }
   const perSetting = START_SECONDS + 2 * (Number(args.warmup) + Number(args.seconds));
-  console.log(`tuning ${args.model} (${settings.length} settings, about ${perSetting} s each, budget ${args['budget-s']} s, single-row p99 budget ${p99Ms} ms)`);
+  console.log(
+    `tuning ${args.model} (${settings.length} settings, about ${perSetting} s each, budget ${args['budget-s']} s, single-row p99 budget ${p99Ms} ms)`,
+  );
   const points: SweepPoint[] = [];
   const started = performance.now();
   const load = startLoadProcess();
@@ -116,7 +149,9 @@ async function main(): Promise<void> {
     for (const [i, setting] of settings.entries()) {
       const elapsed = performance.now() - started;
       if (elapsed + perSetting * 1000 > budgetMs) {
-        console.log(`budget spent after ${(elapsed / 1000).toFixed(0)} s: ${settings.length - i} setting(s) not measured`);
+        console.log(
+          `budget spent after ${(elapsed / 1000).toFixed(0)} s: ${settings.length - i} setting(s) not measured`,
+        );
         for (const rest of settings.slice(i)) points.push({ setting: rest });
         break;
       }
@@ -125,7 +160,9 @@ async function main(): Promise<void> {
       const eta = ((performance.now() - started) / (i + 1)) * (settings.length - i - 1);
       const s = point.single as TrafficResult;
       const b = point.bulk as TrafficResult;
-      console.log(`[${i + 1}/${settings.length}] ${describeSetting(setting)}: single ${s.rowsPerSecond.toFixed(0)} rows/s p99 ${s.p99Ms.toFixed(1)} ms; bulk ${b.rowsPerSecond.toFixed(0)} rows/s p99 ${b.p99Ms.toFixed(1)} ms (about ${(eta / 1000).toFixed(0)} s left)`);
+      console.log(
+        `[${i + 1}/${settings.length}] ${describeSetting(setting)}: single ${s.rowsPerSecond.toFixed(0)} rows/s p99 ${s.p99Ms.toFixed(1)} ms; bulk ${b.rowsPerSecond.toFixed(0)} rows/s p99 ${b.p99Ms.toFixed(1)} ms (about ${(eta / 1000).toFixed(0)} s left)`,
+      );
     }
   } finally {
     await load.close();
@@ -136,16 +173,22 @@ async function main(): Promise<void> {
     '',
     renderSweep(points, pick?.point),
     '',
-    pick ? `Recommended: ${describeSetting(pick.point.setting)} (${pick.reason}; ${(pick.score * 100).toFixed(0)}% of the sweep's best throughput).` : 'No setting was measured: raise --budget-s.',
+    pick
+      ? `Recommended: ${describeSetting(pick.point.setting)} (${pick.reason}; ${(pick.score * 100).toFixed(0)}% of the sweep's best throughput).`
+      : 'No setting was measured: raise --budget-s.',
   ];
   const text = lines.join('\n');
   console.log(`\n${text}`);
   const out = resolve(ROOT, (args.out as string | undefined) ?? `tmp/tune/${args.model}`);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(`${out}.md`, `${text}\n`);
-  writeFileSync(`${out}.json`, `${JSON.stringify({ model: args.model, p99Ms, points, recommendation: pick }, null, 2)}\n`);
+  writeFileSync(
+    `${out}.json`,
+    `${JSON.stringify({ model: args.model, p99Ms, points, recommendation: pick }, null, 2)}\n`,
+  );
   console.log(`wrote ${out}.{md,json}`);
-  if (args.write && pick && !pick.withinBudget) console.log(`not written: no setting kept single-row p99 within ${p99Ms} ms (raise --p99-ms to accept one)`);
+  if (args.write && pick && !pick.withinBudget)
+    console.log(`not written: no setting kept single-row p99 within ${p99Ms} ms (raise --p99-ms to accept one)`);
   if (args.write && pick?.withinBudget) {
     const json = JSON.parse(readFileSync(where.configPath, 'utf8')) as Record<string, unknown>;
     const next = applySetting(json, pick.point.setting);

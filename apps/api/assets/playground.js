@@ -20,23 +20,37 @@
   function fetcher(graphQLParams, options) {
     // GraphiQL 3 updates the operation name 100 ms after an edit: a run right after renaming the
     // operation would send the old name ("Unknown operation named ..."). Send none instead.
-    if (typeof graphQLParams.operationName === 'string' && typeof graphQLParams.query === 'string' &&
-        operationNames(graphQLParams.query).indexOf(graphQLParams.operationName) < 0) {
+    if (
+      typeof graphQLParams.operationName === 'string' &&
+      typeof graphQLParams.query === 'string' &&
+      operationNames(graphQLParams.query).indexOf(graphQLParams.operationName) < 0
+    ) {
       graphQLParams = Object.assign({}, graphQLParams, { operationName: null });
     }
-    const headers = new Headers({ accept: 'application/graphql-response+json, application/json', 'content-type': 'application/json' });
+    const headers = new Headers({
+      accept: 'application/graphql-response+json, application/json',
+      'content-type': 'application/json',
+    });
     const extra = (options && options.headers) || {};
-    Object.keys(extra).forEach(function (name) { headers.set(name, String(extra[name])); });
-    return fetch(config.endpoint, { method: 'POST', headers: headers, body: JSON.stringify(graphQLParams), credentials: 'same-origin' })
-      .then(function (response) {
-        return response.text().then(function (text) {
-          try {
-            return JSON.parse(text);
-          } catch {
-            return { errors: [{ message: 'HTTP ' + response.status + ' ' + response.statusText + ': ' + text.slice(0, 2000) }] };
-          }
-        });
+    Object.keys(extra).forEach(function (name) {
+      headers.set(name, String(extra[name]));
+    });
+    return fetch(config.endpoint, {
+      method: 'POST',
+      headers: headers,
+      body: JSON.stringify(graphQLParams),
+      credentials: 'same-origin',
+    }).then(function (response) {
+      return response.text().then(function (text) {
+        try {
+          return JSON.parse(text);
+        } catch {
+          return {
+            errors: [{ message: 'HTTP ' + response.status + ' ' + response.statusText + ': ' + text.slice(0, 2000) }],
+          };
+        }
       });
+    });
   }
 
   const props = { fetcher: fetcher, defaultQuery: config.defaultQuery };

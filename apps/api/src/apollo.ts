@@ -28,12 +28,17 @@ export interface GraphqlRouteOptions {
  * DataLoaders, deadline and client-gone signal) per request. Resolves with the started Apollo
  * server, which the caller stops after the HTTP server has closed.
  */
-export async function registerGraphql(app: FastifyInstance, options: GraphqlRouteOptions): Promise<ApolloServer<RequestContext>> {
+export async function registerGraphql(
+  app: FastifyInstance,
+  options: GraphqlRouteOptions,
+): Promise<ApolloServer<RequestContext>> {
   const { config, schema, repository, logger, metrics } = options;
   const format = config.introspection ? formatError : withoutSuggestions(formatError);
   // The one seam of the fast path (FAST_PATH): its body parser and execution plugin, loaded only
   // when it is on. Off, fastify's JSON parser and Apollo's execution run (see fast-path/index.ts).
-  const fastPath = config.fastPath ? (await import('./fast-path/index.js')).installFastPath<RequestContext>(app, schema, format) : undefined;
+  const fastPath = config.fastPath
+    ? (await import('./fast-path/index.js')).installFastPath<RequestContext>(app, schema, format)
+    : undefined;
   const apollo = new ApolloServer<RequestContext>({
     schema,
     introspection: config.introspection,
@@ -57,8 +62,14 @@ export async function registerGraphql(app: FastifyInstance, options: GraphqlRout
   await apollo.start();
 
   const handler = fastifyApolloHandler(apollo, {
-    context: async (request, reply) => httpRequestContext(request, reply, { repository, maxRowsPerRequest: config.maxRowsPerRequest }),
+    context: async (request, reply) =>
+      httpRequestContext(request, reply, { repository, maxRowsPerRequest: config.maxRowsPerRequest }),
   });
-  app.route({ method: ['GET', 'POST'], url: '/graphql', handler, ...(config.loopSliceMs > 0 ? { preHandler: loopSlices(config.loopSliceMs) } : {}) });
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/graphql',
+    handler,
+    ...(config.loopSliceMs > 0 ? { preHandler: loopSlices(config.loopSliceMs) } : {}),
+  });
   return apollo;
 }

@@ -29,7 +29,10 @@ export class BodyRefusal extends Error {
 }
 
 /** Renders a catalogue error in a protocol's shape: GraphQL's `{ errors }` or REST's `{ error }`. */
-export type ErrorRenderer = (name: ApiErrorName, params?: Record<string, string | number>) => { status: number; body: unknown };
+export type ErrorRenderer = (
+  name: ApiErrorName,
+  params?: Record<string, string | number>,
+) => { status: number; body: unknown };
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
@@ -50,8 +53,22 @@ export class BodyAdmission {
 
   constructor(private readonly options: BodyAdmissionOptions) {
     const inFlight = this.inFlight;
-    new Gauge({ name: 'http_requests_in_flight', help: 'GraphQL requests accepted and not yet answered', registers: [options.metrics.registry], collect() { this.set(inFlight.size); } });
-    new Gauge({ name: 'http_request_body_bytes_in_flight', help: 'Body bytes those requests hold in the MAX_BODY_BYTES_IN_FLIGHT budget', registers: [options.metrics.registry], collect() { this.set(inFlight.bodyBytes); } });
+    new Gauge({
+      name: 'http_requests_in_flight',
+      help: 'GraphQL requests accepted and not yet answered',
+      registers: [options.metrics.registry],
+      collect() {
+        this.set(inFlight.size);
+      },
+    });
+    new Gauge({
+      name: 'http_request_body_bytes_in_flight',
+      help: 'Body bytes those requests hold in the MAX_BODY_BYTES_IN_FLIGHT budget',
+      registers: [options.metrics.registry],
+      collect() {
+        this.set(inFlight.bodyBytes);
+      },
+    });
     options.metrics.refused.inc({ reason: 'body_timeout' }, 0);
   }
 
@@ -64,7 +81,10 @@ export class BodyAdmission {
     const declared = Number(request.headers['content-length']) || 0;
     if (declared > 0 && this.inFlight.size > 0 && this.inFlight.bodyBytes + declared > maxBodyBytesInFlight) {
       metrics.refused.inc({ reason: 'overloaded' });
-      const { status, body } = render('BODIES_IN_FLIGHT', { inFlight: mib(this.inFlight.bodyBytes), limit: mib(maxBodyBytesInFlight) });
+      const { status, body } = render('BODIES_IN_FLIGHT', {
+        inFlight: mib(this.inFlight.bodyBytes),
+        limit: mib(maxBodyBytesInFlight),
+      });
       return reply.status(status).header('connection', 'close').header('retry-after', '1').send(body);
     }
     this.tickets.set(request.raw, this.inFlight.track(request.raw, reply.raw, declared));
@@ -76,7 +96,11 @@ export class BodyAdmission {
    * a chunked body's bytes and enforces the deadline. Requests not admitted here, and requests
    * without a body, keep their stream.
    */
-  readonly preParsing = async (request: FastifyRequest, reply: FastifyReply, payload: NodeJS.ReadableStream): Promise<NodeJS.ReadableStream> => {
+  readonly preParsing = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    payload: NodeJS.ReadableStream,
+  ): Promise<NodeJS.ReadableStream> => {
     const ticket = this.tickets.get(request.raw);
     const chunked = request.headers['content-length'] === undefined;
     if (!ticket || (chunked && request.headers['transfer-encoding'] === undefined)) return payload;
@@ -94,7 +118,12 @@ export class BodyAdmission {
           ticket.charge(chunk.length);
           if (inFlight.bodyBytes > maxBodyBytesInFlight && inFlight.size > 1) {
             metrics.refused.inc({ reason: 'overloaded' });
-            return cut(new BodyRefusal('BODIES_IN_FLIGHT', { inFlight: mib(inFlight.bodyBytes), limit: mib(maxBodyBytesInFlight) }));
+            return cut(
+              new BodyRefusal('BODIES_IN_FLIGHT', {
+                inFlight: mib(inFlight.bodyBytes),
+                limit: mib(maxBodyBytesInFlight),
+              }),
+            );
           }
         }
         done(null, chunk);
@@ -119,7 +148,11 @@ export class BodyAdmission {
 }
 
 /** Answers a BodyRefusal (from an error handler) in the route's own shape; false for any other error. */
-export function replyToBodyRefusal(error: unknown, reply: FastifyReply, render: ErrorRenderer = apiErrorReply): boolean {
+export function replyToBodyRefusal(
+  error: unknown,
+  reply: FastifyReply,
+  render: ErrorRenderer = apiErrorReply,
+): boolean {
   if (!(error instanceof BodyRefusal)) return false;
   const { status, body } = render(error.reason, error.params);
   const head = reply.status(status).header('connection', 'close');

@@ -14,15 +14,26 @@ describe('loadConfig', () => {
 
   test('a flag wins over its env var', () => {
     expect(loadConfig(['--port', '8080'], { PORT: '9090' }).port).toBe(8080);
-    expect(loadConfig([], { PORT: '9090', MODELS: 'iris, mnist', PLAYGROUND: 'off' })).toMatchObject({ port: 9090, models: ['iris', 'mnist'], playground: false });
+    expect(loadConfig([], { PORT: '9090', MODELS: 'iris, mnist', PLAYGROUND: 'off' })).toMatchObject({
+      port: 9090,
+      models: ['iris', 'mnist'],
+      playground: false,
+    });
   });
 
   test('a bad value is refused with the setting named', () => {
     expect(() => loadConfig([], { PORT: 'eighty' })).toThrow('PORT must be an integer ≥ 0, got "eighty"');
-    expect(() => loadConfig(['--introspection', 'maybe'], {})).toThrow('--introspection must be true or false, got "maybe"');
+    expect(() => loadConfig(['--introspection', 'maybe'], {})).toThrow(
+      '--introspection must be true or false, got "maybe"',
+    );
     expect(() => loadConfig(['--prot', '1'], {})).toThrow(/prot/);
-    expect(() => loadConfig([], { EXECUTION_PROVIDERS: 'cuda,gpu' })).toThrow('EXECUTION_PROVIDERS must be a comma-separated list of cpu, cuda, tensorrt, got "cuda,gpu"');
-    expect(loadConfig([], { EXECUTION_PROVIDERS: 'cuda, cpu', SHUTDOWN_DELAY_MS: '3000' })).toMatchObject({ executionProviders: ['cuda', 'cpu'], shutdownDelayMs: 3000 });
+    expect(() => loadConfig([], { EXECUTION_PROVIDERS: 'cuda,gpu' })).toThrow(
+      'EXECUTION_PROVIDERS must be a comma-separated list of cpu, cuda, webgpu, tensorrt, got "cuda,gpu"',
+    );
+    expect(loadConfig([], { EXECUTION_PROVIDERS: 'cuda, cpu', SHUTDOWN_DELAY_MS: '3000' })).toMatchObject({
+      executionProviders: ['cuda', 'cpu'],
+      shutdownDelayMs: 3000,
+    });
   });
 
   test('the README documents every env var and flag', () => {

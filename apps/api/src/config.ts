@@ -111,12 +111,17 @@ const cors = (raw: string, name: string) => {
   parseCorsOrigins(raw, name);
   return raw;
 };
-const list = (raw: string) => raw.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (raw: string) =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'cuda', 'webgpu', 'tensorrt'];
 const providers = (raw: string, name: string) => {
   const values = list(raw);
   const bad = values.find((p) => !PROVIDERS.includes(p as ExecutionProvider));
-  if (values.length === 0 || bad !== undefined) throw new Error(`${name} must be a comma-separated list of ${PROVIDERS.join(', ')}, got "${raw}"`);
+  if (values.length === 0 || bad !== undefined)
+    throw new Error(`${name} must be a comma-separated list of ${PROVIDERS.join(', ')}, got "${raw}"`);
   return values as ExecutionProvider[];
 };
 
@@ -137,19 +142,39 @@ const SETTINGS: Record<keyof ApiConfig, Setting> = {
   shutdownGraceMs: { env: 'SHUTDOWN_GRACE_MS', flag: 'shutdown-grace-ms', parse: int(0), fallback: 10_000 },
   shutdownDelayMs: { env: 'SHUTDOWN_DELAY_MS', flag: 'shutdown-delay-ms', parse: int(0), fallback: 0 },
   maxBatchSize: { env: 'MAX_BATCH_SIZE', flag: 'max-batch-size', parse: int(1), fallback: undefined },
-  maxQueueDelayMicros: { env: 'MAX_QUEUE_DELAY_MICROS', flag: 'max-queue-delay-micros', parse: int(0), fallback: undefined },
+  maxQueueDelayMicros: {
+    env: 'MAX_QUEUE_DELAY_MICROS',
+    flag: 'max-queue-delay-micros',
+    parse: int(0),
+    fallback: undefined,
+  },
   maxQueueSize: { env: 'MAX_QUEUE_SIZE', flag: 'max-queue-size', parse: int(1), fallback: undefined },
   instances: { env: 'INSTANCES', flag: 'instances', parse: int(1), fallback: undefined },
   threadsPerInstance: { env: 'THREADS_PER_INSTANCE', flag: 'threads-per-instance', parse: int(1), fallback: undefined },
-  executionProviders: { env: 'EXECUTION_PROVIDERS', flag: 'execution-providers', parse: providers, fallback: undefined },
+  executionProviders: {
+    env: 'EXECUTION_PROVIDERS',
+    flag: 'execution-providers',
+    parse: providers,
+    fallback: undefined,
+  },
   batching: { env: 'BATCHING', flag: 'batching', parse: bool, fallback: true },
   fastPath: { env: 'FAST_PATH', flag: 'fast-path', parse: bool, fallback: true },
-  maxBodyBytesInFlight: { env: 'MAX_BODY_BYTES_IN_FLIGHT', flag: 'max-body-bytes-in-flight', parse: int(1024), fallback: 64 * 1024 * 1024 },
+  maxBodyBytesInFlight: {
+    env: 'MAX_BODY_BYTES_IN_FLIGHT',
+    flag: 'max-body-bytes-in-flight',
+    parse: int(1024),
+    fallback: 64 * 1024 * 1024,
+  },
   bodyTimeoutMs: { env: 'BODY_TIMEOUT_MS', flag: 'body-timeout-ms', parse: int(1), fallback: 10_000 },
   headersTimeoutMs: { env: 'HEADERS_TIMEOUT_MS', flag: 'headers-timeout-ms', parse: int(1), fallback: 10_000 },
   requestTimeoutMs: { env: 'REQUEST_TIMEOUT_MS', flag: 'request-timeout-ms', parse: int(0), fallback: 60_000 },
   loadTimeoutMs: { env: 'LOAD_TIMEOUT_MS', flag: 'load-timeout-ms', parse: int(1), fallback: 120_000 },
-  metricsPort: { env: 'METRICS_PORT', flag: 'metrics-port', parse: (raw: string, name: string) => (raw === 'off' ? 'off' : int(0)(raw, name)), fallback: undefined },
+  metricsPort: {
+    env: 'METRICS_PORT',
+    flag: 'metrics-port',
+    parse: (raw: string, name: string) => (raw === 'off' ? 'off' : int(0)(raw, name)),
+    fallback: undefined,
+  },
   loopSliceMs: { env: 'LOOP_SLICE_MS', flag: 'loop-slice-ms', parse: int(0), fallback: 4 },
   modelPollSeconds: { env: 'MODEL_POLL_SECONDS', flag: 'model-poll-seconds', parse: seconds, fallback: 0 },
   adminToken: { env: 'ADMIN_TOKEN', flag: 'admin-token', parse: text, fallback: '' },
@@ -162,14 +187,20 @@ const SETTINGS: Record<keyof ApiConfig, Setting> = {
 export const SETTING_ENV_VARS: readonly string[] = Object.values(SETTINGS).map((s) => s.env);
 
 /** Reads the config from argv flags and env vars; throws naming the setting on a bad value. */
-export function loadConfig(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): ApiConfig {
+export function loadConfig(
+  argv: readonly string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+): ApiConfig {
   const options = Object.fromEntries(Object.values(SETTINGS).map((s) => [s.flag, { type: 'string' as const }]));
   const { values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
   const config: Record<string, unknown> = {};
   for (const [key, setting] of Object.entries(SETTINGS)) {
     const flag = values[setting.flag];
     const raw = typeof flag === 'string' ? flag : env[setting.env];
-    config[key] = raw === undefined || raw === '' ? setting.fallback : setting.parse(raw, typeof flag === 'string' ? `--${setting.flag}` : setting.env);
+    config[key] =
+      raw === undefined || raw === ''
+        ? setting.fallback
+        : setting.parse(raw, typeof flag === 'string' ? `--${setting.flag}` : setting.env);
   }
   return config as unknown as ApiConfig;
 }

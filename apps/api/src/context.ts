@@ -1,4 +1,13 @@
-import { inferenceError, type AbortSignalLike, type InferenceError, type LoadedModel, type ModelRepository, type Prediction, type Row, type SubmitOptions } from '@mserve/inference';
+import {
+  inferenceError,
+  type AbortSignalLike,
+  type InferenceError,
+  type LoadedModel,
+  type ModelRepository,
+  type Prediction,
+  type Row,
+  type SubmitOptions,
+} from '@mserve/inference';
 import type { SchemaContext } from '@mserve/schema';
 import DataLoader from 'dataloader';
 import type { Priority } from './request-priority.js';
@@ -67,7 +76,12 @@ export class RequestContext implements SchemaContext {
     };
   }
 
-  async predict(model: string, version: number | undefined, items: readonly unknown[], indices?: readonly number[]): Promise<Array<Prediction | InferenceError>> {
+  async predict(
+    model: string,
+    version: number | undefined,
+    items: readonly unknown[],
+    indices?: readonly number[],
+  ): Promise<Array<Prediction | InferenceError>> {
     const loaded = this.repository.get(model, version);
     this.admit(loaded, items.length);
     // Items are checked and packed per field, so an error names the item by its index in its field
@@ -79,18 +93,27 @@ export class RequestContext implements SchemaContext {
    * As `predict`, for protocols that answer a request as a whole (KServe v2, TF Serving): when any
    * item is invalid, nothing runs and the items' errors come back (undefined for the valid ones).
    */
-  async predictWhole(model: string, version: number | undefined, items: readonly unknown[]): Promise<{ predictions: Prediction[] } | { invalid: Array<InferenceError | undefined> }> {
+  async predictWhole(
+    model: string,
+    version: number | undefined,
+    items: readonly unknown[],
+  ): Promise<{ predictions: Prediction[] } | { invalid: Array<InferenceError | undefined> }> {
     const loaded = this.repository.get(model, version);
     this.admit(loaded, items.length);
     const encoded = loaded.encode(items);
-    if (encoded.some((entry) => entry instanceof Error)) return { invalid: encoded.map((entry) => (entry instanceof Error ? entry : undefined)) };
+    if (encoded.some((entry) => entry instanceof Error))
+      return { invalid: encoded.map((entry) => (entry instanceof Error ? entry : undefined)) };
     const results = await this.run(loaded, encoded);
     const failed = results.find((entry): entry is InferenceError => entry instanceof Error);
     if (failed) throw failed;
     return { predictions: results as Prediction[] };
   }
 
-  async predictColumns(model: string, version: number | undefined, columns: Readonly<Record<string, unknown>>): Promise<Array<Prediction | InferenceError>> {
+  async predictColumns(
+    model: string,
+    version: number | undefined,
+    columns: Readonly<Record<string, unknown>>,
+  ): Promise<Array<Prediction | InferenceError>> {
     const loaded = this.repository.get(model, version);
     const encoded = loaded.encodeColumns(columns);
     this.admit(loaded, encoded.length);
@@ -105,14 +128,21 @@ export class RequestContext implements SchemaContext {
   private admit(model: LoadedModel, rows: number): void {
     this.rows += rows;
     if (this.rows > this.options.maxRowsPerRequest) {
-      throw inferenceError('PAYLOAD_TOO_LARGE', { what: `${this.rows} prediction rows in one request`, limit: this.options.maxRowsPerRequest }, { limit: this.options.maxRowsPerRequest });
+      throw inferenceError(
+        'PAYLOAD_TOO_LARGE',
+        { what: `${this.rows} prediction rows in one request`, limit: this.options.maxRowsPerRequest },
+        { limit: this.options.maxRowsPerRequest },
+      );
     }
     const key = `${model.name}@${model.version}`;
     this.rowsByModel[key] = (this.rowsByModel[key] ?? 0) + rows;
   }
 
   /** Sends the valid rows through the request's loader for `model`; invalid ones keep their error in place. */
-  private async run(model: LoadedModel, encoded: ReadonlyArray<Row | InferenceError>): Promise<Array<Prediction | InferenceError>> {
+  private async run(
+    model: LoadedModel,
+    encoded: ReadonlyArray<Row | InferenceError>,
+  ): Promise<Array<Prediction | InferenceError>> {
     const rows = encoded.filter((entry): entry is Row => !(entry instanceof Error));
     const outputs = rows.length > 0 ? await this.loaderFor(model).loadMany(rows) : [];
     let next = 0;
@@ -122,7 +152,9 @@ export class RequestContext implements SchemaContext {
   private loaderFor(model: LoadedModel): DataLoader<Row, Prediction> {
     let loader = this.loaders.get(model);
     if (!loader) {
-      loader = new DataLoader<Row, Prediction>((rows) => model.predictEncoded(rows, this.submitOptions), { cache: false });
+      loader = new DataLoader<Row, Prediction>((rows) => model.predictEncoded(rows, this.submitOptions), {
+        cache: false,
+      });
       this.loaders.set(model, loader);
     }
     return loader;

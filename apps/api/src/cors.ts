@@ -13,7 +13,10 @@ export function parseCorsOrigins(raw: string, name = 'CORS_ORIGINS'): CorsPolicy
   const value = raw.trim();
   if (/^off$/i.test(value)) return { kind: 'off' };
   if (value === '*') return { kind: 'any' };
-  const origins = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const origins = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const origin of origins) {
     let parsed: URL | undefined;
     try {
@@ -22,10 +25,13 @@ export function parseCorsOrigins(raw: string, name = 'CORS_ORIGINS'): CorsPolicy
       parsed = undefined;
     }
     if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
-      throw new Error(`${name} must be *, off or a comma list of origins such as https://app.example.com (scheme, host and port only), got "${origin.slice(0, 100)}"`);
+      throw new Error(
+        `${name} must be *, off or a comma list of origins such as https://app.example.com (scheme, host and port only), got "${origin.slice(0, 100)}"`,
+      );
     }
   }
-  if (origins.length === 0) throw new Error(`${name} must be *, off or a comma list of origins, got "${raw.slice(0, 100)}"`);
+  if (origins.length === 0)
+    throw new Error(`${name} must be *, off or a comma list of origins, got "${raw.slice(0, 100)}"`);
   return { kind: 'listed', origins };
 }
 

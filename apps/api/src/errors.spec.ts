@@ -10,7 +10,11 @@ const SRC = fileURLToPath(new URL('.', import.meta.url));
 
 describe('formatError', () => {
   test('keeps a catalogue error’s message, code and safe details', () => {
-    const original = inferenceError('BAD_USER_INPUT', { item: 3, field: 'pixels', reason: 'must have 784 values, got 2' }, { item: 3, field: 'pixels' });
+    const original = inferenceError(
+      'BAD_USER_INPUT',
+      { item: 3, field: 'pixels', reason: 'must have 784 values, got 2' },
+      { item: 3, field: 'pixels' },
+    );
     const wrapped = new GraphQLError(original.message, { path: ['rows', 3], originalError: original });
     expect(formatError(wrapped.toJSON(), wrapped)).toEqual({
       message: 'Invalid input at item 3, field pixels: must have 784 values, got 2',
@@ -24,7 +28,11 @@ describe('formatError', () => {
     for (const original of [inferenceError('INTERNAL_SERVER_ERROR', {}, {}, secret), secret]) {
       const wrapped = new GraphQLError(original.message, { path: ['iris'], originalError: original });
       const formatted = formatError(wrapped.toJSON(), wrapped);
-      expect(formatted).toEqual({ message: MASKED_MESSAGE, path: ['iris'], extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+      expect(formatted).toEqual({
+        message: MASKED_MESSAGE,
+        path: ['iris'],
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      });
     }
   });
 
@@ -36,8 +44,18 @@ describe('formatError', () => {
 
 describe('the API error catalogue', () => {
   const entries = [
-    ...Object.entries(ERROR_CATALOGUE).map(([name, e]) => ({ name, code: e.graphqlCode as string, status: e.httpStatus as number, template: e.template as string })),
-    ...Object.entries(API_ERRORS).map(([name, e]) => ({ name, code: e.code as string, status: e.httpStatus as number, template: e.template as string })),
+    ...Object.entries(ERROR_CATALOGUE).map(([name, e]) => ({
+      name,
+      code: e.graphqlCode as string,
+      status: e.httpStatus as number,
+      template: e.template as string,
+    })),
+    ...Object.entries(API_ERRORS).map(([name, e]) => ({
+      name,
+      code: e.code as string,
+      status: e.httpStatus as number,
+      template: e.template as string,
+    })),
   ];
 
   test('names are unique across both catalogues, and so are messages (one copy each)', () => {
@@ -48,7 +66,10 @@ describe('the API error catalogue', () => {
   test('each code means one HTTP status, and the README documents it with that status', async () => {
     const readme = await readFile(README, 'utf8');
     for (const { code, status } of entries) {
-      expect(entries.filter((e) => e.code === code).map((e) => e.status), code).toEqual(entries.filter((e) => e.code === code).map(() => status));
+      expect(
+        entries.filter((e) => e.code === code).map((e) => e.status),
+        code,
+      ).toEqual(entries.filter((e) => e.code === code).map(() => status));
       expect(readme, code).toMatch(new RegExp(`^\\| \`${code}\` \\|[^\\n]*\\| ${status} \\|`, 'm'));
     }
   });
@@ -56,12 +77,18 @@ describe('the API error catalogue', () => {
   test('the masked message is written in one place only', async () => {
     const sources = (await readdir(SRC)).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'));
     const copies: string[] = [];
-    for (const file of sources) if ((await readFile(join(SRC, file), 'utf8')).includes(`'${MASKED_MESSAGE}'`)) copies.push(file);
+    for (const file of sources)
+      if ((await readFile(join(SRC, file), 'utf8')).includes(`'${MASKED_MESSAGE}'`)) copies.push(file);
     expect(copies).toEqual(['errors.ts']);
   });
 
   test('messages fill their templates and refuse a missing parameter', () => {
-    expect(apiErrorReply('BODY_TOO_LARGE', { limit: 10 })).toEqual({ status: 413, body: { errors: [{ message: 'Request body exceeds the limit of 10 bytes', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] } });
+    expect(apiErrorReply('BODY_TOO_LARGE', { limit: 10 })).toEqual({
+      status: 413,
+      body: {
+        errors: [{ message: 'Request body exceeds the limit of 10 bytes', extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+      },
+    });
     expect(() => apiErrorReply('BODY_TOO_LARGE')).toThrow('error template BODY_TOO_LARGE needs parameter "limit"');
   });
 });

@@ -34,13 +34,20 @@ export function createHttpApp(config: ApiConfig, logger: Logger): FastifyInstanc
   };
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     if (replyToBodyRefusal(error, reply)) return reply;
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, 'BODY_TOO_LARGE', { limit: config.bodyLimitBytes });
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return send(reply, 'BODY_TOO_LARGE', { limit: config.bodyLimitBytes });
     // fastify's own refusals (unparsable body, unsupported content type) keep their 4xx status.
-    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return send(reply, 'BAD_REQUEST', { reason: error.message }, error.statusCode);
-    request.log.error({ requestId: request.id, url: redactUrl(request.url), err: loggableError(error) }, 'unhandled HTTP error');
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)
+      return send(reply, 'BAD_REQUEST', { reason: error.message }, error.statusCode);
+    request.log.error(
+      { requestId: request.id, url: redactUrl(request.url), err: loggableError(error) },
+      'unhandled HTTP error',
+    );
     return send(reply, 'MASKED');
   });
-  app.setNotFoundHandler((request, reply) => send(reply, 'ROUTE_NOT_FOUND', { method: request.method, url: request.url.slice(0, 200) }));
+  app.setNotFoundHandler((request, reply) =>
+    send(reply, 'ROUTE_NOT_FOUND', { method: request.method, url: request.url.slice(0, 200) }),
+  );
   return app;
 }
 
@@ -50,5 +57,8 @@ export function createHttpApp(config: ApiConfig, logger: Logger): FastifyInstanc
  */
 function transportTimeouts(config: ApiConfig) {
   const check = Math.max(100, Math.min(1000, Math.floor(config.headersTimeoutMs / 2)));
-  return { requestTimeout: config.requestTimeoutMs, http: { headersTimeout: config.headersTimeoutMs, connectionsCheckingInterval: check } };
+  return {
+    requestTimeout: config.requestTimeoutMs,
+    http: { headersTimeout: config.headersTimeoutMs, connectionsCheckingInterval: check },
+  };
 }

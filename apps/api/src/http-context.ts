@@ -16,7 +16,11 @@ export interface HttpContextOptions {
  * when the client goes away, and the row limit. One function, so no protocol can differ from another in what it admits.
  * Throws the catalogue's BAD_TIMEOUT_HEADER (a GraphQLError with `extensions.http.status`) for a bad header.
  */
-export function httpRequestContext(request: FastifyRequest, reply: FastifyReply, options: HttpContextOptions): RequestContext {
+export function httpRequestContext(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: HttpContextOptions,
+): RequestContext {
   const timeoutMs = requestTimeout(request.headers['x-timeout-ms']);
   const priority = requestPriority(request.headers);
   // A client that goes away aborts its rows still waiting in the batchers: the response closes
@@ -25,7 +29,14 @@ export function httpRequestContext(request: FastifyRequest, reply: FastifyReply,
   reply.raw.on('close', () => {
     if (!reply.raw.writableFinished) gone.abort();
   });
-  return new RequestContext({ repository: options.repository, requestId: String(request.id), signal: gone, timeoutMs, priority, maxRowsPerRequest: options.maxRowsPerRequest });
+  return new RequestContext({
+    repository: options.repository,
+    requestId: String(request.id),
+    signal: gone,
+    timeoutMs,
+    priority,
+    maxRowsPerRequest: options.maxRowsPerRequest,
+  });
 }
 
 /**

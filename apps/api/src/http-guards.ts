@@ -28,7 +28,12 @@ export function redactUrl(url: string | undefined): string | undefined {
  */
 export function loggableError(error: Error & { code?: unknown }): Record<string, unknown> {
   const cut = (text: string | undefined) => text?.replace(/(\/[^\s?'"]*)\?[^\s'"]*/g, '$1?…');
-  return { type: error.name, ...(error.code !== undefined ? { code: error.code } : {}), message: cut(error.message), stack: cut(error.stack) };
+  return {
+    type: error.name,
+    ...(error.code !== undefined ? { code: error.code } : {}),
+    message: cut(error.message),
+    stack: cut(error.stack),
+  };
 }
 
 /**
@@ -36,10 +41,15 @@ export function loggableError(error: Error & { code?: unknown }): Record<string,
  * and a 400 for a request whose Host header is not a host (Node refuses a missing one itself; an
  * empty or malformed one would reach URL parsing in the GraphQL integration and fail as a 500).
  */
+/** Routes a balancer's HTTP/1.0 health check may call without a Host header. */
+const PROBES = new Set(['/healthz', '/readyz']);
+
 export function registerHttpGuards(app: FastifyInstance): void {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
     const host = request.headers.host;
+    // HTTP/1.0 has no Host header, and balancers' health checks (HAProxy's httpchk) send such requests.
+    if (host === undefined && request.raw.httpVersion === '1.0' && PROBES.has(request.url)) return undefined;
     if (typeof host !== 'string' || host === '' || !URL.canParse(`http://${host}/`)) {
       const { status, body } = apiErrorReply('BAD_HOST');
       return reply.status(status).header('connection', 'close').send(body);

@@ -1,8 +1,25 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestContext } from './context.js';
-import { checkOutputSelection, itemsOfTensors, outputTensors, rowShape, toBinary, V2_DATATYPES, v2Datatype, type V2Tensor } from './kserve-v2-tensors.js';
+import {
+  checkOutputSelection,
+  itemsOfTensors,
+  outputTensors,
+  rowShape,
+  toBinary,
+  V2_DATATYPES,
+  v2Datatype,
+  type V2Tensor,
+} from './kserve-v2-tensors.js';
 import { protocolViolation } from './protocol-schemas/validator.js';
-import { ADMITTED, handleRest, parseJsonBody, restScope, RestRequestError, versionParam, type RestDeps } from './rest-common.js';
+import {
+  ADMITTED,
+  handleRest,
+  parseJsonBody,
+  restScope,
+  RestRequestError,
+  versionParam,
+  type RestDeps,
+} from './rest-common.js';
 
 /** What the v2 routes need beyond the REST basics: the server's readiness (as /readyz decides it). */
 export interface KserveV2Deps extends RestDeps {
@@ -32,13 +49,23 @@ interface InferenceRequest {
 export async function registerKserveV2(app: FastifyInstance, deps: KserveV2Deps): Promise<void> {
   await app.register(async (scope) => {
     await restScope(scope, deps);
-    scope.get('/v2', async () => ({ name: 'mserve', version: '0.1.0', extensions: ['binary_tensor_data', ...deps.extensions] }));
+    scope.get('/v2', async () => ({
+      name: 'mserve',
+      version: '0.1.0',
+      extensions: ['binary_tensor_data', ...deps.extensions],
+    }));
     scope.get('/v2/health/live', async () => ({ live: true }));
     // The protocol reads a 4xx as false.
-    scope.get('/v2/health/ready', async (_request, reply) => reply.status(deps.isReady() ? 200 : 400).send({ ready: deps.isReady() }));
+    scope.get('/v2/health/ready', async (_request, reply) =>
+      reply.status(deps.isReady() ? 200 : 400).send({ ready: deps.isReady() }),
+    );
     for (const prefix of ['/v2/models/:model', '/v2/models/:model/versions/:version']) {
-      scope.get(prefix, (request: FastifyRequest<{ Params: ModelParams }>, reply) => handleRest('kserve-v2', request, reply, deps, async () => metadata(deps, request.params)));
-      scope.get(`${prefix}/ready`, (request: FastifyRequest<{ Params: ModelParams }>, reply) => handleRest('kserve-v2', request, reply, deps, async () => modelReady(deps, request.params, reply)));
+      scope.get(prefix, (request: FastifyRequest<{ Params: ModelParams }>, reply) =>
+        handleRest('kserve-v2', request, reply, deps, async () => metadata(deps, request.params)),
+      );
+      scope.get(`${prefix}/ready`, (request: FastifyRequest<{ Params: ModelParams }>, reply) =>
+        handleRest('kserve-v2', request, reply, deps, async () => modelReady(deps, request.params, reply)),
+      );
       scope.post(`${prefix}/infer`, { config: ADMITTED }, (request: FastifyRequest<{ Params: ModelParams }>, reply) =>
         handleRest('kserve-v2', request, reply, deps, (context) => infer(request, reply, deps, context)),
       );
@@ -54,10 +81,18 @@ function metadata(deps: RestDeps, params: ModelParams) {
     name: model.name,
     versions: (entry?.versions ?? []).filter((v) => v.state.phase === 'ready').map((v) => String(v.version)),
     platform: 'onnx_onnxv1',
-    inputs: model.config.inputs.map((spec) => ({ name: spec.tensor, datatype: V2_DATATYPES[spec.dtype ?? 'float32'], shape: [-1, ...rowShape(spec)] })),
+    inputs: model.config.inputs.map((spec) => ({
+      name: spec.tensor,
+      datatype: V2_DATATYPES[spec.dtype ?? 'float32'],
+      shape: [-1, ...rowShape(spec)],
+    })),
     outputs: Object.values(model.config.outputs).map((spec) => {
       const signature = model.signature.outputs.find((t) => t.name === spec.tensor);
-      return { name: spec.tensor, datatype: v2Datatype(signature?.type ?? 'float32', spec.tensor), shape: (signature?.shape ?? [-1]).map((d) => (typeof d === 'number' && d >= 0 ? d : -1)) };
+      return {
+        name: spec.tensor,
+        datatype: v2Datatype(signature?.type ?? 'float32', spec.tensor),
+        shape: (signature?.shape ?? [-1]).map((d) => (typeof d === 'number' && d >= 0 ? d : -1)),
+      };
     }),
   };
 }
@@ -69,12 +104,18 @@ function modelReady(deps: RestDeps, params: ModelParams, reply: FastifyReply) {
     const ready = model.workers.serving;
     return reply.status(ready ? 200 : 400).send({ name: params.model, ready });
   } catch (error) {
-    if ((error as { code?: string }).code === 'MODEL_NOT_READY') return reply.status(400).send({ name: params.model, ready: false });
+    if ((error as { code?: string }).code === 'MODEL_NOT_READY')
+      return reply.status(400).send({ name: params.model, ready: false });
     throw error;
   }
 }
 
-async function infer(request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply, deps: RestDeps, context: RequestContext) {
+async function infer(
+  request: FastifyRequest<{ Params: ModelParams }>,
+  reply: FastifyReply,
+  deps: RestDeps,
+  context: RequestContext,
+) {
   const { json, binary } = splitBody(request);
   const body = parseJsonBody(json) as InferenceRequest;
   const violation = protocolViolation('v2#inference_request', body);
@@ -84,8 +125,13 @@ async function infer(request: FastifyRequest<{ Params: ModelParams }>, reply: Fa
   checkOutputSelection(model, body.outputs?.map((o) => o.name) ?? []);
   const result = await context.predictWhole(model.name, model.version, items);
   if ('invalid' in result) throw result.invalid.find((e) => e !== undefined);
-  const outputs = outputTensors(model, result.predictions, body.outputs?.map((o) => o.name));
-  const binaryOut = (name: string) => body.outputs?.find((o) => o.name === name)?.parameters?.binary_data ?? body.parameters?.binary_data_output ?? false;
+  const outputs = outputTensors(
+    model,
+    result.predictions,
+    body.outputs?.map((o) => o.name),
+  );
+  const binaryOut = (name: string) =>
+    body.outputs?.find((o) => o.name === name)?.parameters?.binary_data ?? body.parameters?.binary_data_output ?? false;
   const chunks: Buffer[] = [];
   const tensors = outputs.map(({ tensor, dtype, values }) => {
     if (!binaryOut(tensor.name)) return { ...tensor, data: values };
@@ -93,7 +139,12 @@ async function infer(request: FastifyRequest<{ Params: ModelParams }>, reply: Fa
     chunks.push(bytes);
     return { ...tensor, parameters: { binary_data_size: bytes.length } };
   });
-  const response = { model_name: model.name, model_version: String(model.version), ...(body.id !== undefined ? { id: body.id } : {}), outputs: tensors };
+  const response = {
+    model_name: model.name,
+    model_version: String(model.version),
+    ...(body.id !== undefined ? { id: body.id } : {}),
+    outputs: tensors,
+  };
   if (chunks.length === 0) return response;
   const header = Buffer.from(JSON.stringify(response), 'utf8');
   reply.header('inference-header-content-length', String(header.length)).type('application/octet-stream');
@@ -107,6 +158,9 @@ function splitBody(request: FastifyRequest): { json: Buffer | undefined; binary:
   if (header === undefined) return { json: body, binary: Buffer.alloc(0) };
   const length = /^[0-9]{1,10}$/.test(String(header)) ? Number(header) : NaN;
   const size = body?.length ?? 0;
-  if (!(length <= size)) throw new RestRequestError(`Header inference-header-content-length must be a whole number of bytes within the body's ${size}, got "${String(header).slice(0, 32)}"`);
+  if (!(length <= size))
+    throw new RestRequestError(
+      `Header inference-header-content-length must be a whole number of bytes within the body's ${size}, got "${String(header).slice(0, 32)}"`,
+    );
   return { json: body?.subarray(0, length), binary: body ? body.subarray(length) : Buffer.alloc(0) };
 }

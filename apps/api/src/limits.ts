@@ -11,7 +11,11 @@ import type { ApiConfig } from './config.js';
  */
 export function complexityRules(config: Pick<ApiConfig, 'maxDepth' | 'maxAliases' | 'maxCost'>): ValidationRule[] {
   const reject = (context: ValidationContext | null, error: GraphQLError) =>
-    context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, 'Query too complex: '), { extensions: { code: 'QUERY_TOO_COMPLEX' } }));
+    context?.reportError(
+      new GraphQLError(error.message.replace(/^Syntax Error: /, 'Query too complex: '), {
+        extensions: { code: 'QUERY_TOO_COMPLEX' },
+      }),
+    );
   const common = { onReject: [reject], propagateOnRejection: false, exposeLimits: true };
   return [
     maxDepthRule({ ...common, n: config.maxDepth, flattenFragments: true }),

@@ -8,7 +8,11 @@ function busy(ms: number): void {
 }
 
 /** Calls the hook for `count` requests in one turn, as a burst read from many sockets is; each handler is busy for `handlerMs`. */
-function burst(hook: ReturnType<typeof loopSlices>, count: number, handlerMs: number): Promise<{ order: number[]; timerAfter: number }> {
+function burst(
+  hook: ReturnType<typeof loopSlices>,
+  count: number,
+  handlerMs: number,
+): Promise<{ order: number[]; timerAfter: number }> {
   const order: number[] = [];
   let timerAfter = -1;
   setTimeout(() => (timerAfter = order.length), 0);
@@ -19,7 +23,11 @@ function burst(hook: ReturnType<typeof loopSlices>, count: number, handlerMs: nu
         order.push(i);
         if (order.length === count) setTimeout(() => resolve({ order, timerAfter }), 5);
       };
-      (hook as unknown as (request: FastifyRequest, reply: FastifyReply, done: () => void) => void)({} as FastifyRequest, {} as FastifyReply, done);
+      (hook as unknown as (request: FastifyRequest, reply: FastifyReply, done: () => void) => void)(
+        {} as FastifyRequest,
+        {} as FastifyReply,
+        done,
+      );
     }
   });
 }

@@ -18,7 +18,10 @@ async function main(): Promise<void> {
     await server.repository.closeNow();
     throw error;
   }
-  logger.info({ address, modelsDir: config.modelsDir, playground: config.playground ? `${address}/playground` : false }, 'listening');
+  logger.info(
+    { address, modelsDir: config.modelsDir, playground: config.playground ? `${address}/playground` : false },
+    'listening',
+  );
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -42,6 +45,12 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // Config and start-up errors: one readable line, then a non-zero exit.
-  console.error(JSON.stringify({ level: 'fatal', msg: 'failed to start', error: error instanceof Error ? error.message : String(error) }));
+  console.error(
+    JSON.stringify({
+      level: 'fatal',
+      msg: 'failed to start',
+      error: error instanceof Error ? error.message : String(error),
+    }),
+  );
   process.exit(1);
 });

@@ -7,7 +7,9 @@ const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
 const LOOP_SAMPLE_MS = 10;
 const SECONDS_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Finer where single-row requests fall (0.5 to 30 ms), so a p99 can be read to a millisecond or two. */
-const REQUEST_BUCKETS = [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const REQUEST_BUCKETS = [
+  0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+];
 
 /**
  * The Prometheus metrics of the server (names fixed by the design: dashboards rely on them), plus
@@ -15,16 +17,49 @@ const REQUEST_BUCKETS = [0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015
  */
 export class ApiMetrics implements InferenceMetrics {
   readonly registry = new Registry();
-  private readonly rows = new Counter({ name: 'inference_requests_total', help: 'Prediction rows settled, by outcome (ok or error code)', labelNames: ['model', 'version', 'outcome'], registers: [this.registry] });
-  private readonly executions = new Counter({ name: 'inference_executions_total', help: 'Model session runs (batches)', labelNames: ['model', 'version'], registers: [this.registry] });
-  private readonly batchSize = new Histogram({ name: 'inference_batch_size', help: 'Rows per model run', labelNames: ['model', 'version'], buckets: BATCH_BUCKETS, registers: [this.registry] });
-  private readonly queueSeconds = new Histogram({ name: 'inference_queue_seconds', help: 'Time a row waited in the batcher before its run started', labelNames: ['model', 'version'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
-  private readonly computeSeconds = new Histogram({ name: 'inference_compute_seconds', help: 'Duration of one model run, batch assembly and transfer included', labelNames: ['model', 'version'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
-  private readonly restarts = new Counter({ name: 'inference_worker_restarts_total', help: 'Session workers that died and were replaced (or tried to be)', labelNames: ['model', 'version'], registers: [this.registry] });
+  private readonly rows = new Counter({
+    name: 'inference_requests_total',
+    help: 'Prediction rows settled, by outcome (ok or error code)',
+    labelNames: ['model', 'version', 'outcome'],
+    registers: [this.registry],
+  });
+  private readonly executions = new Counter({
+    name: 'inference_executions_total',
+    help: 'Model session runs (batches)',
+    labelNames: ['model', 'version'],
+    registers: [this.registry],
+  });
+  private readonly batchSize = new Histogram({
+    name: 'inference_batch_size',
+    help: 'Rows per model run',
+    labelNames: ['model', 'version'],
+    buckets: BATCH_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly queueSeconds = new Histogram({
+    name: 'inference_queue_seconds',
+    help: 'Time a row waited in the batcher before its run started',
+    labelNames: ['model', 'version'],
+    buckets: SECONDS_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly computeSeconds = new Histogram({
+    name: 'inference_compute_seconds',
+    help: 'Duration of one model run, batch assembly and transfer included',
+    labelNames: ['model', 'version'],
+    buckets: SECONDS_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly restarts = new Counter({
+    name: 'inference_worker_restarts_total',
+    help: 'Session workers that died and were replaced (or tried to be)',
+    labelNames: ['model', 'version'],
+    registers: [this.registry],
+  });
   /** Each model version's rows waiting, as its batcher last reported them; published at scrape time. */
   private readonly pendingRows = new Map<string, { labels: { model: string; version: string }; rows: number }>();
   // Set when scraped rather than at every submission: prom-client hashes the labels of each set()
-  // (a sorted key list), which was 1% of all the single-row traffic's allocations.
+  // (a sorted key list), a visible share of the single-row traffic's allocations.
   private readonly pending = new Gauge({
     name: 'inference_pending_rows',
     help: 'Rows waiting in the batcher',
@@ -34,22 +69,53 @@ export class ApiMetrics implements InferenceMetrics {
       for (const { labels, rows } of this.pendingRows.values()) this.pending.set(labels, rows);
     },
   });
-  private readonly priorityRows = new Counter({ name: 'inference_priority_rows_total', help: 'Prediction rows settled, by priority level (x-priority) and outcome', labelNames: ['model', 'version', 'priority', 'outcome'], registers: [this.registry] });
-  private readonly priorityQueueSeconds = new Histogram({ name: 'inference_priority_queue_seconds', help: 'Time a row waited in the batcher before its run started, by priority level', labelNames: ['model', 'version', 'priority'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
+  private readonly priorityRows = new Counter({
+    name: 'inference_priority_rows_total',
+    help: 'Prediction rows settled, by priority level (x-priority) and outcome',
+    labelNames: ['model', 'version', 'priority', 'outcome'],
+    registers: [this.registry],
+  });
+  private readonly priorityQueueSeconds = new Histogram({
+    name: 'inference_priority_queue_seconds',
+    help: 'Time a row waited in the batcher before its run started, by priority level',
+    labelNames: ['model', 'version', 'priority'],
+    buckets: SECONDS_BUCKETS,
+    registers: [this.registry],
+  });
   /** Each model version's rows waiting per priority level, as its batcher last reported them. */
-  private readonly pendingByPriority = new Map<string, { labels: { model: string; version: string }; rows: Record<Priority, number> }>();
+  private readonly pendingByPriority = new Map<
+    string,
+    { labels: { model: string; version: string }; rows: Record<Priority, number> }
+  >();
   private readonly priorityPending = new Gauge({
     name: 'inference_priority_pending_rows',
     help: 'Rows waiting in the batcher, by priority level',
     labelNames: ['model', 'version', 'priority'],
     registers: [this.registry],
     collect: () => {
-      for (const { labels, rows } of this.pendingByPriority.values()) for (const priority of PRIORITY_LEVELS) this.priorityPending.set({ ...labels, priority }, rows[priority]);
+      for (const { labels, rows } of this.pendingByPriority.values())
+        for (const priority of PRIORITY_LEVELS) this.priorityPending.set({ ...labels, priority }, rows[priority]);
     },
   });
-  readonly refused = new Counter({ name: 'http_requests_refused_total', help: 'GraphQL requests refused before their body was read, by reason (overloaded, shutting_down)', labelNames: ['reason'], registers: [this.registry] });
-  private readonly operations = new Counter({ name: 'graphql_operations_total', help: 'GraphQL operations, by outcome (ok, or the first error code)', labelNames: ['outcome'], registers: [this.registry] });
-  private readonly operationSeconds = new Histogram({ name: 'graphql_operation_seconds', help: 'GraphQL operation duration, from request to response', labelNames: ['outcome'], buckets: SECONDS_BUCKETS, registers: [this.registry] });
+  readonly refused = new Counter({
+    name: 'http_requests_refused_total',
+    help: 'GraphQL requests refused before their body was read, by reason (overloaded, shutting_down)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  private readonly operations = new Counter({
+    name: 'graphql_operations_total',
+    help: 'GraphQL operations, by outcome (ok, or the first error code)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  private readonly operationSeconds = new Histogram({
+    name: 'graphql_operation_seconds',
+    help: 'GraphQL operation duration, from request to response',
+    labelNames: ['outcome'],
+    buckets: SECONDS_BUCKETS,
+    registers: [this.registry],
+  });
   private readonly requestSeconds = new Histogram({
     name: 'http_request_duration_seconds',
     help: '/graphql requests as the server saw them, by HTTP status: from their headers being read to the last byte of the response handed to the socket (body read, parse, refusals and serialization included)',
@@ -58,7 +124,10 @@ export class ApiMetrics implements InferenceMetrics {
     registers: [this.registry],
   });
   private readonly requestSecondsOf = childPerKey((status: number) => this.requestSeconds.labels(String(status)));
-  private readonly operationOf = childPerKey((outcome: string) => ({ count: this.operations.labels(outcome), seconds: this.operationSeconds.labels(outcome) }));
+  private readonly operationOf = childPerKey((outcome: string) => ({
+    count: this.operations.labels(outcome),
+    seconds: this.operationSeconds.labels(outcome),
+  }));
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -102,7 +171,9 @@ export class ApiMetrics implements InferenceMetrics {
       const [priority, outcome] = key.split(' ');
       return this.priorityRows.labels({ ...labels, priority, outcome });
     });
-    const priorityQueueOf = childPerKey((priority: Priority) => this.priorityQueueSeconds.labels({ ...labels, priority }));
+    const priorityQueueOf = childPerKey((priority: Priority) =>
+      this.priorityQueueSeconds.labels({ ...labels, priority }),
+    );
     const executions = this.executions.labels(labels);
     const batchSize = this.batchSize.labels(labels);
     const queue = this.queueSeconds.labels(labels);

@@ -2,7 +2,14 @@ import { timingSafeEqual } from 'node:crypto';
 import type { ModelRepository } from '@mserve/inference';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { protocolViolation } from './protocol-schemas/validator.js';
-import { handleRest, parseJsonBody, restErrorReply, restScope, RestRequestError, type RestDeps } from './rest-common.js';
+import {
+  handleRest,
+  parseJsonBody,
+  restErrorReply,
+  restScope,
+  RestRequestError,
+  type RestDeps,
+} from './rest-common.js';
 
 export interface ModelControlDeps extends RestDeps {
   watcher: ReturnType<ModelRepository['watch']>;
@@ -27,20 +34,31 @@ export async function registerModelControl(app: FastifyInstance, deps: ModelCont
       const { status, body } = restErrorReply('UNAUTHORIZED');
       return reply.status(status).header('www-authenticate', 'Bearer').send(body);
     });
-    scope.post('/v2/repository/index', (request, reply) => handleRest('model-control', request, reply, deps, async () => index(deps, request)));
+    scope.post('/v2/repository/index', (request, reply) =>
+      handleRest('model-control', request, reply, deps, async () => index(deps, request)),
+    );
     scope.post('/v2/repository/models/:model/load', (request: FastifyRequest<{ Params: { model: string } }>, reply) =>
       handleRest('model-control', request, reply, deps, async () => {
         await deps.watcher.load(request.params.model);
         const entry = deps.repository.list().find((e) => e.name === request.params.model);
-        if (!entry) throw new RestRequestError(`No model folder ${request.params.model} in the repository`, 404, 'MODEL_NOT_FOUND');
+        if (!entry)
+          throw new RestRequestError(
+            `No model folder ${request.params.model} in the repository`,
+            404,
+            'MODEL_NOT_FOUND',
+          );
         const failed = entry.versions.find((v) => v.state.phase === 'failed' || v.reloadFailure);
-        if (failed) throw new RestRequestError(`Model ${entry.name} version ${failed.version} failed to load: ${failed.state.phase === 'failed' ? failed.state.reason : failed.reloadFailure}`);
+        if (failed)
+          throw new RestRequestError(
+            `Model ${entry.name} version ${failed.version} failed to load: ${failed.state.phase === 'failed' ? failed.state.reason : failed.reloadFailure}`,
+          );
         return {};
       }),
     );
     scope.post('/v2/repository/models/:model/unload', (request: FastifyRequest<{ Params: { model: string } }>, reply) =>
       handleRest('model-control', request, reply, deps, async () => {
-        if (!deps.repository.list().some((e) => e.name === request.params.model)) throw new RestRequestError(`Model ${request.params.model} is not loaded`, 404, 'MODEL_NOT_FOUND');
+        if (!deps.repository.list().some((e) => e.name === request.params.model))
+          throw new RestRequestError(`Model ${request.params.model} is not loaded`, 404, 'MODEL_NOT_FOUND');
         await deps.watcher.unload(request.params.model);
         return {};
       }),
@@ -62,7 +80,11 @@ function index(deps: RestDeps, request: FastifyRequest) {
         name: entry.name,
         version: String(v.version),
         state: v.state.phase === 'ready' ? 'READY' : v.state.phase === 'loading' ? 'LOADING' : 'UNAVAILABLE',
-        ...(v.state.phase === 'failed' ? { reason: v.state.reason } : v.reloadFailure ? { reason: `reload failed: ${v.reloadFailure}` } : {}),
+        ...(v.state.phase === 'failed'
+          ? { reason: v.state.reason }
+          : v.reloadFailure
+            ? { reason: `reload failed: ${v.reloadFailure}` }
+            : {}),
       })),
   );
 }

@@ -30,7 +30,8 @@ export function operationPlugin(logger: Logger, metrics: ApiMetrics): ApolloServ
           const body = response.body.kind === 'single' ? response.body.singleResult : undefined;
           const formatted = body?.errors ?? [];
           const firstCode = formatted[0]?.extensions?.code;
-          const outcome = formatted.length === 0 ? 'ok' : typeof firstCode === 'string' ? firstCode : 'INTERNAL_SERVER_ERROR';
+          const outcome =
+            formatted.length === 0 ? 'ok' : typeof firstCode === 'string' ? firstCode : 'INTERNAL_SERVER_ERROR';
           metrics.operationDone(outcome, seconds);
 
           // The GraphQL-over-HTTP spec: once execution has started the status is 200, even when every
@@ -38,15 +39,22 @@ export function operationPlugin(logger: Logger, metrics: ApiMetrics): ApolloServ
           // from the HTTP hooks). When every root field was refused for overload, the body's
           // retryAfterSeconds also travels as Retry-After, for clients that read only headers.
           const data = body?.data;
-          const failed = (v: unknown) => v === null || (Array.isArray(v) && v.length > 0 && v.every((row) => row === null));
+          const failed = (v: unknown) =>
+            v === null || (Array.isArray(v) && v.length > 0 && v.every((row) => row === null));
           const retryAfter = formatted[0]?.extensions?.retryAfterSeconds;
-          if (firstCode === 'OVERLOADED' && typeof retryAfter === 'number' && data && Object.values(data).every(failed)) {
+          if (
+            firstCode === 'OVERLOADED' &&
+            typeof retryAfter === 'number' &&
+            data &&
+            Object.values(data).every(failed)
+          ) {
             response.http.headers.set('retry-after', String(retryAfter));
           }
 
           const internal = (errors ?? []).filter((_, i) => formatted[i]?.extensions?.code === 'INTERNAL_SERVER_ERROR');
           for (const error of internal) {
-            const cause = (error.originalError as { cause?: unknown } | undefined)?.cause ?? error.originalError ?? error;
+            const cause =
+              (error.originalError as { cause?: unknown } | undefined)?.cause ?? error.originalError ?? error;
             logger.error({ requestId: context.requestId, path: error.path, err: cause }, 'internal error');
           }
           logger.info(

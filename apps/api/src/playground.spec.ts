@@ -6,7 +6,6 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { buildSchema } from 'graphql';
 import { registerPlayground, type PlaygroundOptions } from './playground.js';
 
-
 const schema = buildSchema(`
   type Query {
     "Greets someone by name."
@@ -24,10 +23,19 @@ interface TestServer {
 /** A real fastify + Apollo Server 5 on a schema of its own, plus the playground. */
 async function createTestServer(options: Partial<PlaygroundOptions> = {}): Promise<TestServer> {
   const app = Fastify({ logger: false });
-  const apollo = new ApolloServer({ schema, rootValue, plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()] });
+  const apollo = new ApolloServer({
+    schema,
+    rootValue,
+    plugins: [fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
+  });
   await apollo.start();
   app.route({ method: ['GET', 'POST'], url: '/graphql', handler: fastifyApolloHandler(apollo) });
-  await registerPlayground(app, { endpoint: '/graphql', title: 'Test playground', defaultQuery: DEFAULT_QUERY, ...options });
+  await registerPlayground(app, {
+    endpoint: '/graphql',
+    title: 'Test playground',
+    defaultQuery: DEFAULT_QUERY,
+    ...options,
+  });
   await app.ready();
   return {
     app,
@@ -39,7 +47,9 @@ async function createTestServer(options: Partial<PlaygroundOptions> = {}): Promi
 }
 
 function assetUrls(html: string): string[] {
-  return [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1].replace(/&#38;/g, '&')).filter((url) => url.startsWith('/playground/'));
+  return [...html.matchAll(/(?:src|href)="([^"]+)"/g)]
+    .map((match) => match[1].replace(/&#38;/g, '&'))
+    .filter((url) => url.startsWith('/playground/'));
 }
 
 describe('playground routes', () => {
@@ -88,11 +98,19 @@ describe('playground routes', () => {
       const zipped = await server.app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip' } });
       expect(zipped.headers['content-encoding']).toBe('gzip');
       expect(gunzipSync(zipped.rawPayload).equals(response.rawPayload)).toBe(true);
-      const brotli = await server.app.inject({ method: 'GET', url, headers: { 'accept-encoding': 'gzip, deflate, br' } });
+      const brotli = await server.app.inject({
+        method: 'GET',
+        url,
+        headers: { 'accept-encoding': 'gzip, deflate, br' },
+      });
       expect(brotli.headers['content-encoding']).toBe('br');
       expect(brotliDecompressSync(brotli.rawPayload).equals(response.rawPayload)).toBe(true);
 
-      const again = await server.app.inject({ method: 'GET', url, headers: { 'if-none-match': String(response.headers.etag) } });
+      const again = await server.app.inject({
+        method: 'GET',
+        url,
+        headers: { 'if-none-match': String(response.headers.etag) },
+      });
       expect(again.statusCode).toBe(304);
     }
     const map = await server.app.inject({ method: 'GET', url: '/playground/assets/graphiql.min.js.map' });

@@ -67,7 +67,8 @@ interface ResolvedAsset {
 export async function registerPlayground(app: FastifyInstance, options: PlaygroundOptions): Promise<void> {
   const endpoint = checkEndpoint(options.endpoint);
   const title = options.title ?? 'GraphiQL';
-  const defaultQuery = options.defaultQuery ?? '# Write a GraphQL operation here and press Ctrl-Enter to run it.\n{\n  __typename\n}\n';
+  const defaultQuery =
+    options.defaultQuery ?? '# Write a GraphQL operation here and press Ctrl-Enter to run it.\n{\n  __typename\n}\n';
   const { assets, tag } = await resolveAssets();
   const html = renderPage({ title, endpoint, defaultQuery, tag });
   const csp = contentSecurityPolicy(endpoint);
@@ -113,7 +114,11 @@ async function resolveAssets(): Promise<{ assets: Map<string, ResolvedAsset>; ta
       const { version } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { version: string };
       versions.push(`${name}:${spec.pkg}@${version}`);
     } else {
-      versions.push(`${name}:${createHash('sha256').update(await readFile(path)).digest('base64url')}`);
+      versions.push(
+        `${name}:${createHash('sha256')
+          .update(await readFile(path))
+          .digest('base64url')}`,
+      );
     }
     assets.set(name, { root, file: spec.file, versioned: spec.versioned });
   }
@@ -123,7 +128,9 @@ async function resolveAssets(): Promise<{ assets: Map<string, ResolvedAsset>; ta
 function checkEndpoint(endpoint: string): string {
   if (endpoint.startsWith('/') && !endpoint.startsWith('//')) return endpoint;
   if (/^https?:\/\//i.test(endpoint)) return new URL(endpoint).href;
-  throw new Error(`playground endpoint must be a path starting with '/' or an http(s) URL, got ${JSON.stringify(endpoint)}`);
+  throw new Error(
+    `playground endpoint must be a path starting with '/' or an http(s) URL, got ${JSON.stringify(endpoint)}`,
+  );
 }
 
 /** Everything from this origin; the endpoint's origin too when it lives elsewhere. */

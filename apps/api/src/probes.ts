@@ -21,18 +21,24 @@ export function registerProbes(app: FastifyInstance, repository: ModelRepository
         version: v.version,
         state: v.state.phase,
         ...(v.state.phase === 'failed' ? { reason: v.state.reason } : {}),
-        ...(v.state.phase === 'ready' ? { workers: v.state.model.workers.alive, serving: v.state.model.workers.serving } : {}),
+        ...(v.state.phase === 'ready'
+          ? { workers: v.state.model.workers.alive, serving: v.state.model.workers.serving }
+          : {}),
         ...(v.reloadFailure ? { reloadFailure: v.reloadFailure } : {}),
       })),
     }));
     const now = phase();
     const ready = isServing(repository, () => now !== 'serving');
-    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : now === 'serving' ? 'not ready' : now, models });
+    return reply
+      .status(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : now === 'serving' ? 'not ready' : now, models });
   });
 }
 
 /** Whether the server is ready, as /readyz and KServe's /v2/health/ready say: not shutting down, every model version loaded and served. */
 export function isServing(repository: ModelRepository, shuttingDown: () => boolean): boolean {
-  const serving = repository.list().every((entry) => entry.versions.every((v) => v.state.phase !== 'ready' || v.state.model.workers.serving));
+  const serving = repository
+    .list()
+    .every((entry) => entry.versions.every((v) => v.state.phase !== 'ready' || v.state.model.workers.serving));
   return !shuttingDown() && repository.allReady && serving;
 }

@@ -16,7 +16,9 @@ export interface RequestGuardOptions {
  * execution, which Apollo reports as a 500), and variables too large to coerce (see
  * checkVariableSizes). Both are answered with a 4xx and no `data`, on the stock and the fast path.
  */
-export function requestGuardsPlugin<Context extends BaseContext>(options: RequestGuardOptions): ApolloServerPlugin<Context> {
+export function requestGuardsPlugin<Context extends BaseContext>(
+  options: RequestGuardOptions,
+): ApolloServerPlugin<Context> {
   const { schema, repository, maxRowsPerRequest } = options;
   return {
     async requestDidStart() {
@@ -24,8 +26,16 @@ export function requestGuardsPlugin<Context extends BaseContext>(options: Reques
         // Fires after validation, before execution (and before the fast path's responseForOperation).
         async didResolveOperation({ document, operation, request }) {
           if (!operation) return;
-          if (!schema.getRootType(operation.operation)) throw apiGraphQLError('UNSERVED_OPERATION', { operation: operation.operation });
-          const error = checkVariableSizes(schema, document, operation, request.variables, repository, maxRowsPerRequest);
+          if (!schema.getRootType(operation.operation))
+            throw apiGraphQLError('UNSERVED_OPERATION', { operation: operation.operation });
+          const error = checkVariableSizes(
+            schema,
+            document,
+            operation,
+            request.variables,
+            repository,
+            maxRowsPerRequest,
+          );
           if (error) throw error;
         },
       };

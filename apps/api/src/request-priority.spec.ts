@@ -10,7 +10,12 @@ describe('requestPriority', () => {
   });
 
   test('anything else is a 400 BAD_REQUEST that names the header and repeats the value', () => {
-    for (const [value, shown] of [['urgent', 'urgent'], ['', ''], [['high', 'low'], 'high,low'], ['x'.repeat(100), 'x'.repeat(32)]] as const) {
+    for (const [value, shown] of [
+      ['urgent', 'urgent'],
+      ['', ''],
+      [['high', 'low'], 'high,low'],
+      ['x'.repeat(100), 'x'.repeat(32)],
+    ] as const) {
       let thrown: unknown;
       try {
         requestPriority({ 'x-priority': value as string | string[] });

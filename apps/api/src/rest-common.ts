@@ -48,9 +48,15 @@ export interface RestFailure {
 export function restFailure(error: unknown): RestFailure {
   if (error instanceof InferenceError && error.code !== 'INTERNAL_SERVER_ERROR') {
     const retry = error.details.retryAfterSeconds;
-    return { status: error.httpStatus, code: error.code, message: error.message, ...(typeof retry === 'number' ? { retryAfterSeconds: retry } : {}) };
+    return {
+      status: error.httpStatus,
+      code: error.code,
+      message: error.message,
+      ...(typeof retry === 'number' ? { retryAfterSeconds: retry } : {}),
+    };
   }
-  if (error instanceof RestRequestError) return { status: error.status, code: error.code, message: error.message, extra: error.extra };
+  if (error instanceof RestRequestError)
+    return { status: error.status, code: error.code, message: error.message, extra: error.extra };
   if (error instanceof GraphQLError && typeof error.extensions.code === 'string') {
     const status = (error.extensions.http as { status?: number } | undefined)?.status ?? 400;
     return { status, code: error.extensions.code, message: error.message };
@@ -64,8 +70,14 @@ export function restErrorBody(code: string, message: string): { error: string } 
 }
 
 /** An entry of the API's error catalogue as the REST protocols send it: its status and `{ error }`. */
-export function restErrorReply(name: ApiErrorName, params: Record<string, string | number> = {}): { status: number; body: { error: string } } {
-  return { status: API_ERRORS[name].httpStatus, body: restErrorBody(API_ERRORS[name].code, apiErrorMessage(name, params)) };
+export function restErrorReply(
+  name: ApiErrorName,
+  params: Record<string, string | number> = {},
+): { status: number; body: { error: string } } {
+  return {
+    status: API_ERRORS[name].httpStatus,
+    body: restErrorBody(API_ERRORS[name].code, apiErrorMessage(name, params)),
+  };
 }
 
 /**
@@ -82,8 +94,10 @@ export async function restScope(scope: FastifyInstance, deps: RestDeps): Promise
   };
   scope.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     if (replyToBodyRefusal(error, reply, restErrorReply)) return reply;
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, 'BODY_TOO_LARGE', { limit: deps.bodyLimitBytes });
-    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return send(reply, 'BAD_REQUEST', { reason: error.message }, error.statusCode);
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return send(reply, 'BODY_TOO_LARGE', { limit: deps.bodyLimitBytes });
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)
+      return send(reply, 'BAD_REQUEST', { reason: error.message }, error.statusCode);
     request.log.error({ requestId: request.id, err: error }, 'unhandled HTTP error');
     return send(reply, 'MASKED');
   });
@@ -110,19 +124,37 @@ export async function handleRest(
   } catch (error) {
     const failure = restFailure(error);
     outcome = failure.code;
-    if (failure.code === 'INTERNAL_SERVER_ERROR') deps.logger.error({ requestId: request.id, err: error instanceof InferenceError && error.cause ? error.cause : error }, 'internal error');
+    if (failure.code === 'INTERNAL_SERVER_ERROR')
+      deps.logger.error(
+        { requestId: request.id, err: error instanceof InferenceError && error.cause ? error.cause : error },
+        'internal error',
+      );
     if (failure.retryAfterSeconds !== undefined) reply.header('retry-after', String(failure.retryAfterSeconds));
-    return reply.status(failure.status).type('application/json').send({ ...restErrorBody(failure.code, failure.message), ...failure.extra });
+    return reply
+      .status(failure.status)
+      .type('application/json')
+      .send({ ...restErrorBody(failure.code, failure.message), ...failure.extra });
   } finally {
     const durationMs = Math.round((performance.now() - started) * 100) / 100;
-    deps.logger.info({ requestId: request.id, protocol, route: request.routeOptions.url, rows: context?.rowsByModel ?? {}, durationMs, outcome }, 'rest request');
+    deps.logger.info(
+      {
+        requestId: request.id,
+        protocol,
+        route: request.routeOptions.url,
+        rows: context?.rowsByModel ?? {},
+        durationMs,
+        outcome,
+      },
+      'rest request',
+    );
   }
 }
 
 /** A positive whole version number from a URL segment; undefined when absent. */
 export function versionParam(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  if (!/^[1-9][0-9]{0,8}$/.test(raw)) throw new RestRequestError(`Model version must be a positive whole number, got "${raw.slice(0, 32)}"`);
+  if (!/^[1-9][0-9]{0,8}$/.test(raw))
+    throw new RestRequestError(`Model version must be a positive whole number, got "${raw.slice(0, 32)}"`);
   return Number(raw);
 }
 
@@ -136,7 +168,8 @@ export const MAX_JSON_DEPTH = 64;
  */
 export function parseJsonBody(bytes: Buffer | undefined): unknown {
   if (!bytes || bytes.length === 0) throw new RestRequestError('The request has no body; send a JSON object');
-  if (jsonDepth(bytes) > MAX_JSON_DEPTH) throw new RestRequestError(`The body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`);
+  if (jsonDepth(bytes) > MAX_JSON_DEPTH)
+    throw new RestRequestError(`The body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch (error) {

@@ -17,7 +17,10 @@ query Iris {
  * GET /metrics (Prometheus text; without `metrics`, it is served elsewhere or not at all) and, when
  * enabled, the offline playground at /playground (/ redirects there).
  */
-export async function registerRoutes(app: FastifyInstance, options: { metrics?: ApiMetrics; playground: boolean }): Promise<void> {
+export async function registerRoutes(
+  app: FastifyInstance,
+  options: { metrics?: ApiMetrics; playground: boolean },
+): Promise<void> {
   const { metrics } = options;
   if (metrics) {
     app.get('/metrics', async (_request, reply) => {
@@ -26,7 +29,11 @@ export async function registerRoutes(app: FastifyInstance, options: { metrics?: 
     });
   }
   if (options.playground) {
-    await registerPlayground(app, { endpoint: '/graphql', title: 'mserve GraphQL playground', defaultQuery: DEFAULT_QUERY });
+    await registerPlayground(app, {
+      endpoint: '/graphql',
+      title: 'mserve GraphQL playground',
+      defaultQuery: DEFAULT_QUERY,
+    });
     app.get('/', async (_request, reply) => reply.redirect('/playground'));
   }
 }

@@ -17,6 +17,7 @@ import { applyOverrides } from './model-overrides.js';
 import { isServing, registerProbes, type ServingPhase } from './probes.js';
 import { registerRoutes } from './routes.js';
 import { registerWebApp } from './web-app.js';
+import { QuietConnections } from './quiet-connections.js';
 import { drainAndClose } from './shutdown.js';
 import { registerTfServing } from './tf-serving.js';
 
@@ -37,7 +38,10 @@ export interface ApiServer {
 }
 
 /** Builds the whole server: model repository, schema, Apollo, HTTP routes. Does not listen yet. */
-export async function createApiServer(config: ApiConfig, logger: Logger = pino({ level: config.logLevel })): Promise<ApiServer> {
+export async function createApiServer(
+  config: ApiConfig,
+  logger: Logger = pino({ level: config.logLevel }),
+): Promise<ApiServer> {
   const metrics = new ApiMetrics();
   const repository = await ModelRepository.open({
     root: config.modelsDir,
@@ -49,29 +53,52 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
   });
   let phase: ServingPhase = 'serving';
   const draining = () => phase === 'draining';
-  const bodies = new BodyAdmission({ metrics, maxBodyBytesInFlight: config.maxBodyBytesInFlight, bodyTimeoutMs: config.bodyTimeoutMs });
+  const bodies = new BodyAdmission({
+    metrics,
+    maxBodyBytesInFlight: config.maxBodyBytesInFlight,
+    bodyTimeoutMs: config.bodyTimeoutMs,
+  });
   const inFlight = bodies.inFlight;
 
   const app = createHttpApp(config, logger);
+  const connections = new QuietConnections(app.server);
   // Before admission, so that refusals carry CORS headers too and browsers can read them.
   await registerCors(app, parseCorsOrigins(config.corsOrigins));
   registerAdmission(app, { metrics, bodies, draining });
-  const schema = config.federation ? await buildSubgraphModelSchema({ maxEntities: config.maxRowsPerRequest }) : await buildModelSchema();
+  const schema = config.federation
+    ? await buildSubgraphModelSchema({ maxEntities: config.maxRowsPerRequest })
+    : await buildModelSchema();
   const apollo = await registerGraphql(app, { config, schema, repository, logger, metrics });
   registerProbes(app, repository, () => phase);
   // METRICS_PORT: unset, /metrics on the API's port; a number, on its own port; off, nowhere.
-  await registerRoutes(app, { metrics: config.metricsPort === undefined ? metrics : undefined, playground: config.playground });
-  const metricsPort = typeof config.metricsPort === 'number' ? metricsServer(metrics, config.metricsPort, config.host, logger) : undefined;
+  await registerRoutes(app, {
+    metrics: config.metricsPort === undefined ? metrics : undefined,
+    playground: config.playground,
+  });
+  const metricsPort =
+    typeof config.metricsPort === 'number'
+      ? metricsServer(metrics, config.metricsPort, config.host, logger)
+      : undefined;
   await registerWebApp(app, config.webDir, logger);
   // The REST protocols share GraphQL's per-request context (httpRequestContext), limits and batchers.
-  const rest = { repository, logger, contextOptions: { repository, maxRowsPerRequest: config.maxRowsPerRequest }, bodyLimitBytes: config.bodyLimitBytes };
+  const rest = {
+    repository,
+    logger,
+    contextOptions: { repository, maxRowsPerRequest: config.maxRowsPerRequest },
+    bodyLimitBytes: config.bodyLimitBytes,
+  };
   const watcher = repository.watch({ intervalMs: config.modelPollSeconds * 1000 });
-  await registerKserveV2(app, { ...rest, isReady: () => isServing(repository, () => phase !== 'serving'), extensions: config.adminToken ? ['model_repository'] : [] });
+  await registerKserveV2(app, {
+    ...rest,
+    isReady: () => isServing(repository, () => phase !== 'serving'),
+    extensions: config.adminToken ? ['model_repository'] : [],
+  });
   await registerTfServing(app, rest);
   if (config.adminToken) await registerModelControl(app, { ...rest, watcher, token: config.adminToken });
   logWhenSettled(repository, logger);
   // MODEL_POLL_SECONDS: the watcher takes the folder as loaded at start, then follows its changes.
-  if (config.modelPollSeconds > 0) void repository.ready().then(() => (phase !== 'serving' ? undefined : watcher.start()));
+  if (config.modelPollSeconds > 0)
+    void repository.ready().then(() => (phase !== 'serving' ? undefined : watcher.start()));
 
   let closing: Promise<void> | undefined;
   return {
@@ -91,7 +118,15 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
         await watcher.stop();
         if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
         phase = 'draining';
-        await drainAndClose({ app, apollo, repository, inFlight, logger, graceMs: config.shutdownGraceMs });
+        await drainAndClose({
+          app,
+          connections,
+          apollo,
+          repository,
+          inFlight,
+          logger,
+          graceMs: config.shutdownGraceMs,
+        });
         await metricsPort?.close();
       })();
       return closing;
@@ -102,7 +137,9 @@ export async function createApiServer(config: ApiConfig, logger: Logger = pino({
 /** One log line once every model version has loaded or failed. */
 function logWhenSettled(repository: ModelRepository, logger: Logger): void {
   void repository.ready().then(() => {
-    const states = repository.list().map((e) => `${e.name}: ${e.versions.map((v) => `${v.version} ${v.state.phase}`).join(', ')}`);
+    const states = repository
+      .list()
+      .map((e) => `${e.name}: ${e.versions.map((v) => `${v.version} ${v.state.phase}`).join(', ')}`);
     logger.info({ models: states, ready: repository.allReady }, 'model repository settled');
   });
 }

@@ -2,7 +2,15 @@ import type { InferenceError, LoadedModel, Prediction } from '@mserve/inference'
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RequestContext } from './context.js';
 import { protocolViolation } from './protocol-schemas/validator.js';
-import { ADMITTED, handleRest, parseJsonBody, restScope, RestRequestError, versionParam, type RestDeps } from './rest-common.js';
+import {
+  ADMITTED,
+  handleRest,
+  parseJsonBody,
+  restScope,
+  RestRequestError,
+  versionParam,
+  type RestDeps,
+} from './rest-common.js';
 
 interface PredictParams {
   model: string;
@@ -38,17 +46,28 @@ export async function registerTfServing(app: FastifyInstance, deps: RestDeps): P
 
 async function predict(request: FastifyRequest<{ Params: PredictParams }>, context: RequestContext) {
   const match = /^(.+):predict$/.exec(request.params.action);
-  if (!match) throw new RestRequestError(`Unknown method "${request.params.action.slice(0, 64)}": the URL must end in :predict`, 404, 'NOT_FOUND');
+  if (!match)
+    throw new RestRequestError(
+      `Unknown method "${request.params.action.slice(0, 64)}": the URL must end in :predict`,
+      404,
+      'NOT_FOUND',
+    );
   const name = request.params.model ?? match[1];
   const version = versionParam(request.params.model === undefined ? undefined : match[1]);
   const body = parseJsonBody(request.body as Buffer | undefined) as PredictRequest;
-  const shapes = typeof body === 'object' && body !== null ? ['instances', 'inputs'].filter((key) => key in body).length : 0;
-  if (shapes !== 1) throw new RestRequestError('The body must be an object with either "instances" (one object per row) or "inputs" (one list per field)');
+  const shapes =
+    typeof body === 'object' && body !== null ? ['instances', 'inputs'].filter((key) => key in body).length : 0;
+  if (shapes !== 1)
+    throw new RestRequestError(
+      'The body must be an object with either "instances" (one object per row) or "inputs" (one list per field)',
+    );
   const violation = protocolViolation('tf#predict_request', body);
   if (violation) throw new RestRequestError(violation);
   const model = context.repository.get(name, version);
   const columnar = body.instances === undefined;
-  const items = columnar ? instancesOfColumns(model, body.inputs as PredictRequest['inputs']) : (body.instances as unknown[]);
+  const items = columnar
+    ? instancesOfColumns(model, body.inputs as PredictRequest['inputs'])
+    : (body.instances as unknown[]);
   const result = await context.predictWhole(model.name, model.version, items);
   if ('invalid' in result) throw invalidInstances(result.invalid);
   const predictions = result.predictions.map((p) => shown(p));
@@ -61,27 +80,41 @@ async function predict(request: FastifyRequest<{ Params: PredictParams }>, conte
 function instancesOfColumns(model: LoadedModel, inputs: PredictRequest['inputs']): unknown[] {
   const fields = model.config.inputs.flatMap((spec) => spec.fields.map((f) => f.name));
   if (Array.isArray(inputs)) {
-    if (fields.length !== 1) throw new RestRequestError(`inputs: a plain list needs a model with one field; ${model.name} has ${fields.join(', ')}: give an object of one list per field`);
+    if (fields.length !== 1)
+      throw new RestRequestError(
+        `inputs: a plain list needs a model with one field; ${model.name} has ${fields.join(', ')}: give an object of one list per field`,
+      );
     return inputs.map((value) => ({ [fields[0]]: value }));
   }
   const columns = Object.entries(inputs ?? {});
   let rows: number | undefined;
   for (const [field, values] of columns) {
-    if (!Array.isArray(values)) throw new RestRequestError(`inputs.${field} must be a list with one value per instance`);
-    if (rows !== undefined && values.length !== rows) throw new RestRequestError(`inputs.${field} has ${values.length} values, the other fields ${rows}`);
+    if (!Array.isArray(values))
+      throw new RestRequestError(`inputs.${field} must be a list with one value per instance`);
+    if (rows !== undefined && values.length !== rows)
+      throw new RestRequestError(`inputs.${field} has ${values.length} values, the other fields ${rows}`);
     rows = values.length;
   }
-  return Array.from({ length: rows ?? 0 }, (_, i) => Object.fromEntries(columns.map(([field, values]) => [field, (values as unknown[])[i]])));
+  return Array.from({ length: rows ?? 0 }, (_, i) =>
+    Object.fromEntries(columns.map(([field, values]) => [field, (values as unknown[])[i]])),
+  );
 }
 
 /** One prediction as the contract means it: class fields for a classifier, else its outputs by field name. */
 function shown(prediction: Prediction): Record<string, unknown> {
   if (prediction.label === undefined) return { ...prediction.outputs };
-  return { label: prediction.label, classIndex: prediction.classIndex, confidence: prediction.confidence, probabilities: prediction.probabilities };
+  return {
+    label: prediction.label,
+    classIndex: prediction.classIndex,
+    confidence: prediction.confidence,
+    probabilities: prediction.probabilities,
+  };
 }
 
 /** The 400 of a request with bad instances: the first in `error`, each in `errors` by index and field. */
 function invalidInstances(invalid: ReadonlyArray<InferenceError | undefined>): RestRequestError {
-  const errors = invalid.flatMap((error, index) => (error ? [{ index, field: String(error.details.field ?? ''), message: error.message }] : []));
+  const errors = invalid.flatMap((error, index) =>
+    error ? [{ index, field: String(error.details.field ?? ''), message: error.message }] : [],
+  );
   return new RestRequestError(errors[0]?.message ?? 'invalid input', 400, 'BAD_USER_INPUT', { errors });
 }

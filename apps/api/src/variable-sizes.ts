@@ -72,7 +72,11 @@ export function checkVariableSizes(
  * Every use of each variable in the operation and its fragments: its type there, and the input
  * field or argument that holds it. A variable is checked against each, so the tightest bound holds.
  */
-function variableLocations(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): Array<{ name: string; type: GraphQLInputType; at: Location }> {
+function variableLocations(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+): Array<{ name: string; type: GraphQLInputType; at: Location }> {
   const found: Array<{ name: string; type: GraphQLInputType; at: Location }> = [];
   const typeInfo = new TypeInfo(schema);
   const visitor = visitWithTypeInfo(typeInfo, {
@@ -84,16 +88,28 @@ function variableLocations(schema: GraphQLSchema, document: DocumentNode, operat
       const parentType = holder.kind === 'ObjectField' ? typeInfo.getParentInputType() : undefined;
       // An element of a list literal takes the list's bound (no field).
       const field = holder.kind === 'ObjectField' || holder.kind === 'Argument' ? (holder.name?.value ?? '') : '';
-      found.push({ name: node.name.value, type, at: { parent: parentType ? getNamedType(parentType).name : undefined, field } });
+      found.push({
+        name: node.name.value,
+        type,
+        at: { parent: parentType ? getNamedType(parentType).name : undefined, field },
+      });
     },
   });
   visit(operation, visitor);
-  for (const definition of document.definitions) if (definition.kind === 'FragmentDefinition') visit(definition, visitor);
+  for (const definition of document.definitions)
+    if (definition.kind === 'FragmentDefinition') visit(definition, visitor);
   return found;
 }
 
 /** Walks `value` as `type` at `at`; one step per list and object. */
-function check(value: unknown, type: GraphQLInputType, at: Location, path: string, bounds: Bounds, state: { rows: number }): GraphQLError | undefined {
+function check(
+  value: unknown,
+  type: GraphQLInputType,
+  at: Location,
+  path: string,
+  bounds: Bounds,
+  state: { rows: number },
+): GraphQLError | undefined {
   if (value === null || value === undefined) return undefined;
   const nullable = isNonNullType(type) ? type.ofType : type;
   if (isListType(nullable)) {
@@ -103,7 +119,10 @@ function check(value: unknown, type: GraphQLInputType, at: Location, path: strin
     const itemType = getNamedType(item);
     if (isInputObjectType(itemType)) {
       state.rows += list.length;
-      if (state.rows > bounds.maxRows) return tooLarge(`${path} holds ${list.length} rows: ${state.rows} prediction rows in one request exceeds the limit of ${bounds.maxRows} (MAX_ROWS_PER_REQUEST)`);
+      if (state.rows > bounds.maxRows)
+        return tooLarge(
+          `${path} holds ${list.length} rows: ${state.rows} prediction rows in one request exceeds the limit of ${bounds.maxRows} (MAX_ROWS_PER_REQUEST)`,
+        );
       for (let i = 0; i < list.length; i++) {
         const error = check(list[i], item, at, `${path}[${i}]`, bounds, state);
         if (error) return error;
@@ -111,7 +130,10 @@ function check(value: unknown, type: GraphQLInputType, at: Location, path: strin
       return undefined;
     }
     const limit = listBound(at, bounds);
-    if (list.length > limit) return tooLarge(`${path} (${at.parent ? `${at.parent}.` : ''}${at.field || 'a list'}) holds ${list.length} elements; no model's contract allows more than ${limit}`);
+    if (list.length > limit)
+      return tooLarge(
+        `${path} (${at.parent ? `${at.parent}.` : ''}${at.field || 'a list'}) holds ${list.length} elements; no model's contract allows more than ${limit}`,
+      );
     return undefined;
   }
   const named = getNullableType(nullable);
@@ -122,18 +144,34 @@ function check(value: unknown, type: GraphQLInputType, at: Location, path: strin
   return undefined;
 }
 
-function checkObject(value: unknown, type: GraphQLInputObjectType, path: string, bounds: Bounds, state: { rows: number }): GraphQLError | undefined {
+function checkObject(
+  value: unknown,
+  type: GraphQLInputObjectType,
+  path: string,
+  bounds: Bounds,
+  state: { rows: number },
+): GraphQLError | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const fields = type.getFields();
   const record = value as Record<string, unknown>;
   if (type.name === TENSOR_INPUT) {
     const shape = listOf(record.shape);
     const rows = shape?.[0];
-    if (typeof rows === 'number' && rows > bounds.maxRows) return tooLarge(`${path}.shape[0] asks for ${rows} rows: ${rows} prediction rows in one request exceeds the limit of ${bounds.maxRows} (MAX_ROWS_PER_REQUEST)`);
+    if (typeof rows === 'number' && rows > bounds.maxRows)
+      return tooLarge(
+        `${path}.shape[0] asks for ${rows} rows: ${rows} prediction rows in one request exceeds the limit of ${bounds.maxRows} (MAX_ROWS_PER_REQUEST)`,
+      );
   }
   for (const name of Object.keys(fields)) {
     if (!(name in record)) continue;
-    const error = check(record[name], fields[name].type, { parent: type.name, field: name }, `${path}.${name}`, bounds, state);
+    const error = check(
+      record[name],
+      fields[name].type,
+      { parent: type.name, field: name },
+      `${path}.${name}`,
+      bounds,
+      state,
+    );
     if (error) return error;
   }
   return undefined;
@@ -168,9 +206,13 @@ function boundsOf(repository: ModelRepository, maxRows: number): Bounds {
       let width = 0;
       for (const field of input.fields) {
         width += field.length ?? 1;
-        if (field.length !== undefined) vectorLength.set(field.name, Math.max(vectorLength.get(field.name) ?? 0, field.length));
+        if (field.length !== undefined)
+          vectorLength.set(field.name, Math.max(vectorLength.get(field.name) ?? 0, field.length));
       }
-      widest = Math.max(widest, (input.shape ?? [width]).reduce((n, d) => n * d, 1));
+      widest = Math.max(
+        widest,
+        (input.shape ?? [width]).reduce((n, d) => n * d, 1),
+      );
     }
   }
   return { maxRows, vectorLength, longestList: maxRows * widest, longestName };

@@ -15,7 +15,10 @@ export const WEB_APP_PATH = '/app/';
  */
 export async function registerWebApp(app: FastifyInstance, dir: string, logger: Logger): Promise<'served' | 'missing'> {
   if (!existsSync(join(dir, 'index.html'))) {
-    logger.warn({ webDir: dir }, 'web app not built: /app answers 404 until `npx nx build @mserve/web` (npm start builds it)');
+    logger.warn(
+      { webDir: dir },
+      'web app not built: /app answers 404 until `npx nx build @mserve/web` (npm start builds it)',
+    );
     const { status, body } = apiErrorReply('WEB_APP_NOT_BUILT', { index: join(dir, 'index.html') });
     const missing = async (_request: unknown, reply: FastifyReply) => reply.status(status).send(body);
     app.get('/app', missing);

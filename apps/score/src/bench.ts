@@ -37,7 +37,15 @@ interface Measure {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { rows: { type: 'string' }, 'batch-size': { type: 'string' }, concurrency: { type: 'string' }, json: { type: 'string' }, 'models-dir': { type: 'string' }, threads: { type: 'string' }, 'parse-threads': { type: 'string' } },
+    options: {
+      rows: { type: 'string' },
+      'batch-size': { type: 'string' },
+      concurrency: { type: 'string' },
+      json: { type: 'string' },
+      'models-dir': { type: 'string' },
+      threads: { type: 'string' },
+      'parse-threads': { type: 'string' },
+    },
   });
   const rows = Number(values.rows ?? 50_000);
   const modelsDir = values['models-dir'] ?? MODELS_DIR;
@@ -55,8 +63,22 @@ async function main(): Promise<void> {
     const read = await measureRead(input, model);
     const library = await measureLibrary(model, digits, rows, batchSize, concurrency);
     await repository.close();
-    const parseThreads = parseThreadsFor({ inputFormat: 'jsonl', parseThreads: values['parse-threads'] === undefined ? undefined : Number(values['parse-threads']) }, bytes);
-    const cli = await measureCli(input, join(dir, 'out.jsonl'), modelsDir, batchSize, concurrency, threads, parseThreads);
+    const parseThreads = parseThreadsFor(
+      {
+        inputFormat: 'jsonl',
+        parseThreads: values['parse-threads'] === undefined ? undefined : Number(values['parse-threads']),
+      },
+      bytes,
+    );
+    const cli = await measureCli(
+      input,
+      join(dir, 'out.jsonl'),
+      modelsDir,
+      batchSize,
+      concurrency,
+      threads,
+      parseThreads,
+    );
 
     const ratio = cli.rowsPerSec / Math.min(read.rowsPerSec, library.rowsPerSec);
     const stages: Array<[string, Measure]> = [
@@ -64,12 +86,37 @@ async function main(): Promise<void> {
       ['(b) library predict', library],
       ['(c) full CLI', cli],
     ];
-    const table = [['stage', 'rows', 'seconds', 'rows/s'], ...stages.map(([name, m]) => [name, String(m.rows), m.seconds.toFixed(2), String(m.rowsPerSec)])];
-    process.stdout.write(`mnist JSONL, ${rows} rows, ${(bytes / 2 ** 20).toFixed(0)} MiB, batch ${batchSize}, concurrency ${concurrency}, session threads ${scoringThreads(model.config, threads)}, parse threads ${parseThreads}\n`);
-    for (const row of table) process.stdout.write(`${row[0].padEnd(26)}${row[1].padStart(8)}${row[2].padStart(10)}${row[3].padStart(10)}\n`);
+    const table = [
+      ['stage', 'rows', 'seconds', 'rows/s'],
+      ...stages.map(([name, m]) => [name, String(m.rows), m.seconds.toFixed(2), String(m.rowsPerSec)]),
+    ];
+    process.stdout.write(
+      `mnist JSONL, ${rows} rows, ${(bytes / 2 ** 20).toFixed(0)} MiB, batch ${batchSize}, concurrency ${concurrency}, session threads ${scoringThreads(model.config, threads)}, parse threads ${parseThreads}\n`,
+    );
+    for (const row of table)
+      process.stdout.write(`${row[0].padEnd(26)}${row[1].padStart(8)}${row[2].padStart(10)}${row[3].padStart(10)}\n`);
     process.stdout.write(`c / min(a, b) = ${(ratio * 100).toFixed(1)}% (target ≥ 80%)\n`);
     if (values.json) {
-      await writeFile(values.json, JSON.stringify({ model: 'mnist', rows, bytes, batchSize, concurrency, threads: scoringThreads(model.config, threads), parseThreads, read, library, cli, ratio }, null, 2) + '\n');
+      await writeFile(
+        values.json,
+        JSON.stringify(
+          {
+            model: 'mnist',
+            rows,
+            bytes,
+            batchSize,
+            concurrency,
+            threads: scoringThreads(model.config, threads),
+            parseThreads,
+            read,
+            library,
+            cli,
+            ratio,
+          },
+          null,
+          2,
+        ) + '\n',
+      );
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -105,7 +152,13 @@ async function measureRead(input: string, model: LoadedModel): Promise<Measure> 
  * Items as the CLI's JSONL reader makes them (each vector a Float64Array view of a shared slab), kept
  * in flight `concurrency` calls at a time: the library's part of the CLI's work, and nothing else.
  */
-async function measureLibrary(model: LoadedModel, digits: number[][], rows: number, batchSize: number, concurrency: number): Promise<Measure> {
+async function measureLibrary(
+  model: LoadedModel,
+  digits: number[][],
+  rows: number,
+  batchSize: number,
+  concurrency: number,
+): Promise<Measure> {
   const slab = new Float64Array(digits.length * digits[0].length);
   digits.forEach((digit, i) => slab.set(digit, i * digit.length));
   const vectors = digits.map((digit, i) => slab.subarray(i * digit.length, (i + 1) * digit.length));
@@ -116,7 +169,11 @@ async function measureLibrary(model: LoadedModel, digits: number[][], rows: numb
     const count = Math.min(batchSize, rows - start);
     const items = Array.from({ length: count }, (_, i) => ({ pixels: vectors[(start + i) % vectors.length] }));
     const indices = Array.from({ length: count }, (_, i) => start + i + 1);
-    inFlight.push(model.predict(items, { indices }).then((results) => (scored += results.filter((r) => !(r instanceof Error)).length)));
+    inFlight.push(
+      model
+        .predict(items, { indices })
+        .then((results) => (scored += results.filter((r) => !(r instanceof Error)).length)),
+    );
     if (inFlight.length >= concurrency) await inFlight.shift();
   }
   await Promise.all(inFlight);
@@ -127,9 +184,42 @@ async function measureLibrary(model: LoadedModel, digits: number[][], rows: numb
  * The CLI as its own process, started the way this script was (same node, loader and conditions),
  * so its heap holds only its own rows; its summary line gives rows/s over the scoring phase.
  */
-async function measureCli(input: string, output: string, modelsDir: string, batchSize: number, concurrency: number, threads: number | undefined, parseThreads: number): Promise<Measure> {
-  const argv = ['--parse-threads', String(parseThreads), ...(threads === undefined ? [] : ['--threads', String(threads)]), '--model', 'mnist', '--models-dir', modelsDir, '--input', input, '--output', output, '--batch-size', String(batchSize), '--concurrency', String(concurrency), '--quiet'];
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './main.ts' : './main.js', import.meta.url)), ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
+async function measureCli(
+  input: string,
+  output: string,
+  modelsDir: string,
+  batchSize: number,
+  concurrency: number,
+  threads: number | undefined,
+  parseThreads: number,
+): Promise<Measure> {
+  const argv = [
+    '--parse-threads',
+    String(parseThreads),
+    ...(threads === undefined ? [] : ['--threads', String(threads)]),
+    '--model',
+    'mnist',
+    '--models-dir',
+    modelsDir,
+    '--input',
+    input,
+    '--output',
+    output,
+    '--batch-size',
+    String(batchSize),
+    '--concurrency',
+    String(concurrency),
+    '--quiet',
+  ];
+  const child = spawn(
+    process.execPath,
+    [
+      ...process.execArgv,
+      fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? './main.ts' : './main.js', import.meta.url)),
+      ...argv,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let log = '';
   child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
   const [code] = (await once(child, 'close')) as [number | null];
@@ -138,7 +228,11 @@ async function measureCli(input: string, output: string, modelsDir: string, batc
     .filter((line) => line.includes('"summary"'))
     .map((line) => JSON.parse(line) as { scored: number; scoringMs: number })[0];
   if (code !== 0 || !summary) throw new Error(`score exited ${code}: ${log}`);
-  return { rows: summary.scored, seconds: summary.scoringMs / 1000, rowsPerSec: Math.round(summary.scored / (summary.scoringMs / 1000)) };
+  return {
+    rows: summary.scored,
+    seconds: summary.scoringMs / 1000,
+    rowsPerSec: Math.round(summary.scored / (summary.scoringMs / 1000)),
+  };
 }
 
 function measure(rows: number, started: number): Measure {

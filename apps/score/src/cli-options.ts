@@ -48,7 +48,12 @@ const DEFAULT_PROGRESS_INTERVAL_MS = 2000;
 export const MAX_PARSE_THREADS = 4;
 export const PARSE_THREADS_FROM_BYTES = 2 ** 20;
 
-const INPUT_EXTENSIONS: Record<string, InputFormat> = { '.csv': 'csv', '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.parquet': 'parquet' };
+const INPUT_EXTENSIONS: Record<string, InputFormat> = {
+  '.csv': 'csv',
+  '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
+  '.parquet': 'parquet',
+};
 const OUTPUT_EXTENSIONS: Record<string, OutputFormat> = { '.csv': 'csv', '.jsonl': 'jsonl', '.ndjson': 'jsonl' };
 
 /** `--help`: every option with its default. Keep in step with `parseCliOptions` and the README. */
@@ -168,7 +173,10 @@ export function parseCliOptions(argv: readonly string[], cwd: string): CliReques
       onError,
       rejects: onError === 'skip' ? rejectsPath(v.rejects, output, cwd) : undefined,
       quiet: v.quiet ?? false,
-      progressIntervalMs: v['progress-interval'] === undefined ? DEFAULT_PROGRESS_INTERVAL_MS : integer(v['progress-interval'], '--progress-interval', 10),
+      progressIntervalMs:
+        v['progress-interval'] === undefined
+          ? DEFAULT_PROGRESS_INTERVAL_MS
+          : integer(v['progress-interval'], '--progress-interval', 10),
     },
   };
 }
@@ -176,12 +184,18 @@ export function parseCliOptions(argv: readonly string[], cwd: string): CliReques
 function inputFormatOf(flag: string | undefined, input: string): InputFormat {
   if (flag !== undefined) {
     const format = oneOf(flag, ['csv', 'jsonl', 'parquet'] as const, '--format');
-    if (format === 'parquet' && input === '-') throw new UsageError('--format parquet needs a file: Parquet is read by row group from its footer, which stdin cannot seek to');
+    if (format === 'parquet' && input === '-')
+      throw new UsageError(
+        '--format parquet needs a file: Parquet is read by row group from its footer, which stdin cannot seek to',
+      );
     return format;
   }
   if (input === '-') throw new UsageError('--format is required when the input is - (stdin): csv or jsonl');
   const format = INPUT_EXTENSIONS[extname(input).toLowerCase()];
-  if (!format) throw new UsageError(`cannot tell the format of ${input} from its extension: name it .csv, .jsonl or .parquet, or pass --format`);
+  if (!format)
+    throw new UsageError(
+      `cannot tell the format of ${input} from its extension: name it .csv, .jsonl or .parquet, or pass --format`,
+    );
   return format;
 }
 
@@ -192,7 +206,8 @@ function outputFormatOf(flag: string | undefined, output: string): OutputFormat 
 
 function rejectsPath(flag: string | undefined, output: string, cwd: string): string {
   if (flag !== undefined) return resolve(cwd, flag);
-  if (output === '-') throw new UsageError('--rejects <file> is required with --on-error skip when the output is - (stdout)');
+  if (output === '-')
+    throw new UsageError('--rejects <file> is required with --on-error skip when the output is - (stdout)');
   return `${output}.rejects.jsonl`;
 }
 
@@ -214,12 +229,14 @@ function parseColumnMap(flags: readonly string[]): Map<string, string> {
 
 function integer(raw: string, flag: string, min: number): number {
   const value = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min) throw new UsageError(`${flag} must be an integer ≥ ${min}, got "${raw}"`);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min)
+    throw new UsageError(`${flag} must be an integer ≥ ${min}, got "${raw}"`);
   return value;
 }
 
 function oneOf<T extends string>(raw: string, allowed: readonly T[], flag: string): T {
-  if (!(allowed as readonly string[]).includes(raw)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  if (!(allowed as readonly string[]).includes(raw))
+    throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, got "${raw}"`);
   return raw as T;
 }
 
@@ -231,8 +248,14 @@ function oneOf<T extends string>(raw: string, allowed: readonly T[], flag: strin
  * are parsed on the main thread (a CSV record may span lines, so the file cannot be cut at
  * newlines; Parquet is decoded by column pages).
  */
-export function parseThreadsFor(options: Pick<ScoreOptions, 'inputFormat' | 'parseThreads'>, inputBytes: number | undefined, cores = availableParallelism()): number {
+export function parseThreadsFor(
+  options: Pick<ScoreOptions, 'inputFormat' | 'parseThreads'>,
+  inputBytes: number | undefined,
+  cores = availableParallelism(),
+): number {
   if (options.inputFormat !== 'jsonl') return 0;
   if (options.parseThreads !== undefined) return options.parseThreads;
-  return inputBytes === undefined || inputBytes >= PARSE_THREADS_FROM_BYTES ? Math.max(1, Math.min(cores - 1, MAX_PARSE_THREADS)) : 0;
+  return inputBytes === undefined || inputBytes >= PARSE_THREADS_FROM_BYTES
+    ? Math.max(1, Math.min(cores - 1, MAX_PARSE_THREADS))
+    : 0;
 }

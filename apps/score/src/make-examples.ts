@@ -18,7 +18,10 @@ const PICKS = [0, 12, 25, 41, 50, 63, 77, 98, 100, 118, 131, 149];
 async function main(): Promise<void> {
   await mkdir(folder, { recursive: true });
   const flowers = irisFlowers();
-  const rows = PICKS.map((i, n) => ({ id: n === 5 ? 'plant 106, bed "B"' : `plant-${String(101 + n)}`, ...flowers[i] }));
+  const rows = PICKS.map((i, n) => ({
+    id: n === 5 ? 'plant 106, bed "B"' : `plant-${String(101 + n)}`,
+    ...flowers[i],
+  }));
 
   // species is not a field of the iris contract: score ignores it, and it lets a reader check the labels.
   const header = ['id', 'sepalLength', 'sepalWidth', 'petalLength', 'petalWidth', 'species'] as const;
@@ -28,7 +31,11 @@ async function main(): Promise<void> {
     filename: join(folder, 'iris.parquet'),
     columnData: [
       { name: 'id', data: rows.map((r) => r.id), type: 'STRING' },
-      ...(['sepalLength', 'sepalWidth', 'petalLength', 'petalWidth'] as const).map((name) => ({ name, data: rows.map((r) => r[name]), type: 'DOUBLE' as const })),
+      ...(['sepalLength', 'sepalWidth', 'petalLength', 'petalWidth'] as const).map((name) => ({
+        name,
+        data: rows.map((r) => r[name]),
+        type: 'DOUBLE' as const,
+      })),
       { name: 'species', data: rows.map((r) => r.species), type: 'STRING' },
     ],
   });
@@ -36,7 +43,9 @@ async function main(): Promise<void> {
   // One digit of each kind; `digit` is the true label, ignored by score like species above.
   const digits = mnistDigits(1).map((d) => ({ id: `mnist-${d.digit}-${d.index}`, digit: d.digit, pixels: d.pixels }));
   await writeFile(join(folder, 'mnist.jsonl'), digits.map((d) => JSON.stringify(d)).join('\n') + '\n');
-  process.stdout.write(`wrote iris.csv, iris.jsonl, iris.parquet (${rows.length} rows each) and mnist.jsonl (${digits.length} digits) to ${folder}\n`);
+  process.stdout.write(
+    `wrote iris.csv, iris.jsonl, iris.parquet (${rows.length} rows each) and mnist.jsonl (${digits.length} digits) to ${folder}\n`,
+  );
 }
 
 await main();

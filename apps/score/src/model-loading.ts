@@ -15,11 +15,15 @@ export interface ModelChoice {
 /**
  * Intra-op threads per session for offline scoring. The server's setting assumes an idle event
  * loop; here the main thread parses and formats rows the whole time, and sessions that claim every
- * core make it fight them for CPU (measured on 2 cores: mnist scored 30% slower with 2 session
- * threads than with 1). So, unless `--threads` says otherwise, the model's threadsPerInstance is
+ * core make it fight them for CPU (measured slower on 2 cores with 2 session threads than with 1).
+ * So, unless `--threads` says otherwise, the model's threadsPerInstance is
  * capped to leave one core to the main thread.
  */
-export function scoringThreads(config: ModelConfig, requested: number | undefined, cores = availableParallelism()): number {
+export function scoringThreads(
+  config: ModelConfig,
+  requested: number | undefined,
+  cores = availableParallelism(),
+): number {
   if (requested !== undefined) return requested;
   const free = Math.max(1, Math.floor((cores - 1) / config.instances));
   return Math.min(config.threadsPerInstance ?? free, free);
@@ -29,15 +33,26 @@ export function scoringThreads(config: ModelConfig, requested: number | undefine
  * Opens the repository with only the wanted model and waits for it to load. An unknown model or
  * version, or a model that fails to load, is a UsageError (exit 1) naming what is there.
  */
-export async function openModel(choice: ModelChoice, logger: Logger): Promise<{ repository: ModelRepository; model: LoadedModel }> {
+export async function openModel(
+  choice: ModelChoice,
+  logger: Logger,
+): Promise<{ repository: ModelRepository; model: LoadedModel }> {
   let names: string[];
   try {
-    names = (await readdir(choice.modelsDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+    names = (await readdir(choice.modelsDir, { withFileTypes: true }))
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
   } catch (error) {
-    throw new UsageError(`cannot read the model repository ${choice.modelsDir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}; pass --models-dir`, false);
+    throw new UsageError(
+      `cannot read the model repository ${choice.modelsDir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}; pass --models-dir`,
+      false,
+    );
   }
   if (!names.includes(choice.model)) {
-    throw new UsageError(`unknown model "${choice.model}": ${choice.modelsDir} holds ${names.sort().join(', ') || 'no model'}`, false);
+    throw new UsageError(
+      `unknown model "${choice.model}": ${choice.modelsDir} holds ${names.sort().join(', ') || 'no model'}`,
+      false,
+    );
   }
   const repository = await ModelRepository.open({
     root: choice.modelsDir,

@@ -16,7 +16,14 @@ describe('Parquet codecs', () => {
     expect(result.code).toBe(0);
     const rows = jsonLines(result.stdout) as Array<{ id: string; label: string }>;
     expect(rows.map((r) => r.id)).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'f5']);
-    expect(rows.map((r) => r.label)).toEqual(['setosa', 'versicolor', 'virginica', 'setosa', 'versicolor', 'virginica']);
+    expect(rows.map((r) => r.label)).toEqual([
+      'setosa',
+      'versicolor',
+      'virginica',
+      'setosa',
+      'versicolor',
+      'virginica',
+    ]);
     want ??= rows;
     expect(rows).toEqual(want);
   });

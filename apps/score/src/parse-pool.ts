@@ -51,7 +51,9 @@ export class ParsePool {
   }
 
   static async start(count: number, init: ParseWorkerInit): Promise<ParsePool> {
-    const workers = Array.from({ length: count }, () => startWorker(new URL('./parse-worker.js', import.meta.url), init));
+    const workers = Array.from({ length: count }, () =>
+      startWorker(new URL('./parse-worker.js', import.meta.url), init),
+    );
     try {
       await Promise.all(workers.map((worker) => ready(worker)));
     } catch (error) {
@@ -110,7 +112,11 @@ export class ParsePool {
       waiter.reject(new Error(`parsing failed: ${reply.message}`));
       return;
     }
-    waiter.resolve({ rows: reply.rows, encoded: rowsOfBatch(reply.feeds), ...(reply.layout ? { layout: reply.layout } : {}) });
+    waiter.resolve({
+      rows: reply.rows,
+      encoded: rowsOfBatch(reply.feeds),
+      ...(reply.layout ? { layout: reply.layout } : {}),
+    });
   }
 
   private fail(error: Error): void {

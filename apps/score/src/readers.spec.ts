@@ -58,7 +58,9 @@ describe('readers', () => {
   it('rejects a CSV header that names a column twice', async () => {
     const path = join(dir.path, 'dup.csv');
     await writeFile(path, 'a,a\n1,2\n');
-    await expect(rowsOf((await openInput(path, 'csv', noStdin())).rows)).rejects.toThrow(new InputError('the CSV header names column "a" twice'));
+    await expect(rowsOf((await openInput(path, 'csv', noStdin())).rows)).rejects.toThrow(
+      new InputError('the CSV header names column "a" twice'),
+    );
   });
 
   it('reads JSONL with a BOM, CRLF and blank lines; bad JSON and non-objects are malformed rows', async () => {
@@ -83,14 +85,17 @@ describe('readers', () => {
 
   it('cuts JSONL into blocks of whole lines whose rows are the rows read line by line, whatever the read chunk size', async () => {
     // A BOM, CRLF, blank lines, bad JSON, a non-object, multi-byte characters, a list, no final newline.
-    const text = '\uFEFF{"a":1}\r\n\r\n{"a":2,"b":"é€😀"}\n{"a":\n[1,2]\n   \n{"a":3}\n{"b":"ü"}\r\n{"a":[1,2.5e-1,30],"b":"€"}\r\n{"a":4}';
+    const text =
+      '\uFEFF{"a":1}\r\n\r\n{"a":2,"b":"é€😀"}\n{"a":\n[1,2]\n   \n{"a":3}\n{"b":"ü"}\r\n{"a":[1,2.5e-1,30],"b":"€"}\r\n{"a":4}';
     const path = join(dir.path, 'blocks.jsonl');
     await writeFile(path, text);
     const expected = await rowsOf((await openInput(path, 'jsonl', noStdin())).rows);
     const bytes = Buffer.from(text);
     for (const chunkSize of [1, 2, 3, 7, bytes.length]) {
       for (const linesPerBlock of [1, 2, 3, 100]) {
-        const chunks = Array.from({ length: Math.ceil(bytes.length / chunkSize) }, (_, i) => bytes.subarray(i * chunkSize, (i + 1) * chunkSize));
+        const chunks = Array.from({ length: Math.ceil(bytes.length / chunkSize) }, (_, i) =>
+          bytes.subarray(i * chunkSize, (i + 1) * chunkSize),
+        );
         const blocks = [];
         for await (const block of lineBlocks(Readable.from(chunks), linesPerBlock)) blocks.push(block);
         // Every block but the last holds exactly linesPerBlock lines, and they number the file's lines in order.
@@ -98,11 +103,22 @@ describe('readers', () => {
         expect(blocks.map((b) => b.firstLine)).toEqual(blocks.map((_, i) => 1 + i * linesPerBlock));
         expect(blocks.reduce((n, b) => n + b.lines, 0)).toBe(10);
         expect(Buffer.concat(blocks.map((b) => b.bytes)).toString()).toBe(text);
-        expect(blocks.flatMap((block) => jsonlBlockRows(block)), `chunks of ${chunkSize} B, blocks of ${linesPerBlock} lines`).toEqual(expected);
+        expect(
+          blocks.flatMap((block) => jsonlBlockRows(block)),
+          `chunks of ${chunkSize} B, blocks of ${linesPerBlock} lines`,
+        ).toEqual(expected);
         // With `a` as a vector column, its list is read from the bytes into a Float64Array; every row is otherwise the same.
         const withVectors = blocks.flatMap((block) => jsonlBlockRows(block, new JsonVectorReader(new Set(['a']))));
-        expect(withVectors[6].malformed === undefined && withVectors[6].values.a).toEqual(new Float64Array([1, 0.25, 30]));
-        expect(withVectors.map((r) => (r.malformed === undefined && r.values.a instanceof Float64Array ? { ...r, values: { ...r.values, a: Array.from(r.values.a) } } : r))).toEqual(expected);
+        expect(withVectors[6].malformed === undefined && withVectors[6].values.a).toEqual(
+          new Float64Array([1, 0.25, 30]),
+        );
+        expect(
+          withVectors.map((r) =>
+            r.malformed === undefined && r.values.a instanceof Float64Array
+              ? { ...r, values: { ...r.values, a: Array.from(r.values.a) } }
+              : r,
+          ),
+        ).toEqual(expected);
       }
     }
     expect(expected.map((r) => r.line)).toEqual([1, 3, 4, 5, 7, 8, 9, 10]);
@@ -110,8 +126,13 @@ describe('readers', () => {
 
   it('gives each block a buffer of its own, so it can be moved to another thread', async () => {
     const blocks = [];
-    for await (const block of lineBlocks(Readable.from([Buffer.from('{"a":1}\n{"a":2}\n{"a":3}\n')]), 1)) blocks.push(block);
-    expect(blocks.map((b) => [b.bytes.byteOffset, b.bytes.buffer.byteLength === b.bytes.length])).toEqual([[0, true], [0, true], [0, true]]);
+    for await (const block of lineBlocks(Readable.from([Buffer.from('{"a":1}\n{"a":2}\n{"a":3}\n')]), 1))
+      blocks.push(block);
+    expect(blocks.map((b) => [b.bytes.byteOffset, b.bytes.buffer.byteLength === b.bytes.length])).toEqual([
+      [0, true],
+      [0, true],
+      [0, true],
+    ]);
   });
 
   it('reads stdin', async () => {
@@ -152,9 +173,13 @@ describe('readers', () => {
   });
 
   it('fails with an InputError for a missing file or a file that is not Parquet', async () => {
-    await expect(openInput(join(dir.path, 'nope.csv'), 'csv', noStdin())).rejects.toThrow(new InputError(`cannot read input ${join(dir.path, 'nope.csv')}: ENOENT`));
+    await expect(openInput(join(dir.path, 'nope.csv'), 'csv', noStdin())).rejects.toThrow(
+      new InputError(`cannot read input ${join(dir.path, 'nope.csv')}: ENOENT`),
+    );
     const notParquet = join(dir.path, 'fake.parquet');
     await writeFile(notParquet, 'id,a\n1,2\n');
-    await expect(openInput(notParquet, 'parquet', noStdin())).rejects.toThrow(/^cannot read .*fake\.parquet as Parquet: /);
+    await expect(openInput(notParquet, 'parquet', noStdin())).rejects.toThrow(
+      /^cannot read .*fake\.parquet as Parquet: /,
+    );
   });
 });

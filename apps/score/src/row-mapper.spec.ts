@@ -5,7 +5,9 @@ import { UsageError } from './exit-codes.js';
 import { RowMapper } from './row-mapper.js';
 
 function config(model: string): ModelConfig {
-  return parseModelConfig(JSON.parse(readFileSync(fileURLToPath(new URL(`../../../models/${model}/config.json`, import.meta.url)), 'utf8')));
+  return parseModelConfig(
+    JSON.parse(readFileSync(fileURLToPath(new URL(`../../../models/${model}/config.json`, import.meta.url)), 'utf8')),
+  );
 }
 
 const iris = config('iris');
@@ -16,7 +18,9 @@ const json = { ...csv, textValues: false };
 describe('RowMapper', () => {
   it('reads CSV numbers strictly: empty is missing, NaN/Infinity spellings become numbers, other text stays text', () => {
     const mapper = new RowMapper(iris, csv);
-    expect(mapper.map({ id: '1', sepalLength: '5.1', sepalWidth: ' 3.5 ', petalLength: '1e0', petalWidth: '-.2' })).toEqual({
+    expect(
+      mapper.map({ id: '1', sepalLength: '5.1', sepalWidth: ' 3.5 ', petalLength: '1e0', petalWidth: '-.2' }),
+    ).toEqual({
       item: { sepalLength: 5.1, sepalWidth: 3.5, petalLength: 1, petalWidth: -0.2 },
     });
     expect(mapper.map({ sepalLength: 'NaN', sepalWidth: 'inf', petalLength: '-Infinity', petalWidth: '' })).toEqual({
@@ -31,17 +35,28 @@ describe('RowMapper', () => {
   it('passes JSON values through untouched and never forwards unknown columns', () => {
     const mapper = new RowMapper(iris, json);
     const row = { id: 7, sepalLength: 5.1, sepalWidth: '3.5', petalLength: null, petalWidth: 0.2, species: 'setosa' };
-    expect(mapper.map(row)).toEqual({ item: { sepalLength: 5.1, sepalWidth: '3.5', petalLength: null, petalWidth: 0.2 } });
+    expect(mapper.map(row)).toEqual({
+      item: { sepalLength: 5.1, sepalWidth: '3.5', petalLength: null, petalWidth: 0.2 },
+    });
     expect(mapper.ignoredColumns(row)).toEqual(['species']);
   });
 
   it('renames columns with --map and rejects a map to a field the model lacks', () => {
-    const mapper = new RowMapper(iris, { ...json, columnMap: new Map([['sl', 'sepalLength'], ['pw', 'petalWidth']]) });
+    const mapper = new RowMapper(iris, {
+      ...json,
+      columnMap: new Map([
+        ['sl', 'sepalLength'],
+        ['pw', 'petalWidth'],
+      ]),
+    });
     const row = { sl: 1, sepalWidth: 2, petalLength: 3, pw: 4, sepalLength: 99 };
     expect(mapper.map(row)).toEqual({ item: { sepalLength: 1, sepalWidth: 2, petalLength: 3, petalWidth: 4 } });
     expect(mapper.ignoredColumns(row)).toEqual(['sepalLength']);
     expect(() => new RowMapper(iris, { ...json, columnMap: new Map([['x', 'petal']]) })).toThrow(
-      new UsageError('--map names "petal", not a field of the model; its fields are sepalLength, sepalWidth, petalLength, petalWidth', false),
+      new UsageError(
+        '--map names "petal", not a field of the model; its fields are sepalLength, sepalWidth, petalLength, petalWidth',
+        false,
+      ),
     );
   });
 
@@ -58,8 +73,14 @@ describe('RowMapper', () => {
 
   it('rejects a vector column that is not a JSON array, naming the field', () => {
     const mapper = new RowMapper(mnist, csv);
-    expect(mapper.map({ pixels: '[0, 1' })).toEqual({ field: 'pixels', reason: 'must be a JSON array of 784 values in column pixels' });
-    expect(mapper.map({ pixels: '{"a":1}' })).toEqual({ field: 'pixels', reason: 'must be a JSON array of 784 values in column pixels' });
+    expect(mapper.map({ pixels: '[0, 1' })).toEqual({
+      field: 'pixels',
+      reason: 'must be a JSON array of 784 values in column pixels',
+    });
+    expect(mapper.map({ pixels: '{"a":1}' })).toEqual({
+      field: 'pixels',
+      reason: 'must be a JSON array of 784 values in column pixels',
+    });
     // No column at all: the library reports the field as required.
     expect(mapper.map({ other: '1' })).toEqual({ item: {} });
   });
@@ -75,13 +96,13 @@ describe('RowMapper', () => {
     const mapper = new RowMapper(iris, { ...json, idColumn: 'key' });
     expect(mapper.hasId({ key: 'a' })).toBe(true);
     expect(mapper.hasId({ id: 'a' })).toBe(false);
-    expect([mapper.id({ key: 'a' }), mapper.id({ key: 3 }), mapper.id({ key: 12n }), mapper.id({ key: 2n ** 64n }), mapper.id({}), mapper.id({ key: [1] })]).toEqual([
-      'a',
-      3,
-      12,
-      '18446744073709551616',
-      null,
-      '[1]',
-    ]);
+    expect([
+      mapper.id({ key: 'a' }),
+      mapper.id({ key: 3 }),
+      mapper.id({ key: 12n }),
+      mapper.id({ key: 2n ** 64n }),
+      mapper.id({}),
+      mapper.id({ key: [1] }),
+    ]).toEqual(['a', 3, 12, '18446744073709551616', null, '[1]']);
   });
 });

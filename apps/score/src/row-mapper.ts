@@ -27,9 +27,15 @@ interface FieldSource {
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 /** Non-finite spellings become numbers so the library rejects them with its own clear message. */
 const NON_FINITE = new Map<string, number>([
-  ['nan', NaN], ['+nan', NaN], ['-nan', NaN],
-  ['inf', Infinity], ['+inf', Infinity], ['-inf', -Infinity],
-  ['infinity', Infinity], ['+infinity', Infinity], ['-infinity', -Infinity],
+  ['nan', NaN],
+  ['+nan', NaN],
+  ['-nan', NaN],
+  ['inf', Infinity],
+  ['+inf', Infinity],
+  ['-inf', -Infinity],
+  ['infinity', Infinity],
+  ['+infinity', Infinity],
+  ['-infinity', -Infinity],
 ]);
 
 /**
@@ -51,22 +57,31 @@ export class RowMapper {
     this.sources = config.inputs.flatMap((input) =>
       input.fields.map((spec): FieldSource => {
         const column = fieldToColumn.get(spec.name) ?? spec.name;
-        const source: FieldSource = { field: spec.name, column, kind: DTYPES[input.dtype ?? 'float32'].kind };
+        const source: FieldSource = { field: spec.name, column, kind: DTYPES[input.dtype].kind };
         if (spec.length === undefined) return source;
         const indices = Array.from({ length: spec.length }, (_, k) => k);
-        return { ...source, length: spec.length, numbered: [indices.map((k) => `${column}_${k}`), indices.map((k) => `${column}${k}`)] };
+        return {
+          ...source,
+          length: spec.length,
+          numbered: [indices.map((k) => `${column}_${k}`), indices.map((k) => `${column}${k}`)],
+        };
       }),
     );
     const known = new Set(this.sources.map((s) => s.field));
     const unknown = [...options.columnMap.values()].filter((field) => !known.has(field));
-    if (unknown.length > 0) throw new UsageError(`--map names ${unknown.map((f) => `"${f}"`).join(', ')}, not a field of the model; its fields are ${[...known].join(', ')}`, false);
+    if (unknown.length > 0)
+      throw new UsageError(
+        `--map names ${unknown.map((f) => `"${f}"`).join(', ')}, not a field of the model; its fields are ${[...known].join(', ')}`,
+        false,
+      );
   }
 
   /** The contract item of one row, or the first field that could not be read. Never throws. */
   map(values: Record<string, unknown>): MappedRow {
     const item: Record<string, unknown> = {};
     for (const source of this.sources) {
-      const value = source.length === undefined ? this.scalar(source, values[source.column]) : this.vector(source, values);
+      const value =
+        source.length === undefined ? this.scalar(source, values[source.column]) : this.vector(source, values);
       if (value instanceof ColumnProblem) return { field: source.field, reason: value.reason };
       if (value !== undefined) item[source.field] = value;
     }
@@ -117,7 +132,8 @@ export class RowMapper {
     const value = values[source.column];
     if (value !== undefined && value !== null && !(this.options.textValues && value === '')) {
       // A Parquet INT64 list arrives as bigints; checking the first element keeps JSON arrays unscanned.
-      if (typeof value !== 'string') return Array.isArray(value) && typeof value[0] === 'bigint' ? value.map(Number) : value;
+      if (typeof value !== 'string')
+        return Array.isArray(value) && typeof value[0] === 'bigint' ? value.map(Number) : value;
       try {
         const list: unknown = JSON.parse(value);
         if (Array.isArray(list)) return list;
@@ -127,7 +143,8 @@ export class RowMapper {
       return new ColumnProblem(`must be a JSON array of ${source.length} values in column ${source.column}`);
     }
     const [underscored, plain] = source.numbered as [string[], string[]];
-    const names = values[underscored[0]] !== undefined ? underscored : values[plain[0]] !== undefined ? plain : undefined;
+    const names =
+      values[underscored[0]] !== undefined ? underscored : values[plain[0]] !== undefined ? plain : undefined;
     if (names === undefined) return undefined;
     const list = new Array<unknown>(names.length);
     for (let k = 0; k < names.length; k++) list[k] = this.scalar(source, values[names[k]]);

@@ -1,7 +1,13 @@
 import { ContractCodec, InferenceError, type ModelConfig, type Row } from '@mserve/inference';
 import { JsonVectorReader } from '@mserve/inference/tensors';
 import type { RowRejection } from './exit-codes.js';
-import { jsonlBlockRows, JSONL_LINES_PER_BLOCK, type InputSource, type ReadPosition, type SourceRow } from './readers.js';
+import {
+  jsonlBlockRows,
+  JSONL_LINES_PER_BLOCK,
+  type InputSource,
+  type ReadPosition,
+  type SourceRow,
+} from './readers.js';
 import type { RowMapper } from './row-mapper.js';
 
 /** How output rows name their input row: by its id column, or by its line (row number for Parquet). */
@@ -71,14 +77,26 @@ export class ChunkBuilder {
 
   add(row: SourceRow): void {
     if (row.malformed !== undefined) {
-      this.rows.push({ line: row.line, id: null, rejection: { field: '(row)', code: 'MALFORMED_ROW', reason: row.malformed } });
+      this.rows.push({
+        line: row.line,
+        id: null,
+        rejection: { field: '(row)', code: 'MALFORMED_ROW', reason: row.malformed },
+      });
       return;
     }
-    if (!this.layoutTaken) this.layout ??= { key: this.mapper.hasId(row.values) ? 'id' : 'line', ignoredColumns: this.mapper.ignoredColumns(row.values) };
+    if (!this.layoutTaken)
+      this.layout ??= {
+        key: this.mapper.hasId(row.values) ? 'id' : 'line',
+        ignoredColumns: this.mapper.ignoredColumns(row.values),
+      };
     const id = this.mapper.id(row.values);
     const mapped = this.mapper.map(row.values);
     if (mapped.field !== undefined) {
-      this.rows.push({ line: row.line, id, rejection: { field: mapped.field, code: 'BAD_USER_INPUT', reason: mapped.reason } });
+      this.rows.push({
+        line: row.line,
+        id,
+        rejection: { field: mapped.field, code: 'BAD_USER_INPUT', reason: mapped.reason },
+      });
       return;
     }
     this.rows.push({ line: row.line, id });
@@ -89,7 +107,11 @@ export class ChunkBuilder {
   /** The rows added since the last call, as a chunk (empty when none were added). */
   take(): PreparedChunk {
     const encoded = this.codec.encode(this.items, this.lines);
-    const chunk: PreparedChunk = { rows: this.rows, encoded: [], ...(this.layout && !this.layoutTaken ? { layout: this.layout } : {}) };
+    const chunk: PreparedChunk = {
+      rows: this.rows,
+      encoded: [],
+      ...(this.layout && !this.layoutTaken ? { layout: this.layout } : {}),
+    };
     if (this.layout) this.layoutTaken = true;
     let next = 0;
     for (const row of this.rows) {
@@ -106,7 +128,12 @@ export class ChunkBuilder {
 }
 
 /** Prepares the rows of `input` on this thread as they are read, `chunkRows` rows to a chunk. */
-export function prepareHere(input: InputSource, mapper: RowMapper, config: ModelConfig, chunkRows: number): PreparedSource {
+export function prepareHere(
+  input: InputSource,
+  mapper: RowMapper,
+  config: ModelConfig,
+  chunkRows: number,
+): PreparedSource {
   const builder = new ChunkBuilder(mapper, config);
   async function* chunks(): AsyncGenerator<PreparedChunk> {
     for await (const row of sourceRows(input, mapper)) {
@@ -135,6 +162,11 @@ export async function* sourceRows(input: InputSource, mapper: RowMapper): AsyncG
  * so it throws, stopping the run instead.
  */
 export function rejectionOf(error: InferenceError, line: number): Omit<RowRejection, 'line'> {
-  if (error.code !== 'BAD_USER_INPUT') throw new Error(`scoring the row at line ${line} failed: ${error.message}`, { cause: error });
-  return { field: String(error.details.field ?? '(input)'), code: error.code, reason: String(error.details.reason ?? error.message) };
+  if (error.code !== 'BAD_USER_INPUT')
+    throw new Error(`scoring the row at line ${line} failed: ${error.message}`, { cause: error });
+  return {
+    field: String(error.details.field ?? '(input)'),
+    code: error.code,
+    reason: String(error.details.reason ?? error.message),
+  };
 }

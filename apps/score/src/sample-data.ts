@@ -21,7 +21,13 @@ export interface MnistDigit {
 /** The 150 Iris rows in the data set's order. */
 export function irisFlowers(): IrisFlower[] {
   const species = getClasses();
-  return getNumbers().map(([sepalLength, sepalWidth, petalLength, petalWidth], i) => ({ sepalLength, sepalWidth, petalLength, petalWidth, species: species[i] }));
+  return getNumbers().map(([sepalLength, sepalWidth, petalLength, petalWidth], i) => ({
+    sepalLength,
+    sepalWidth,
+    petalLength,
+    petalWidth,
+    species: species[i],
+  }));
 }
 
 /** The package's CommonJS API (it ships no types): one entry per digit 0–9. */

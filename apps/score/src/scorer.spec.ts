@@ -80,7 +80,9 @@ describe('scoreRows', () => {
       clearInterval(timer);
     }
     expect(written.map((r) => r.key)).toEqual(Array.from({ length: 50 }, (_, i) => `r${i + 1}`));
-    expect(written.map((r) => r.prediction.confidence)).toEqual(Array.from({ length: 50 }, (_, i) => Math.fround(i / 100)));
+    expect(written.map((r) => r.prediction.confidence)).toEqual(
+      Array.from({ length: 50 }, (_, i) => Math.fround(i / 100)),
+    );
     expect(model.maxInFlight).toBe(3);
   });
 
@@ -91,7 +93,10 @@ describe('scoreRows', () => {
     const firstWrite = new Promise<void>((resolve) => (releaseWriter = resolve));
     const writes: number[] = [];
     const done = scoreRows(
-      prepared(source(rowsOf(Array.from({ length: 40 }, () => 0.5)), () => pulled++), 4),
+      prepared(
+        source(rowsOf(Array.from({ length: 40 }, () => 0.5)), () => pulled++),
+        4,
+      ),
       {
         model,
         concurrency: 2,
@@ -122,7 +127,11 @@ describe('scoreRows', () => {
     const timer = setInterval(() => model.releaseAllReversed(), 1);
     const scored: ScoredRow[] = [];
     const rejected: RejectedRow[] = [];
-    const rows: SourceRow[] = [...rowsOf([0.1, -3, 0.3]), { line: 4, malformed: 'malformed JSON: oops' }, { line: 5, values: { id: 'r5', x: 0.5 } }];
+    const rows: SourceRow[] = [
+      ...rowsOf([0.1, -3, 0.3]),
+      { line: 4, malformed: 'malformed JSON: oops' },
+      { line: 5, values: { id: 'r5', x: 0.5 } },
+    ];
     try {
       const counts = await scoreRows(prepared(source(rows), 2), {
         model,
@@ -154,7 +163,9 @@ describe('scoreRows', () => {
         writeScored: async (chunk) => void scored.push(...chunk),
         writeRejected: async () => expect.fail('no rejects under fail'),
       });
-      await expect(run).rejects.toThrow(new BadRowError({ line: 4, field: 'x', code: 'BAD_USER_INPUT', reason: 'must be ≥ 0, got -3' }));
+      await expect(run).rejects.toThrow(
+        new BadRowError({ line: 4, field: 'x', code: 'BAD_USER_INPUT', reason: 'must be ≥ 0, got -3' }),
+      );
     } finally {
       clearInterval(timer);
     }
@@ -166,14 +177,23 @@ describe('scoreRows', () => {
     const timer = setInterval(() => model.releaseAllReversed(), 1);
     const keys: unknown[] = [];
     try {
-      await scoreRows(prepared(source([{ line: 3, values: { x: 0.1 } }, { line: 9, values: { x: 0.2 } }]), 10), {
-        model,
-        concurrency: 1,
-        onError: 'fail',
-        onLayout: ({ key, ignoredColumns }) => keys.push(key, ignoredColumns),
-        writeScored: async (rows, key) => void keys.push(key, ...rows.map((r) => r.key)),
-        writeRejected: async () => undefined,
-      });
+      await scoreRows(
+        prepared(
+          source([
+            { line: 3, values: { x: 0.1 } },
+            { line: 9, values: { x: 0.2 } },
+          ]),
+          10,
+        ),
+        {
+          model,
+          concurrency: 1,
+          onError: 'fail',
+          onLayout: ({ key, ignoredColumns }) => keys.push(key, ignoredColumns),
+          writeScored: async (rows, key) => void keys.push(key, ...rows.map((r) => r.key)),
+          writeRejected: async () => undefined,
+        },
+      );
     } finally {
       clearInterval(timer);
     }
@@ -181,9 +201,18 @@ describe('scoreRows', () => {
   });
 
   it('stops the run on an error that is not the row’s fault (a timeout) rather than rejecting good rows', async () => {
-    const model: Predictor = { predictEncoded: async (rows) => rows.map(() => inferenceError('TIMEOUT', { timeoutMs: 5, model: 'm@1' })) };
+    const model: Predictor = {
+      predictEncoded: async (rows) => rows.map(() => inferenceError('TIMEOUT', { timeoutMs: 5, model: 'm@1' })),
+    };
     const run = scoreRows(prepared(source(rowsOf([0.1])), 1), {
-        model, concurrency: 1, onError: 'skip', writeScored: async () => undefined, writeRejected: async () => undefined });
-    await expect(run).rejects.toThrow('scoring the row at line 1 failed: Deadline of 5 ms passed before model m@1 ran the row');
+      model,
+      concurrency: 1,
+      onError: 'skip',
+      writeScored: async () => undefined,
+      writeRejected: async () => undefined,
+    });
+    await expect(run).rejects.toThrow(
+      'scoring the row at line 1 failed: Deadline of 5 ms passed before model m@1 ran the row',
+    );
   });
 });

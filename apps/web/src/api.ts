@@ -7,7 +7,12 @@ import { Client, fetchExchange, type CombinedError } from '@urql/core';
 export function apiUrl(location: Location = window.location, storage: Storage = window.localStorage): string {
   const asked = new URLSearchParams(location.search).get('api');
   if (asked) storage.setItem('mserve.api', asked);
-  return asked ?? storage.getItem('mserve.api') ?? import.meta.env.VITE_API_URL ?? new URL('/graphql', location.href).toString();
+  return (
+    asked ??
+    storage.getItem('mserve.api') ??
+    import.meta.env.VITE_API_URL ??
+    new URL('/graphql', location.href).toString()
+  );
 }
 
 /** The app's GraphQL client: POST (CSRF prevention refuses simple GETs), never cached (predictions are live). */
@@ -29,13 +34,20 @@ const RETRYABLE = new Set(['OVERLOADED', 'TIMEOUT', 'MODEL_NOT_READY', 'SHUTTING
 export function shownErrors(error: CombinedError | undefined, url: string): ShownError[] {
   if (!error) return [];
   if (error.graphQLErrors.length === 0) {
-    return [{ code: 'NETWORK', message: `Cannot reach the API at ${url} (${error.networkError?.message ?? error.message})`, retry: true }];
+    return [
+      {
+        code: 'NETWORK',
+        message: `Cannot reach the API at ${url} (${error.networkError?.message ?? error.message})`,
+        retry: true,
+      },
+    ];
   }
   return error.graphQLErrors.map((e) => {
     const code = typeof e.extensions?.code === 'string' ? e.extensions.code : 'INTERNAL_SERVER_ERROR';
     const field = typeof e.extensions?.field === 'string' ? e.extensions.field : undefined;
     const retry = e.extensions?.retryable === true || RETRYABLE.has(code);
-    const after = typeof e.extensions?.retryAfterSeconds === 'number' ? ` Retry in ${e.extensions.retryAfterSeconds} s.` : '';
+    const after =
+      typeof e.extensions?.retryAfterSeconds === 'number' ? ` Retry in ${e.extensions.retryAfterSeconds} s.` : '';
     return { code, message: `${e.message}${after}`, field, retry };
   });
 }

@@ -12,7 +12,8 @@ test('src/gql/ is what GraphQL Code Generator makes from schema.graphql and the 
   try {
     const files = (await generate({ ...config, silent: true }, false)) as Array<{ filename: string; content: string }>;
     expect(files.map((f) => f.filename).sort()).toEqual(['src/gql/gql.ts', 'src/gql/graphql.ts', 'src/gql/index.ts']);
-    for (const file of files) expect(await readFile(join(WEB_ROOT, file.filename), 'utf8'), file.filename).toBe(file.content);
+    for (const file of files)
+      expect(await readFile(join(WEB_ROOT, file.filename), 'utf8'), file.filename).toBe(file.content);
   } finally {
     process.chdir(cwd);
   }

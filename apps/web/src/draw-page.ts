@@ -57,7 +57,10 @@ export function mountDrawPage(root: HTMLElement, client: Client, url: string): v
   let drawing = false;
   const point = (event: PointerEvent) => {
     const rect = canvas.getBoundingClientRect();
-    return { x: ((event.clientX - rect.left) * SIDE) / rect.width, y: ((event.clientY - rect.top) * SIDE) / rect.height };
+    return {
+      x: ((event.clientX - rect.left) * SIDE) / rect.width,
+      y: ((event.clientY - rect.top) * SIDE) / rect.height,
+    };
   };
   canvas.addEventListener('pointerdown', (event) => {
     drawing = true;

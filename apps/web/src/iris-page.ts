@@ -7,7 +7,12 @@ import { IrisQuery } from './operations.js';
 type ModelInfo = ModelsResult['models'][number];
 
 const FIELDS = ['sepalLength', 'sepalWidth', 'petalLength', 'petalWidth'] as const;
-const EXAMPLE: Record<(typeof FIELDS)[number], number> = { sepalLength: 5.1, sepalWidth: 3.5, petalLength: 1.4, petalWidth: 0.2 };
+const EXAMPLE: Record<(typeof FIELDS)[number], number> = {
+  sepalLength: 5.1,
+  sepalWidth: 3.5,
+  petalLength: 1.4,
+  petalWidth: 0.2,
+};
 
 /**
  * The iris form, built from the model's contract (field names, units, ranges from `models`). The
@@ -24,7 +29,9 @@ export function mountIrisPage(root: HTMLElement, client: Client, url: string, mo
     errors.textContent = 'The API serves no iris model.';
     return;
   }
-  const fields = model.inputs.flatMap((input) => input.fields).filter((f) => (FIELDS as readonly string[]).includes(f.name));
+  const fields = model.inputs
+    .flatMap((input) => input.fields)
+    .filter((f) => (FIELDS as readonly string[]).includes(f.name));
   for (const field of fields) {
     const range = field.min != null || field.max != null ? `${field.min ?? '−∞'}–${field.max ?? '∞'}` : 'any';
     const row = document.createElement('label');
@@ -47,14 +54,23 @@ export function mountIrisPage(root: HTMLElement, client: Client, url: string, mo
 
   const labels = model.labels ?? [];
   const predict = async () => {
-    const values = Object.fromEntries(fields.map((f) => [f.name, Number((form.elements.namedItem(f.name) as HTMLInputElement).value)]));
+    const values = Object.fromEntries(
+      fields.map((f) => [f.name, Number((form.elements.namedItem(f.name) as HTMLInputElement).value)]),
+    );
     const result = await client.query(IrisQuery, { input: values as typeof EXAMPLE }).toPromise();
     const all = shownErrors(result.error, url);
-    for (const slot of form.querySelectorAll<HTMLElement>('.field-error')) slot.textContent = all.find((e) => e.field === slot.dataset.errorFor)?.message ?? '';
-    showErrors(errors, all.filter((e) => !e.field || !fields.some((f) => f.name === e.field)), predict);
+    for (const slot of form.querySelectorAll<HTMLElement>('.field-error'))
+      slot.textContent = all.find((e) => e.field === slot.dataset.errorFor)?.message ?? '';
+    showErrors(
+      errors,
+      all.filter((e) => !e.field || !fields.some((f) => f.name === e.field)),
+      predict,
+    );
     const prediction = result.data?.iris;
     (root.querySelector('#iris-label') as HTMLOutputElement).value = prediction?.label ?? '–';
-    (root.querySelector('#iris-confidence') as HTMLElement).textContent = prediction ? `(${(prediction.confidence * 100).toFixed(1)}%)` : '';
+    (root.querySelector('#iris-confidence') as HTMLElement).textContent = prediction
+      ? `(${(prediction.confidence * 100).toFixed(1)}%)`
+      : '';
     renderBars(root.querySelector('#iris-bars') as HTMLElement, labels, prediction?.probabilities ?? []);
   };
   form.addEventListener('submit', (event) => {

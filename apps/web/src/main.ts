@@ -8,7 +8,11 @@ import { ModelsQuery } from './operations.js';
 
 const url = apiUrl();
 const client = createApiClient(url);
-const pages = { draw: document.querySelector('#page-draw'), iris: document.querySelector('#page-iris'), models: document.querySelector('#page-models') } as Record<string, HTMLElement>;
+const pages = {
+  draw: document.querySelector('#page-draw'),
+  iris: document.querySelector('#page-iris'),
+  models: document.querySelector('#page-models'),
+} as Record<string, HTMLElement>;
 const banner = document.querySelector('#app-errors') as HTMLElement;
 (document.querySelector('#api-url') as HTMLElement).textContent = url;
 (document.querySelector('#playground-link') as HTMLAnchorElement).href = new URL('/playground', url).toString();
@@ -17,7 +21,8 @@ const banner = document.querySelector('#app-errors') as HTMLElement;
 function route(): void {
   const name = location.hash.slice(1) in pages ? location.hash.slice(1) : 'draw';
   for (const [key, page] of Object.entries(pages)) page.hidden = key !== name;
-  for (const link of document.querySelectorAll<HTMLAnchorElement>('nav a[href^="#"]')) link.classList.toggle('active', link.hash === `#${name}`);
+  for (const link of document.querySelectorAll<HTMLAnchorElement>('nav a[href^="#"]'))
+    link.classList.toggle('active', link.hash === `#${name}`);
 }
 
 /** Loads the models (the iris form and the models page are built from them); retried from the banner. */
@@ -26,7 +31,12 @@ async function load(): Promise<void> {
   showErrors(banner, shownErrors(result.error, url), () => void load());
   if (!result.data) return;
   renderModelsPage(pages.models, result.data.models);
-  mountIrisPage(pages.iris, client, url, result.data.models.find((m) => m.name === 'iris'));
+  mountIrisPage(
+    pages.iris,
+    client,
+    url,
+    result.data.models.find((m) => m.name === 'iris'),
+  );
 }
 
 mountDrawPage(pages.draw, client, url);

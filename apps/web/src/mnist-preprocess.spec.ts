@@ -1,4 +1,11 @@
-import { centreOfMass, inkBounds, inkFromRgba, preprocessDigit, resampleArea, type InkImage } from './mnist-preprocess.js';
+import {
+  centreOfMass,
+  inkBounds,
+  inkFromRgba,
+  preprocessDigit,
+  resampleArea,
+  type InkImage,
+} from './mnist-preprocess.js';
 
 /** A blank width×height image with the rectangle [x, x+w) × [y, y+h) inked at `level`. */
 function rect(width: number, height: number, r: { x: number; y: number; w: number; h: number }, level = 1): InkImage {
@@ -20,7 +27,12 @@ describe('MNIST preprocessing', () => {
   });
 
   test('finds the bounding box of the ink', () => {
-    expect(inkBounds(rect(280, 280, { x: 200, y: 10, w: 30, h: 120 }))).toEqual({ x: 200, y: 10, width: 30, height: 120 });
+    expect(inkBounds(rect(280, 280, { x: 200, y: 10, w: 30, h: 120 }))).toEqual({
+      x: 200,
+      y: 10,
+      width: 30,
+      height: 120,
+    });
   });
 
   test('area resampling keeps mean ink, grey at fractional edges', () => {

@@ -21,10 +21,23 @@ export function renderModelsPage(root: HTMLElement, models: ModelInfo[]): void {
       card.append(reason);
     }
     const facts: Array<[string, string]> = [
-      ['versions', model.versions.map((v) => `${v.version} ${v.state}${v.reason ? ` (${v.reason})` : ''}${v.version === model.defaultVersion ? ' (default)' : ''}, ${v.pendingRows} rows queued`).join('; ')],
+      [
+        'versions',
+        model.versions
+          .map(
+            (v) =>
+              `${v.version} ${v.state}${v.reason ? ` (${v.reason})` : ''}${v.version === model.defaultVersion ? ' (default)' : ''}, ${v.pendingRows} rows queued`,
+          )
+          .join('; '),
+      ],
       ['provider', model.executionProvider ?? '–'],
       ['instances', String(model.instances ?? '–')],
-      ['batching', model.batching ? `max batch ${model.batching.maxBatchSize} rows, queue delay ${model.batching.maxQueueDelayMicros} µs, queue ${model.batching.maxQueueSize} rows, timeout ${model.batching.timeoutMs} ms` : 'off'],
+      [
+        'batching',
+        model.batching
+          ? `max batch ${model.batching.maxBatchSize} rows, queue delay ${model.batching.maxQueueDelayMicros} µs, queue ${model.batching.maxQueueSize} rows, timeout ${model.batching.timeoutMs} ms`
+          : 'off',
+      ],
     ];
     const list = document.createElement('dl');
     for (const [name, value] of facts) {

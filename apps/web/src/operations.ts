@@ -9,10 +9,32 @@ export const ModelsQuery = graphql(`
       state
       reason
       defaultVersion
-      versions { version state reason executionProvider fallbackReason pendingRows }
-      inputs { name fields { name description unit min max length } }
+      versions {
+        version
+        state
+        reason
+        executionProvider
+        fallbackReason
+        pendingRows
+      }
+      inputs {
+        name
+        fields {
+          name
+          description
+          unit
+          min
+          max
+          length
+        }
+      }
       labels
-      batching { maxBatchSize maxQueueDelayMicros maxQueueSize timeoutMs }
+      batching {
+        maxBatchSize
+        maxQueueDelayMicros
+        maxQueueSize
+        timeoutMs
+      }
       instances
       executionProvider
     }
@@ -21,12 +43,20 @@ export const ModelsQuery = graphql(`
 
 export const IrisQuery = graphql(`
   query IrisPredict($input: IrisInput!) {
-    iris(input: $input) { label confidence probabilities }
+    iris(input: $input) {
+      label
+      confidence
+      probabilities
+    }
   }
 `);
 
 export const DigitQuery = graphql(`
   query DigitPredict($input: MnistInput!) {
-    mnist(input: $input) { label confidence probabilities }
+    mnist(input: $input) {
+      label
+      confidence
+      probabilities
+    }
   }
 `);

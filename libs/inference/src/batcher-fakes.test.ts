@@ -46,7 +46,11 @@ export interface Row {
 
 /** A model whose batches finish only when the test says so. Output of a row: `id * 10`. */
 export class ManualModel {
-  readonly batches: Array<{ rows: Row[]; finish: (outputs?: Array<number | Error>) => void; fail: (error: Error) => void }> = [];
+  readonly batches: Array<{
+    rows: Row[];
+    finish: (outputs?: Array<number | Error>) => void;
+    fail: (error: Error) => void;
+  }> = [];
 
   execute = (rows: readonly Row[]): Promise<Array<number | Error>> =>
     new Promise((resolve, reject) => {

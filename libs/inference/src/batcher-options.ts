@@ -24,7 +24,12 @@ export interface BatcherObserver {
    * A batch finished running: its size, each row's wait in the queue, the run's duration, and each
    * row's priority (index-aligned with `queueSeconds`).
    */
-  batchRun?(rows: number, queueSeconds: readonly number[], computeSeconds: number, priorities: readonly Priority[]): void;
+  batchRun?(
+    rows: number,
+    queueSeconds: readonly number[],
+    computeSeconds: number,
+    priorities: readonly Priority[],
+  ): void;
   /** The number of rows waiting changed: in all, and at each priority level. */
   queueDepth?(rows: number, byPriority: Readonly<Record<Priority, number>>): void;
 }

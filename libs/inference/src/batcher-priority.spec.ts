@@ -39,7 +39,9 @@ describe('DynamicBatcher priorities', () => {
     const low = batcher.submit(rows(1, 2), { priority: 'low' });
     const refused = await batcher.submit(rows(3), { priority: 'low' });
     expect(codeOf(refused[0])).toBe('OVERLOADED');
-    expect((refused[0] as InferenceError).message).toBe('Model test@1 is overloaded: 2 rows queued, limit 2; retry later');
+    expect((refused[0] as InferenceError).message).toBe(
+      'Model test@1 is overloaded: 2 rows queued, limit 2; retry later',
+    );
     const high = batcher.submit(rows(4, 5, 6), { priority: 'high' });
     const normal = batcher.submit(rows(7, 8, 9));
     expect(batcher.pendingRows).toBe(8);

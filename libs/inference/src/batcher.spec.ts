@@ -62,7 +62,9 @@ describe('DynamicBatcher', () => {
     const queued = batcher.submit(rows(2, 3));
     const refused = await batcher.submit(rows(4, 5));
     expect(refused.map(codeOf)).toEqual(['OVERLOADED', 'OVERLOADED']);
-    expect((refused[0] as InferenceError).message).toBe('Model test@1 is overloaded: 2 rows queued, limit 3; retry later');
+    expect((refused[0] as InferenceError).message).toBe(
+      'Model test@1 is overloaded: 2 rows queued, limit 3; retry later',
+    );
     expect((refused[0] as InferenceError).retryable).toBe(true);
     expect((refused[0] as InferenceError).details.retryAfterSeconds).toBe(1);
     const fits = batcher.submit(rows(6));
@@ -152,7 +154,9 @@ describe('DynamicBatcher', () => {
     model.batches[0].finish([10]);
     const results = await submitted;
     expect(results.map(codeOf)).toEqual(['INTERNAL_SERVER_ERROR', 'INTERNAL_SERVER_ERROR']);
-    expect(((results[0] as InferenceError).cause as Error).message).toBe('model test@1 returned 1 results for a batch of 2 rows');
+    expect(((results[0] as InferenceError).cause as Error).message).toBe(
+      'model test@1 returned 1 results for a batch of 2 rows',
+    );
   });
 
   test('an execute that throws synchronously fails its batch and the batcher goes on', async () => {
@@ -196,7 +200,10 @@ describe('DynamicBatcher', () => {
     // Always finish the newest unfinished batch first, so completion order is the reverse of dispatch.
     const finished = new Set<number>();
     while (finished.size < model.batches.length) {
-      const newest = model.batches.map((_, i) => i).filter((i) => !finished.has(i)).pop() as number;
+      const newest = model.batches
+        .map((_, i) => i)
+        .filter((i) => !finished.has(i))
+        .pop() as number;
       finished.add(newest);
       model.batches[newest].finish();
       await flush();
@@ -279,7 +286,13 @@ describe('DynamicBatcher', () => {
     time.advance(3);
     model.batches[1].finish([20, new Error('x')]);
     await second;
-    expect(events).toEqual(['batch 1 waits=0 compute=0.005', 'ok 1', 'batch 2 waits=0.005,0.005 compute=0.003', 'INTERNAL_SERVER_ERROR 1', 'ok 1']);
+    expect(events).toEqual([
+      'batch 1 waits=0 compute=0.005',
+      'ok 1',
+      'batch 2 waits=0.005,0.005 compute=0.003',
+      'INTERNAL_SERVER_ERROR 1',
+      'ok 1',
+    ]);
   });
 
   test('leaves no timer behind once idle', async () => {

@@ -1,8 +1,27 @@
-import { systemClock, systemTimers, type AbortSignalLike, type BatcherObserver, type BatcherOptions, type Clock, type RowResult, type SubmitOptions, type Timers } from './batcher-options.js';
+import {
+  systemClock,
+  systemTimers,
+  type AbortSignalLike,
+  type BatcherObserver,
+  type BatcherOptions,
+  type Clock,
+  type RowResult,
+  type SubmitOptions,
+  type Timers,
+} from './batcher-options.js';
 import { asInferenceError, inferenceError, type InferenceError } from './errors.js';
 import { DEFAULT_PRIORITY_AGING_MS, PRIORITIES, PriorityQueues, type Priority } from './priority-queues.js';
 
-export type { AbortSignalLike, BatcherObserver, BatcherOptions, Clock, RowOutcome, RowResult, SubmitOptions, Timers } from './batcher-options.js';
+export type {
+  AbortSignalLike,
+  BatcherObserver,
+  BatcherOptions,
+  Clock,
+  RowOutcome,
+  RowResult,
+  SubmitOptions,
+  Timers,
+} from './batcher-options.js';
 
 interface Submission<Out> {
   readonly results: Array<RowResult<Out>>;
@@ -100,9 +119,24 @@ export class DynamicBatcher<Row, Out> {
     const timeoutMs = Math.min(this.options.timeoutMs, options.timeoutMs ?? Infinity);
     const deadline = now + timeoutMs;
     return new Promise((resolve) => {
-      const submission: Submission<Out> = { results: new Array(rows.length), remaining: rows.length, resolve, priority };
+      const submission: Submission<Out> = {
+        results: new Array(rows.length),
+        remaining: rows.length,
+        resolve,
+        priority,
+      };
       const entries = rows.map((row, index): Entry<Row, Out> => {
-        const entry: Entry<Row, Out> = { row, key: this.shapeKey(row), submission, index, enqueuedAt: now, deadline, timeoutMs, level, state: 'queued' };
+        const entry: Entry<Row, Out> = {
+          row,
+          key: this.shapeKey(row),
+          submission,
+          index,
+          enqueuedAt: now,
+          deadline,
+          timeoutMs,
+          level,
+          state: 'queued',
+        };
         this.queues.push(entry);
         return entry;
       });
@@ -130,7 +164,10 @@ export class DynamicBatcher<Row, Out> {
   abandon(): Promise<void> {
     this.closing = true;
     const model = this.options.model;
-    this.drop(() => true, () => inferenceError('SHUTTING_DOWN', { model }));
+    this.drop(
+      () => true,
+      () => inferenceError('SHUTTING_DOWN', { model }),
+    );
     return this.idle();
   }
 
@@ -162,7 +199,12 @@ export class DynamicBatcher<Row, Out> {
       const now = this.clock.now();
       const first = this.queues.head(now) as Entry<Row, Out>;
       const merge = this.options.mergeSubmissions !== false;
-      const batch = this.queues.collect(now, first.key, this.options.maxBatchSize, merge ? undefined : first.submission);
+      const batch = this.queues.collect(
+        now,
+        first.key,
+        this.options.maxBatchSize,
+        merge ? undefined : first.submission,
+      );
       const delayMs = this.options.maxQueueDelayMicros / 1000;
       // Unmerged submissions cannot grow by waiting: no other submission's rows may join them.
       if (batch.length < this.options.maxBatchSize && delayMs > 0 && merge) {
@@ -202,7 +244,13 @@ export class DynamicBatcher<Row, Out> {
         const computeSeconds = (this.clock.now() - startedAt) / 1000;
         const perRow = computeSeconds / batch.length;
         this.secondsPerRow = this.secondsPerRow === 0 ? perRow : 0.8 * this.secondsPerRow + 0.2 * perRow;
-        this.observe('batchRun', batch.length, queueSeconds, computeSeconds, batch.map((entry) => entry.submission.priority));
+        this.observe(
+          'batchRun',
+          batch.length,
+          queueSeconds,
+          computeSeconds,
+          batch.map((entry) => entry.submission.priority),
+        );
         const ok = PRIORITIES.map(() => 0);
         batch.forEach((entry, i) => {
           const output = outputs[i];
@@ -245,7 +293,10 @@ export class DynamicBatcher<Row, Out> {
   }
 
   /** Settles every queued entry matching `expired` with `error`, counted per priority; returns how many. */
-  private drop(expired: (entry: Entry<Row, Out>) => boolean, error: (entry: Entry<Row, Out>) => InferenceError): number {
+  private drop(
+    expired: (entry: Entry<Row, Out>) => boolean,
+    error: (entry: Entry<Row, Out>) => InferenceError,
+  ): number {
     const dropped: Array<Entry<Row, Out>> = [];
     for (const entry of this.queues.queued()) if (expired(entry)) dropped.push(entry);
     for (const entry of dropped) {
@@ -265,7 +316,10 @@ export class DynamicBatcher<Row, Out> {
     const onAbort = () => {
       const mine = new Set(entries);
       const model = this.options.model;
-      this.drop((entry) => mine.has(entry), () => inferenceError('CANCELLED', { model }));
+      this.drop(
+        (entry) => mine.has(entry),
+        () => inferenceError('CANCELLED', { model }),
+      );
     };
     signal.addEventListener('abort', onAbort, { once: true });
     submission.detach = () => signal.removeEventListener('abort', onAbort);
@@ -295,10 +349,13 @@ export class DynamicBatcher<Row, Out> {
   private armDelay(due: number): void {
     if (this.delayTimer && this.delayTimer.at <= due) return;
     if (this.delayTimer) this.timers.clearTimeout(this.delayTimer.handle);
-    const handle = this.timers.setTimeout(() => {
-      this.delayTimer = undefined;
-      this.schedule();
-    }, Math.max(0, due - this.clock.now()));
+    const handle = this.timers.setTimeout(
+      () => {
+        this.delayTimer = undefined;
+        this.schedule();
+      },
+      Math.max(0, due - this.clock.now()),
+    );
     this.delayTimer = { handle, at: due };
   }
 
@@ -317,7 +374,10 @@ export class DynamicBatcher<Row, Out> {
     this.options.observer?.queueDepth?.(this.queues.size, this.queues.depths());
   }
 
-  private observe<K extends keyof BatcherObserver>(hook: K, ...args: Parameters<NonNullable<BatcherObserver[K]>>): void {
+  private observe<K extends keyof BatcherObserver>(
+    hook: K,
+    ...args: Parameters<NonNullable<BatcherObserver[K]>>
+  ): void {
     if (hook === 'rowsSettled' && args[1] === 0) return;
     const fn = this.options.observer?.[hook] as ((...a: typeof args) => void) | undefined;
     fn?.(...args);

@@ -13,17 +13,28 @@ const contract = (inputs: unknown[]) =>
   });
 
 /** One vector field that is the whole tensor row, like mnist's pixels. */
-const vector = new ColumnCodec(contract([{ tensor: 'pixels', fields: [{ name: 'pixels', length: 3, min: 0, max: 1 }] }]));
+const vector = new ColumnCodec(
+  contract([{ tensor: 'pixels', fields: [{ name: 'pixels', length: 3, min: 0, max: 1 }] }]),
+);
 /** Scalar fields interleaved into one row (one with a default), and an int64 tensor. */
 const mixed = new ColumnCodec(
   contract([
-    { tensor: 'features', fields: [{ name: 'a', min: 0, max: 10 }, { name: 'b', default: 2 }] },
+    {
+      tensor: 'features',
+      fields: [
+        { name: 'a', min: 0, max: 10 },
+        { name: 'b', default: 2 },
+      ],
+    },
     { tensor: 'ids', dtype: 'int64', fields: [{ name: 'id' }] },
   ]),
 );
 
 const b64 = (values: ArrayLike<number | bigint>, type: 'f32' | 'i64' = 'f32') =>
-  Buffer.from((type === 'f32' ? new Float32Array(values as ArrayLike<number>) : new BigInt64Array(values as ArrayLike<bigint>)).buffer).toString('base64');
+  Buffer.from(
+    (type === 'f32' ? new Float32Array(values as ArrayLike<number>) : new BigInt64Array(values as ArrayLike<bigint>))
+      .buffer,
+  ).toString('base64');
 
 function failure(action: () => unknown): InferenceError {
   try {
@@ -43,13 +54,17 @@ describe('ColumnCodec', () => {
     expect(Array.from(rows[0].tensors.pixels.data as Float32Array)).toEqual([0, 0.5, 1]);
     expect(Array.from(rows[1].tensors.pixels.data as Float32Array)).toEqual([0.25, 0.75, 0]);
     expect(rows[0].tensors.pixels.dims).toEqual([3]);
-    expect((rows[0].tensors.pixels.data as Float32Array).buffer).toBe((rows[1].tensors.pixels.data as Float32Array).buffer);
+    expect((rows[0].tensors.pixels.data as Float32Array).buffer).toBe(
+      (rows[1].tensors.pixels.data as Float32Array).buffer,
+    );
   });
 
   test('accepts URL-safe base64 and missing padding', () => {
     const standard = b64([0.1, 0.2, 0.3]);
     const urlSafe = standard.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-    expect((vector.decode({ pixels: urlSafe })[0] as Row).tensors.pixels.data).toEqual((vector.decode({ pixels: standard })[0] as Row).tensors.pixels.data);
+    expect((vector.decode({ pixels: urlSafe })[0] as Row).tensors.pixels.data).toEqual(
+      (vector.decode({ pixels: standard })[0] as Row).tensors.pixels.data,
+    );
   });
 
   test('interleaves scalar columns into their tensor, fills defaults, and reads int64 columns', () => {
@@ -84,16 +99,31 @@ describe('ColumnCodec', () => {
   });
 
   test.each([
-    [{ pixels: b64([0, 0, 0, 0]) }, 'Invalid input at item 1, field pixels: must hold whole rows of 12 bytes (3 × float32); it has 16 bytes, so this row is incomplete'],
-    [{ pixels: `${b64([0, 0, 0]).slice(0, 4)}!${b64([0, 0, 0]).slice(5)}` }, 'Invalid input at item 0, field pixels: is not base64: unexpected character at position 4'],
-    [{ pixels: `${b64([0, 0, 0, 0, 0, 0]).slice(0, 20)} ${b64([0, 0, 0, 0, 0, 0]).slice(21)}` }, 'Invalid input at item 1, field pixels: is not base64: unexpected character at position 20'],
+    [
+      { pixels: b64([0, 0, 0, 0]) },
+      'Invalid input at item 1, field pixels: must hold whole rows of 12 bytes (3 × float32); it has 16 bytes, so this row is incomplete',
+    ],
+    [
+      { pixels: `${b64([0, 0, 0]).slice(0, 4)}!${b64([0, 0, 0]).slice(5)}` },
+      'Invalid input at item 0, field pixels: is not base64: unexpected character at position 4',
+    ],
+    [
+      { pixels: `${b64([0, 0, 0, 0, 0, 0]).slice(0, 20)} ${b64([0, 0, 0, 0, 0, 0]).slice(21)}` },
+      'Invalid input at item 1, field pixels: is not base64: unexpected character at position 20',
+    ],
     [{ pixels: 'AAAAA' }, 'Invalid input at item 0, field pixels: is not base64: its length leaves one character over'],
-    [{ pixels: [0, 0, 0] }, 'Invalid input at item 0, field pixels: must be a base64 string of little-endian float32 values'],
+    [
+      { pixels: [0, 0, 0] },
+      'Invalid input at item 0, field pixels: must be a base64 string of little-endian float32 values',
+    ],
     [{}, 'Invalid input at item 0, field pixels: is required'],
     [{ pixels: b64([0, 0, 0]), extra: 'AAAA' }, 'Invalid input at item 0, field extra: unknown field; expected pixels'],
-  ])('refuses columns it cannot read as a whole, naming the field and first unreadable row (%#)', (columns, expected) => {
-    expect(failure(() => vector.decode(columns)).message).toBe(expected);
-  });
+  ])(
+    'refuses columns it cannot read as a whole, naming the field and first unreadable row (%#)',
+    (columns, expected) => {
+      expect(failure(() => vector.decode(columns)).message).toBe(expected);
+    },
+  );
 
   test('columns must agree on the row count', () => {
     const error = failure(() => mixed.decode({ a: b64([1, 2, 3]), id: b64([1n, 2n], 'i64') }));

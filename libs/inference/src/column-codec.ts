@@ -44,21 +44,22 @@ export class ColumnCodec {
 
   /** Whether every input of the contract is numeric, so it has a compact form. */
   static supports(config: ModelConfig): boolean {
-    return config.inputs.every((input) => COLUMN_DTYPES.has(input.dtype ?? 'float32'));
+    return config.inputs.every((input) => COLUMN_DTYPES.has(input.dtype));
   }
 
   constructor(config: ModelConfig) {
     if (!ColumnCodec.supports(config)) throw new Error('the compact (column) form needs numeric inputs only');
     this.tensors = config.inputs.map((input) => {
-      const dtype = input.dtype ?? 'float32';
-      let offset = 0;
-      const columns = input.fields.map((field): ColumnSpec => {
-        const length = field.length ?? 1;
-        const column = { field, tensor: input.tensor, dtype, offset, length, rowBytes: length * DTYPES[dtype].bytes };
-        offset += length;
-        return column;
-      });
-      return { tensor: input.tensor, dtype, dims: input.shape ?? [offset], perRow: offset, columns };
+      const { dtype } = input;
+      const columns = input.fields.map((field): ColumnSpec => ({
+        field,
+        tensor: input.tensor,
+        dtype,
+        offset: field.offset,
+        length: field.size,
+        rowBytes: field.size * DTYPES[dtype].bytes,
+      }));
+      return { tensor: input.tensor, dtype, dims: input.shape, perRow: input.size, columns };
     });
     this.columns = this.tensors.flatMap((tensor) => tensor.columns);
   }
@@ -70,7 +71,8 @@ export class ColumnCodec {
   decode(columns: Readonly<Record<string, unknown>>): Array<Row | InferenceError> {
     const known = new Set(this.columns.map((column) => column.field.name));
     for (const name of Object.keys(columns)) {
-      if (!known.has(name) && columns[name] !== undefined) throw bad(0, name, `unknown field; expected ${[...known].join(', ')}`);
+      if (!known.has(name) && columns[name] !== undefined)
+        throw bad(0, name, `unknown field; expected ${[...known].join(', ')}`);
     }
     const decoded = this.decodeColumns(columns);
     const rows = decoded.rows;
@@ -90,7 +92,11 @@ export class ColumnCodec {
       }
       const row: Record<string, RowTensor> = {};
       for (const { spec, data } of tensors) {
-        row[spec.tensor] = { dtype: spec.dtype, dims: spec.dims, data: (data as Float32Array).subarray(r * spec.perRow, (r + 1) * spec.perRow) };
+        row[spec.tensor] = {
+          dtype: spec.dtype,
+          dims: spec.dims,
+          data: (data as Float32Array).subarray(r * spec.perRow, (r + 1) * spec.perRow),
+        };
       }
       results[r] = { tensors: row, key: '' };
     }
@@ -98,7 +104,10 @@ export class ColumnCodec {
   }
 
   /** Decodes every given column into a typed array and checks that they agree on the row count. */
-  private decodeColumns(columns: Readonly<Record<string, unknown>>): { rows: number; data: Map<ColumnSpec, TensorData> } {
+  private decodeColumns(columns: Readonly<Record<string, unknown>>): {
+    rows: number;
+    data: Map<ColumnSpec, TensorData>;
+  } {
     const sizes = new Map<ColumnSpec, { text: string; bytes: number; rows: number }>();
     let first: { name: string; rows: number } | undefined;
     for (const column of this.columns) {
@@ -108,15 +117,21 @@ export class ColumnCodec {
         if (column.field.default === undefined) throw bad(0, name, 'is required');
         continue;
       }
-      if (typeof text !== 'string') throw bad(0, name, `must be a base64 string of little-endian ${column.dtype} values`);
+      if (typeof text !== 'string')
+        throw bad(0, name, `must be a base64 string of little-endian ${column.dtype} values`);
       const bytes = base64Length(text);
       if (bytes === undefined) throw bad(0, name, 'is not base64: its length leaves one character over');
       const rows = Math.floor(bytes / column.rowBytes);
       if (rows * column.rowBytes !== bytes) {
-        throw bad(rows, name, `must hold whole rows of ${column.rowBytes} bytes (${column.length} × ${column.dtype}); it has ${bytes} bytes, so this row is incomplete`);
+        throw bad(
+          rows,
+          name,
+          `must hold whole rows of ${column.rowBytes} bytes (${column.length} × ${column.dtype}); it has ${bytes} bytes, so this row is incomplete`,
+        );
       }
       if (!first) first = { name, rows };
-      else if (rows !== first.rows) throw bad(Math.min(rows, first.rows), name, `has ${rows} rows but ${first.name} has ${first.rows}`);
+      else if (rows !== first.rows)
+        throw bad(Math.min(rows, first.rows), name, `has ${rows} rows but ${first.name} has ${first.rows}`);
       sizes.set(column, { text, bytes, rows });
     }
     if (!first) throw bad(0, this.columns[0].field.name, 'at least one column is required');
@@ -129,7 +144,11 @@ export class ColumnCodec {
       if (written !== bytes) {
         const at = text.search(/[^A-Za-z0-9+/_=-]|=(?=[^=])/);
         const position = at < 0 ? text.length : at;
-        throw bad(Math.floor(Math.floor((position * 3) / 4) / column.rowBytes), column.field.name, `is not base64: unexpected character at position ${position}`);
+        throw bad(
+          Math.floor(Math.floor((position * 3) / 4) / column.rowBytes),
+          column.field.name,
+          `is not base64: unexpected character at position ${position}`,
+        );
       }
       data.set(column, values);
     }
@@ -146,12 +165,15 @@ export class ColumnCodec {
     for (const column of tensor.columns) {
       const values = data.get(column) as Float32Array | undefined;
       if (!values) {
-        const fill = tensor.dtype === 'int64' ? BigInt(column.field.default as number) : (column.field.default as number);
-        for (let r = 0; r < rows; r++) (target as unknown as Array<number | bigint>)[r * tensor.perRow + column.offset] = fill;
+        const fill =
+          tensor.dtype === 'int64' ? BigInt(column.field.default as number) : (column.field.default as number);
+        for (let r = 0; r < rows; r++)
+          (target as unknown as Array<number | bigint>)[r * tensor.perRow + column.offset] = fill;
       } else if (column.length === 1) {
         for (let r = 0; r < rows; r++) target[r * tensor.perRow + column.offset] = values[r];
       } else {
-        for (let r = 0; r < rows; r++) target.set(values.subarray(r * column.length, (r + 1) * column.length), r * tensor.perRow + column.offset);
+        for (let r = 0; r < rows; r++)
+          target.set(values.subarray(r * column.length, (r + 1) * column.length), r * tensor.perRow + column.offset);
       }
     }
     return target;
@@ -159,7 +181,12 @@ export class ColumnCodec {
 }
 
 /** Marks `failures[r]` for every row whose values of `column` break the contract (first problem only). */
-function checkColumn(column: ColumnSpec, data: TensorData, rows: number, failures: Array<InferenceError | undefined>): void {
+function checkColumn(
+  column: ColumnSpec,
+  data: TensorData,
+  rows: number,
+  failures: Array<InferenceError | undefined>,
+): void {
   const { field, length, dtype } = column;
   // Bounds that also refuse NaN and ±Infinity (every comparison with NaN is false).
   const lo = field.min ?? -Number.MAX_VALUE;

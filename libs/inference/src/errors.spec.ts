@@ -15,7 +15,9 @@ describe('the error catalogue', () => {
     expect(error.message).toBe('Model iris@1 is overloaded: 10 rows queued, limit 10; retry later');
     expect(error.httpStatus).toBe(503);
     expect(error.retryable).toBe(true);
-    expect(() => inferenceError('OVERLOADED', { model: 'iris@1' })).toThrow('error template OVERLOADED needs parameter "queued"');
+    expect(() => inferenceError('OVERLOADED', { model: 'iris@1' })).toThrow(
+      'error template OVERLOADED needs parameter "queued"',
+    );
   });
 
   test('unknown failures become INTERNAL_SERVER_ERROR and keep their cause for the log', () => {

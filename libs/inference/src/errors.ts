@@ -4,17 +4,73 @@
  * only through `inferenceError`, so a message never drifts from its template.
  */
 export const ERROR_CATALOGUE = {
-  BAD_USER_INPUT: { graphqlCode: 'BAD_USER_INPUT', httpStatus: 400, retryable: false, template: 'Invalid input at item {item}, field {field}: {reason}' },
-  MODEL_NOT_FOUND: { graphqlCode: 'MODEL_NOT_FOUND', httpStatus: 404, retryable: false, template: 'Model {model} not found: {reason}' },
-  MODEL_NOT_READY: { graphqlCode: 'MODEL_NOT_READY', httpStatus: 503, retryable: true, template: 'Model {model} is {state}{reason}' },
-  PAYLOAD_TOO_LARGE: { graphqlCode: 'PAYLOAD_TOO_LARGE', httpStatus: 413, retryable: false, template: '{what} exceeds the limit of {limit}' },
-  QUERY_TOO_COMPLEX: { graphqlCode: 'QUERY_TOO_COMPLEX', httpStatus: 400, retryable: false, template: 'Query too complex: {reason}' },
-  OVERLOADED: { graphqlCode: 'OVERLOADED', httpStatus: 503, retryable: true, template: 'Model {model} is overloaded: {queued} rows queued, limit {limit}; retry later' },
-  TIMEOUT: { graphqlCode: 'TIMEOUT', httpStatus: 504, retryable: true, template: 'Deadline of {timeoutMs} ms passed before model {model} ran the row' },
-  CANCELLED: { graphqlCode: 'CANCELLED', httpStatus: 499, retryable: false, template: 'Request cancelled before model {model} ran the row' },
-  SHUTTING_DOWN: { graphqlCode: 'SHUTTING_DOWN', httpStatus: 503, retryable: true, template: 'Model {model} is shutting down and accepts no new rows' },
-  OUTPUT_NOT_FINITE: { graphqlCode: 'OUTPUT_NOT_FINITE', httpStatus: 422, retryable: false, template: 'Model {model} produced {value} at output {output}[{index}], which JSON cannot carry: the input is outside what the model can represent' },
-  INTERNAL_SERVER_ERROR: { graphqlCode: 'INTERNAL_SERVER_ERROR', httpStatus: 500, retryable: false, template: 'Internal error' },
+  BAD_USER_INPUT: {
+    graphqlCode: 'BAD_USER_INPUT',
+    httpStatus: 400,
+    retryable: false,
+    template: 'Invalid input at item {item}, field {field}: {reason}',
+  },
+  MODEL_NOT_FOUND: {
+    graphqlCode: 'MODEL_NOT_FOUND',
+    httpStatus: 404,
+    retryable: false,
+    template: 'Model {model} not found: {reason}',
+  },
+  MODEL_NOT_READY: {
+    graphqlCode: 'MODEL_NOT_READY',
+    httpStatus: 503,
+    retryable: true,
+    template: 'Model {model} is {state}{reason}',
+  },
+  PAYLOAD_TOO_LARGE: {
+    graphqlCode: 'PAYLOAD_TOO_LARGE',
+    httpStatus: 413,
+    retryable: false,
+    template: '{what} exceeds the limit of {limit}',
+  },
+  QUERY_TOO_COMPLEX: {
+    graphqlCode: 'QUERY_TOO_COMPLEX',
+    httpStatus: 400,
+    retryable: false,
+    template: 'Query too complex: {reason}',
+  },
+  OVERLOADED: {
+    graphqlCode: 'OVERLOADED',
+    httpStatus: 503,
+    retryable: true,
+    template: 'Model {model} is overloaded: {queued} rows queued, limit {limit}; retry later',
+  },
+  TIMEOUT: {
+    graphqlCode: 'TIMEOUT',
+    httpStatus: 504,
+    retryable: true,
+    template: 'Deadline of {timeoutMs} ms passed before model {model} ran the row',
+  },
+  CANCELLED: {
+    graphqlCode: 'CANCELLED',
+    httpStatus: 499,
+    retryable: false,
+    template: 'Request cancelled before model {model} ran the row',
+  },
+  SHUTTING_DOWN: {
+    graphqlCode: 'SHUTTING_DOWN',
+    httpStatus: 503,
+    retryable: true,
+    template: 'Model {model} is shutting down and accepts no new rows',
+  },
+  OUTPUT_NOT_FINITE: {
+    graphqlCode: 'OUTPUT_NOT_FINITE',
+    httpStatus: 422,
+    retryable: false,
+    template:
+      'Model {model} produced {value} at output {output}[{index}], which JSON cannot carry: the input is outside what the model can represent',
+  },
+  INTERNAL_SERVER_ERROR: {
+    graphqlCode: 'INTERNAL_SERVER_ERROR',
+    httpStatus: 500,
+    retryable: false,
+    template: 'Internal error',
+  },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

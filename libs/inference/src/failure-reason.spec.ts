@@ -6,7 +6,9 @@ describe('publicReason', () => {
   test('makes paths under the repository relative and cuts others to their file name', () => {
     expect(publicReason('missing /srv/app/models/mnist/2/model.onnx', root)).toBe('missing mnist/2/model.onnx');
     expect(publicReason('no folder /srv/app/models/nope', root)).toBe('no folder nope');
-    expect(publicReason("ENOENT: no such file, open '/etc/secret/thing.json'", root)).toBe("ENOENT: no such file, open 'thing.json'");
+    expect(publicReason("ENOENT: no such file, open '/etc/secret/thing.json'", root)).toBe(
+      "ENOENT: no such file, open 'thing.json'",
+    );
   });
 
   test("drops onnxruntime's source locations, C++ signatures and every line after the first", () => {

@@ -116,7 +116,8 @@ export function readNumbers(text: Buffer, pos: number, out: Float64Array, from: 
       value = exponent < 0 ? mantissa / POWERS_OF_TEN[-exponent] : mantissa * POWERS_OF_TEN[exponent];
       if (negative) value = -value;
     } else {
-      value = exponent >= -22 && exponent <= 22 ? longDecimal(text, negative ? numberStart + 1 : numberStart, exponent) : NaN;
+      value =
+        exponent >= -22 && exponent <= 22 ? longDecimal(text, negative ? numberStart + 1 : numberStart, exponent) : NaN;
       if (value !== value) value = Number(text.toString('latin1', numberStart, pos));
       else if (negative) value = -value;
     }

@@ -11,15 +11,19 @@ function parse(text: string, keys: ReadonlySet<string> = VECTORS): Record<string
 /** The fast value equals JSON.parse's: same keys in the same order, same doubles (-0 included), vectors as Float64Arrays of the list's numbers. */
 function expectSame(fast: unknown, reference: unknown, path: string): void {
   if (fast instanceof Float64Array) {
-    if (!Array.isArray(reference) || reference.length !== fast.length) expect.fail(`${path}: a vector of ${fast.length}, JSON.parse gives ${JSON.stringify(reference)}`);
-    for (let k = 0; k < fast.length; k++) if (!Object.is(fast[k], reference[k])) expect.fail(`${path}[${k}] is ${fast[k]}, JSON.parse gives ${reference[k]}`);
+    if (!Array.isArray(reference) || reference.length !== fast.length)
+      expect.fail(`${path}: a vector of ${fast.length}, JSON.parse gives ${JSON.stringify(reference)}`);
+    for (let k = 0; k < fast.length; k++)
+      if (!Object.is(fast[k], reference[k]))
+        expect.fail(`${path}[${k}] is ${fast[k]}, JSON.parse gives ${reference[k]}`);
   } else if (Array.isArray(fast)) {
     expect(Array.isArray(reference) && reference.length, path).toBe(fast.length);
     fast.forEach((item, k) => expectSame(item, (reference as unknown[])[k], `${path}[${k}]`));
   } else if (typeof fast === 'object' && fast !== null) {
     expect(Object.getPrototypeOf(fast), path).toBe(Object.prototype);
     expect(Object.keys(fast), path).toEqual(Object.keys(reference as object));
-    for (const key of Object.keys(fast)) expectSame((fast as Record<string, unknown>)[key], (reference as Record<string, unknown>)[key], `${path}.${key}`);
+    for (const key of Object.keys(fast))
+      expectSame((fast as Record<string, unknown>)[key], (reference as Record<string, unknown>)[key], `${path}.${key}`);
   } else if (!Object.is(fast, reference)) {
     expect.fail(`${path} is ${String(fast)}, JSON.parse gives ${String(reference)}`);
   }
@@ -46,15 +50,60 @@ function random(seed: number): () => number {
 
 /** Numbers spelled every way JSON allows: short decimals, shortest round-trip doubles, 17+ digits, exponents near and past the double range. */
 function numberSpellings(rnd: () => number, count: number): string[] {
-  const spellings = ['0', '-0', '0.0', '-0.0', '1', '-1', '0.5', '1e0', '1E+2', '1e-2', '2.5e-3', '123456789012345', '1234567890123456', '12345678901234567890',
-    '9007199254740993', '0.1', '0.30000000000000004', '1e22', '1e23', '1e-22', '1e-23', '4.9e-324', '2e-324', '1.7976931348623157e308', '1.8e308', '1e400', '-1e400',
-    '1e-400', '0.000001', '100000000000000000000000', '0.00000000000000000000000000001', '3.141592653589793238462643383279',
+  const spellings = [
+    '0',
+    '-0',
+    '0.0',
+    '-0.0',
+    '1',
+    '-1',
+    '0.5',
+    '1e0',
+    '1E+2',
+    '1e-2',
+    '2.5e-3',
+    '123456789012345',
+    '1234567890123456',
+    '12345678901234567890',
+    '9007199254740993',
+    '0.1',
+    '0.30000000000000004',
+    '1e22',
+    '1e23',
+    '1e-22',
+    '1e-23',
+    '4.9e-324',
+    '2e-324',
+    '1.7976931348623157e308',
+    '1.8e308',
+    '1e400',
+    '-1e400',
+    '1e-400',
+    '0.000001',
+    '100000000000000000000000',
+    '0.00000000000000000000000000001',
+    '3.141592653589793238462643383279',
     // Digits about 2^53 = 9007199254740992, where the fast path ends.
-    '9007199254740991', '9007199254740992', '9007199254740993', '0.9007199254740991', '0.9007199254740993', '9.007199254740993e-7', '0.99215686321258545'];
+    '9007199254740991',
+    '9007199254740992',
+    '9007199254740993',
+    '0.9007199254740991',
+    '0.9007199254740993',
+    '9.007199254740993e-7',
+    '0.99215686321258545',
+  ];
   for (let i = 0; i < count; i++) {
     const x = (rnd() - 0.5) * 10 ** Math.floor(rnd() * 40 - 20);
     // float32 values printed as doubles (16–17 digits), as clients that hold float32 data send them.
-    spellings.push(JSON.stringify(Math.fround(rnd())), JSON.stringify(Math.fround(x)), JSON.stringify(x), x.toFixed(Math.floor(rnd() * 8)), x.toExponential(Math.floor(rnd() * 18)), String(Math.round(rnd() * 255) / 255), (rnd() * 1e6).toPrecision(1 + Math.floor(rnd() * 20)));
+    spellings.push(
+      JSON.stringify(Math.fround(rnd())),
+      JSON.stringify(Math.fround(x)),
+      JSON.stringify(x),
+      x.toFixed(Math.floor(rnd() * 8)),
+      x.toExponential(Math.floor(rnd() * 18)),
+      String(Math.round(rnd() * 255) / 255),
+      (rnd() * 1e6).toPrecision(1 + Math.floor(rnd() * 20)),
+    );
   }
   return spellings.map((s) => s.replace('e+', rnd() < 0.5 ? 'e+' : 'e').replace('e', rnd() < 0.5 ? 'e' : 'E'));
 }
@@ -81,18 +130,25 @@ describe('JsonVectorReader', () => {
       const digits = (((bits[0] & ((1n << 52n) - 1n)) | (1n << 52n)) * 2n + 1n) * 5n ** BigInt(-exponent);
       const text = digits.toString();
       const kept = 16 + Math.floor(rnd() * 4);
-      spellings.push(`${BigInt(text.slice(0, kept)) + BigInt(Math.floor(rnd() * 3) - 1)}e${text.length - kept + exponent}`);
+      spellings.push(
+        `${BigInt(text.slice(0, kept)) + BigInt(Math.floor(rnd() * 3) - 1)}e${text.length - kept + exponent}`,
+      );
       // Random digits with the point anywhere, and float32 values printed as doubles.
       let random16to19 = String(1 + Math.floor(rnd() * 9));
       while (random16to19.length < kept) random16to19 += String(Math.floor(rnd() * 10));
       const point = Math.floor(rnd() * kept);
-      spellings.push(`${random16to19.slice(0, point) || '0'}.${random16to19.slice(point)}`, `-${random16to19}e${Math.floor(rnd() * 45) - 22}`, JSON.stringify(Math.fround(rnd())));
+      spellings.push(
+        `${random16to19.slice(0, point) || '0'}.${random16to19.slice(point)}`,
+        `-${random16to19}e${Math.floor(rnd() * 45) - 22}`,
+        JSON.stringify(Math.fround(rnd())),
+      );
     }
     expect(expectAgreement(`{"v":[${spellings.join(',')}]}`)?.v).toBeInstanceOf(Float64Array);
   });
 
   it('gives the other keys exactly as JSON.parse does, in the same order', () => {
-    const text = '{"id":"d1","n":-1.5e3,"ok":true,"no":false,"none":null,"nested":{"a":[1,{"b":"]"}]},"list":[1,2],"s":"caf\u00e9 \\"q\\" \\u00e9\\n","pixels":[0,0.624,1],"e":"","u":"\u{1F600}"}';
+    const text =
+      '{"id":"d1","n":-1.5e3,"ok":true,"no":false,"none":null,"nested":{"a":[1,{"b":"]"}]},"list":[1,2],"s":"caf\u00e9 \\"q\\" \\u00e9\\n","pixels":[0,0.624,1],"e":"","u":"\u{1F600}"}';
     const fast = expectAgreement(text);
     expect(fast?.pixels).toBeInstanceOf(Float64Array);
     // A list under a key that is not a vector key stays a list.
@@ -100,7 +156,9 @@ describe('JsonVectorReader', () => {
   });
 
   it('takes JSON whitespace anywhere JSON does, and empty objects and vectors', () => {
-    expect(expectAgreement(' \t{ "pixels" :\r\n[ 1 ,\t2 , -0 ] , "id" : 7 } \t')?.pixels).toEqual(new Float64Array([1, 2, -0]));
+    expect(expectAgreement(' \t{ "pixels" :\r\n[ 1 ,\t2 , -0 ] , "id" : 7 } \t')?.pixels).toEqual(
+      new Float64Array([1, 2, -0]),
+    );
     expect(expectAgreement('{}')).toEqual({});
     expect(expectAgreement('{"pixels":[]}')?.pixels).toEqual(new Float64Array(0));
     // A repeated key: the last value wins, in the first one's place, as with JSON.parse.
@@ -109,18 +167,56 @@ describe('JsonVectorReader', () => {
 
   it('declines what it does not read itself, leaving it to JSON.parse', () => {
     const declined = [
-      '', ' ', '[1,2]', '12', '"s"', 'null', '{', '{"pixels":[1,2]', '{"pixels":[1,2]}}', '{"pixels":[1,2]} x', '{"pixels":[1,2],}', '{,"pixels":[1]}',
-      '{"pixels":[01]}', '{"pixels":[1.]}', '{"pixels":[.5]}', '{"pixels":[-]}', '{"pixels":[1e]}', '{"pixels":[1e+]}', '{"pixels":[+1]}', '{"pixels":[1,,2]}',
-      '{"pixels":[1,]}', '{"pixels":[,1]}', '{"pixels":[NaN]}', '{"pixels":[Infinity]}', '{"pixels":[0x10]}', '{"pixels":[1 2]}',
-      '{"pixels":[null]}', '{"pixels":["1"]}', '{"pixels":[[1]]}', '{"pixels":[true]}', '{"pix\\u0065ls":[1]}', '{"__proto__":{"x":1}}',
-      '{"constructor":{"prototype":{}}}', '{"a":[{"constructor":1}]}', '{"id":tru}', '{"id":"unterminated}', '{"id":"a\tb"}', '{id:1}', "{'id':1}", '{"id" 1}', '{"id":1 "v":[1]}', '\ufeff{"id":1}',
+      '',
+      ' ',
+      '[1,2]',
+      '12',
+      '"s"',
+      'null',
+      '{',
+      '{"pixels":[1,2]',
+      '{"pixels":[1,2]}}',
+      '{"pixels":[1,2]} x',
+      '{"pixels":[1,2],}',
+      '{,"pixels":[1]}',
+      '{"pixels":[01]}',
+      '{"pixels":[1.]}',
+      '{"pixels":[.5]}',
+      '{"pixels":[-]}',
+      '{"pixels":[1e]}',
+      '{"pixels":[1e+]}',
+      '{"pixels":[+1]}',
+      '{"pixels":[1,,2]}',
+      '{"pixels":[1,]}',
+      '{"pixels":[,1]}',
+      '{"pixels":[NaN]}',
+      '{"pixels":[Infinity]}',
+      '{"pixels":[0x10]}',
+      '{"pixels":[1 2]}',
+      '{"pixels":[null]}',
+      '{"pixels":["1"]}',
+      '{"pixels":[[1]]}',
+      '{"pixels":[true]}',
+      '{"pix\\u0065ls":[1]}',
+      '{"__proto__":{"x":1}}',
+      '{"constructor":{"prototype":{}}}',
+      '{"a":[{"constructor":1}]}',
+      '{"id":tru}',
+      '{"id":"unterminated}',
+      '{"id":"a\tb"}',
+      '{id:1}',
+      "{'id':1}",
+      '{"id" 1}',
+      '{"id":1 "v":[1]}',
+      '\ufeff{"id":1}',
     ];
     for (const text of declined) expect(parse(text), text).toBeUndefined();
   });
 
   it('never disagrees with JSON.parse on texts broken at random', () => {
     const rnd = random(7);
-    const base = '{"id":"d1","digit":7,"pixels":[0,0,0.2,0.624,1,-0,1e-3,2.5E+2,0.30000000000000004],"meta":{"a":[1,"x"]},"s":"q\\"r"}';
+    const base =
+      '{"id":"d1","digit":7,"pixels":[0,0,0.2,0.624,1,-0,1e-3,2.5E+2,0.30000000000000004],"meta":{"a":[1,"x"]},"s":"q\\"r"}';
     const alphabet = '{}[]",:.-+eE0123456789 \\tnul';
     let taken = 0;
     for (let i = 0; i < 5000; i++) {
@@ -129,7 +225,12 @@ describe('JsonVectorReader', () => {
         const at = Math.floor(rnd() * text.length);
         const op = rnd();
         const char = alphabet[Math.floor(rnd() * alphabet.length)];
-        text = op < 0.4 ? text.slice(0, at) + text.slice(at + 1) : op < 0.7 ? text.slice(0, at) + char + text.slice(at) : text.slice(0, at) + char + text.slice(at + 1);
+        text =
+          op < 0.4
+            ? text.slice(0, at) + text.slice(at + 1)
+            : op < 0.7
+              ? text.slice(0, at) + char + text.slice(at)
+              : text.slice(0, at) + char + text.slice(at + 1);
       }
       let valid = true;
       try {
@@ -154,7 +255,9 @@ describe('JsonVectorReader', () => {
     for (let i = 0; i < 3000; i++) {
       const length = Math.floor(rnd() * 40);
       let list = '';
-      for (let k = 0; k < length; k++) list += (k > 0 ? separators[Math.floor(rnd() * separators.length)] : '') + tokens[Math.floor(rnd() * tokens.length)];
+      for (let k = 0; k < length; k++)
+        list +=
+          (k > 0 ? separators[Math.floor(rnd() * separators.length)] : '') + tokens[Math.floor(rnd() * tokens.length)];
       const text = `{"pixels":[${list}]}`;
       let valid = true;
       try {
@@ -185,7 +288,9 @@ describe('JsonVectorReader', () => {
       const base = Array.from({ length }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join('');
       expect(expectAgreement(`{"id":1,"pixels":"${base}","v":[1]}`)?.pixels, `${length} characters`).toBe(base);
       // A backslash escape or a raw control character at each position (each byte of a word, each word).
-      for (const at of new Set([0, 1, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, length - 2, length - 1].filter((k) => k >= 0 && k < length))) {
+      for (const at of new Set(
+        [0, 1, 62, 63, 64, 65, 66, 67, 68, 69, 70, 71, length - 2, length - 1].filter((k) => k >= 0 && k < length),
+      )) {
         for (const insert of ['\\"', '\\n', '\\u0041', '\t', '\u0001', '\u001f', '\n']) {
           const text = `{"id":1,"pixels":"${base.slice(0, at)}${insert}${base.slice(at)}"}`;
           let valid = true;
@@ -210,12 +315,16 @@ describe('JsonVectorReader', () => {
     // The next line is cut short: the bytes after its end would complete it, and must not.
     const second = bytes.indexOf('{', 3);
     expect(new JsonVectorReader(VECTORS).parse(bytes, second, bytes.indexOf('\n', second))).toBeUndefined();
-    expect(new JsonVectorReader(VECTORS).parse(bytes, second, bytes.length - 1)?.pixels).toEqual(new Float64Array([3, 4]));
+    expect(new JsonVectorReader(VECTORS).parse(bytes, second, bytes.length - 1)?.pixels).toEqual(
+      new Float64Array([3, 4]),
+    );
   });
 
   it('keeps every vector intact across many rows and vectors longer than its buffers', () => {
     const rnd = random(3);
-    const rows = Array.from({ length: 400 }, (_, i) => Array.from({ length: i === 200 ? 150_000 : 1 + Math.floor(rnd() * 900) }, () => Math.round(rnd() * 1000) / 1000));
+    const rows = Array.from({ length: 400 }, (_, i) =>
+      Array.from({ length: i === 200 ? 150_000 : 1 + Math.floor(rnd() * 900) }, () => Math.round(rnd() * 1000) / 1000),
+    );
     const parsed = rows.map((row) => parse(JSON.stringify({ pixels: row }))?.pixels as Float64Array);
     parsed.forEach((vector, i) => expect(Array.from(vector), `row ${i}`).toEqual(rows[i]));
   });
@@ -225,10 +334,15 @@ describe('JsonVectorReader', () => {
     try {
       for (const text of ['{"v":[]}', '{"v":[1,2]}', '{"v":[0.5],"pixels":[]}']) {
         const first = parse(text);
-        const buffers = new Set(Object.values(first ?? {}).map((vector) => (vector as Float64Array).buffer as ArrayBuffer));
+        const buffers = new Set(
+          Object.values(first ?? {}).map((vector) => (vector as Float64Array).buffer as ArrayBuffer),
+        );
         port1.postMessage(null, [...buffers]);
         // Every vector read so far is now detached; the next ones must not be.
-        expect(parse('{"pixels":[],"v":[3,4.5]}')).toStrictEqual({ pixels: new Float64Array([]), v: new Float64Array([3, 4.5]) });
+        expect(parse('{"pixels":[],"v":[3,4.5]}')).toStrictEqual({
+          pixels: new Float64Array([]),
+          v: new Float64Array([3, 4.5]),
+        });
       }
     } finally {
       port1.close();
@@ -237,7 +351,10 @@ describe('JsonVectorReader', () => {
 
   it('reads the vectors of the object itself; nested objects are values, lists and all', () => {
     const text = JSON.stringify({ pixels: [0, 0.5, 1e-3, -0, 2.5e2], id: { pixels: [7], rows: [{ pixels: [1, 2] }] } });
-    const fast = expectAgreement(text) as { pixels: unknown; id: { pixels: unknown; rows: Array<{ pixels: unknown }> } };
+    const fast = expectAgreement(text) as {
+      pixels: unknown;
+      id: { pixels: unknown; rows: Array<{ pixels: unknown }> };
+    };
     expect(fast.pixels).toBeInstanceOf(Float64Array);
     expect(fast.id).toStrictEqual({ pixels: [7], rows: [{ pixels: [1, 2] }] });
     // At any depth on request (a GraphQL body): nested objects' keys too, inside lists as well.
@@ -261,7 +378,9 @@ describe('JsonVectorReader', () => {
     }
     // A GraphQL body with the compact form: its variables are read, not declined.
     const body = Buffer.from(JSON.stringify({ query: '{ x }', variables: { columns: { pixels: base64 } } }));
-    expect(new JsonVectorReader(VECTORS, { atAnyDepth: true }).parse(body, 0, body.length)).toStrictEqual(JSON.parse(body.toString()));
+    expect(new JsonVectorReader(VECTORS, { atAnyDepth: true }).parse(body, 0, body.length)).toStrictEqual(
+      JSON.parse(body.toString()),
+    );
   });
 
   it('leaves keys outside the set to JSON.parse', () => {

@@ -83,7 +83,13 @@ export class JsonVectorReader {
   }
 
   /** The object whose `{` is at `pos`, or INVALID. */
-  private readObject(text: Buffer, pos: number, end: number, vectorKeys: ReadonlySet<string>, depth: number): Record<string, unknown> | typeof INVALID {
+  private readObject(
+    text: Buffer,
+    pos: number,
+    end: number,
+    vectorKeys: ReadonlySet<string>,
+    depth: number,
+  ): Record<string, unknown> | typeof INVALID {
     if (depth > MAX_DEPTH) return INVALID;
     const object: Record<string, unknown> = {};
     pos = skipSpace(text, pos + 1, end);
@@ -162,7 +168,8 @@ export class JsonVectorReader {
         return stringOf(text, pos + 1, close);
       }
       // Escapes: find the closing quote, and let JSON.parse read (and check) the string.
-      for (valueEnd = pos + 1; valueEnd < end && text[valueEnd] !== QUOTE; valueEnd++) if (text[valueEnd] === BACKSLASH) valueEnd++;
+      for (valueEnd = pos + 1; valueEnd < end && text[valueEnd] !== QUOTE; valueEnd++)
+        if (text[valueEnd] === BACKSLASH) valueEnd++;
       if (valueEnd >= end) return INVALID;
       valueEnd++;
     } else {

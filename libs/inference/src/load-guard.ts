@@ -17,7 +17,11 @@ export async function assertRegularFile(path: string): Promise<void> {
  * that never starts). A load that finishes after the deadline is closed at once, so nothing it
  * holds outlives the failure.
  */
-export function loadWithin<T extends { close(): Promise<void> }>(load: () => Promise<T>, timeoutMs: number, what: string): Promise<T> {
+export function loadWithin<T extends { close(): Promise<void> }>(
+  load: () => Promise<T>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let late = false;
     const timer = setTimeout(() => {

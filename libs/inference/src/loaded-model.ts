@@ -1,10 +1,17 @@
 import { availableParallelism } from 'node:os';
 import { DynamicBatcher, type Clock, type SubmitOptions, type Timers } from './batcher.js';
 import { ColumnCodec } from './column-codec.js';
-import { allocate, elementCount } from './dtypes.js';
+import { allocate } from './dtypes.js';
 import { badInput, type InferenceError } from './errors.js';
 import type { ModelConfig } from './model-config.js';
-import { noMetrics, poolLogEvents, silentLogger, type InferenceMetrics, type Logger, type ModelObserver } from './observability.js';
+import {
+  noMetrics,
+  poolLogEvents,
+  silentLogger,
+  type InferenceMetrics,
+  type Logger,
+  type ModelObserver,
+} from './observability.js';
 import { interpret, nonFiniteOutput, type Prediction } from './predictions.js';
 import { intraOpThreads } from './thread-budget.js';
 import { SessionPool } from './session-pool.js';
@@ -54,12 +61,12 @@ export class LoadedModel {
     this.batcher = new DynamicBatcher<Row, RowOutput>({
       model: `${name}@${version}`,
       maxBatchSize: config.batching.maxBatchSize,
-      maxQueueDelayMicros: config.batching.maxQueueDelayMicros ?? 0,
+      maxQueueDelayMicros: config.batching.maxQueueDelayMicros,
       maxQueueSize: config.batching.maxQueueSize,
       priorityQueueSizes: config.batching.priorityQueueSizes,
       priorityAgingMs: config.batching.priorityAgingMs,
       timeoutMs: config.batching.timeoutMs,
-      mergeSubmissions: config.batching.dynamic !== false,
+      mergeSubmissions: config.batching.dynamic,
       instances: config.instances,
       execute: (rows) => this.execute(rows),
       shapeKey: (row) => row.key,
@@ -83,8 +90,8 @@ export class LoadedModel {
       modelPath: options.modelPath,
       instances: config.instances,
       intraOpNumThreads: threads,
-      executionProviders: config.executionProviders ?? ['cpu'],
-      allowCpuFallback: config.allowCpuFallback ?? false,
+      executionProviders: config.executionProviders,
+      allowCpuFallback: config.allowCpuFallback,
       events: {
         ...logEvents,
         workerExited: (instance, code, hadBatch) => {
@@ -96,7 +103,10 @@ export class LoadedModel {
     try {
       checkSignature(config, pool.signature);
       if (pool.fallbackReason) {
-        logger.warn({ model: options.name, version: options.version, reason: pool.fallbackReason }, 'GPU execution provider failed; running on CPU');
+        logger.warn(
+          { model: options.name, version: options.version, reason: pool.fallbackReason },
+          'GPU execution provider failed; running on CPU',
+        );
       }
       observer = (options.metrics ?? noMetrics).forModel(options.name, options.version);
       const model = new LoadedModel(options.name, options.version, config, pool, options, observer);
@@ -115,7 +125,10 @@ export class LoadedModel {
 
   /** The execution provider the sessions run on, and why a GPU one was not used if it was not. */
   get executionProvider(): { provider: string; fallbackReason?: string } {
-    return { provider: this.pool.provider, ...(this.pool.fallbackReason ? { fallbackReason: this.pool.fallbackReason } : {}) };
+    return {
+      provider: this.pool.provider,
+      ...(this.pool.fallbackReason ? { fallbackReason: this.pool.fallbackReason } : {}),
+    };
   }
 
   get pendingRows(): number {
@@ -136,7 +149,10 @@ export class LoadedModel {
    * per item, in order: a Prediction, or the InferenceError of that item alone. Never rejects.
    * `indices` numbers the items in error messages (default: their positions).
    */
-  async predict(items: readonly unknown[], options: SubmitOptions & { indices?: readonly number[] } = {}): Promise<Array<Prediction | InferenceError>> {
+  async predict(
+    items: readonly unknown[],
+    options: SubmitOptions & { indices?: readonly number[] } = {},
+  ): Promise<Array<Prediction | InferenceError>> {
     return this.predictEncoded(this.encode(items, options.indices), options);
   }
 
@@ -155,20 +171,29 @@ export class LoadedModel {
    */
   encodeColumns(columns: Readonly<Record<string, unknown>>): Array<Row | InferenceError> {
     if (!this.columnCodec) {
-      throw badInput(0, '(columns)', `model ${this.name} has non-numeric inputs, so no compact form; send rows as lists`);
+      throw badInput(
+        0,
+        '(columns)',
+        `model ${this.name} has non-numeric inputs, so no compact form; send rows as lists`,
+      );
     }
     return this.columnCodec.decode(columns);
   }
 
   /** Runs encoded rows and interprets their outputs; errors in `encoded` stay in place. Never rejects. */
-  async predictEncoded(encoded: ReadonlyArray<Row | InferenceError>, options: SubmitOptions = {}): Promise<Array<Prediction | InferenceError>> {
+  async predictEncoded(
+    encoded: ReadonlyArray<Row | InferenceError>,
+    options: SubmitOptions = {},
+  ): Promise<Array<Prediction | InferenceError>> {
     const rows = encoded.filter((entry): entry is Row => !(entry instanceof Error));
     const outputs = await this.batcher.submit(rows, options);
     let next = 0;
     return encoded.map((entry) => {
       if (entry instanceof Error) return entry;
       const output = outputs[next++];
-      return output instanceof Error ? output : (nonFiniteOutput(`${this.name}@${this.version}`, output) ?? interpret(this.config, output));
+      return output instanceof Error
+        ? output
+        : (nonFiniteOutput(`${this.name}@${this.version}`, output) ?? interpret(this.config, output));
     });
   }
 
@@ -178,7 +203,9 @@ export class LoadedModel {
    */
   async infer(rows: readonly Row[], options: SubmitOptions = {}): Promise<Array<RowOutput | InferenceError>> {
     const outputs = await this.batcher.submit(rows, options);
-    return outputs.map((output) => (output instanceof Error ? output : (nonFiniteOutput(`${this.name}@${this.version}`, output) ?? output)));
+    return outputs.map((output) =>
+      output instanceof Error ? output : (nonFiniteOutput(`${this.name}@${this.version}`, output) ?? output),
+    );
   }
 
   /**
@@ -217,21 +244,23 @@ export class LoadedModel {
 
   /** Runs the configured warm-up batches (zero-filled rows) through the whole path. */
   private async warmup(): Promise<void> {
-    const sizes = this.config.warmup?.batchSizes ?? [1, this.config.batching.maxBatchSize];
+    const sizes = this.config.warmup.batchSizes;
     for (const size of sizes) {
       const rows = Array.from({ length: size }, () => this.zeroRow());
       const results = await this.infer(rows);
       const failed = results.find((result): result is InferenceError => result instanceof Error);
-      if (failed) throw new Error(`warm-up batch of ${size} rows failed: ${failed.cause instanceof Error ? failed.cause.message : failed.message}`);
+      if (failed)
+        throw new Error(
+          `warm-up batch of ${size} rows failed: ${failed.cause instanceof Error ? failed.cause.message : failed.message}`,
+        );
     }
   }
 
   private zeroRow(): Row {
     const tensors: Row['tensors'] = Object.fromEntries(
       this.config.inputs.map((spec) => {
-        const dims = spec.shape ?? [spec.fields.reduce((n, f) => n + (f.length ?? 1), 0)];
-        const dtype = spec.dtype ?? 'float32';
-        return [spec.tensor, { dtype, dims, data: allocate(dtype, elementCount(dims)) }];
+        const { shape: dims, dtype } = spec;
+        return [spec.tensor, { dtype, dims, data: allocate(dtype, spec.size) }];
       }),
     );
     return { tensors, key: '' };

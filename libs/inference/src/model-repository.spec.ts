@@ -6,11 +6,22 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InferenceError } from './errors.js';
 import { ModelRepository, type ModelEntry } from './model-repository.js';
+import { silentLogger } from './observability.js';
 import type { Prediction } from './predictions.js';
 import { killWorker } from './testing.js';
 
 /** True where onnxruntime-node was installed with its CUDA provider. */
-const cudaInstalled = existsSync(join(dirname(createRequire(import.meta.url).resolve('onnxruntime-node')), '..', 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so'));
+const cudaInstalled = existsSync(
+  join(
+    dirname(createRequire(import.meta.url).resolve('onnxruntime-node')),
+    '..',
+    'bin',
+    'napi-v6',
+    process.platform,
+    process.arch,
+    'libonnxruntime_providers_cuda.so',
+  ),
+);
 
 /** The committed default models. */
 const MODELS = fileURLToPath(new URL('../../../models', import.meta.url));
@@ -38,7 +49,9 @@ const irisItems = Array.from({ length: 40 }, () => ({
   petalLength: 1 + random() * 6,
   petalWidth: random() * 2.5,
 }));
-const mnistItems = Array.from({ length: 24 }, () => ({ pixels: Array.from({ length: 784 }, () => (random() < 0.8 ? 0 : random())) }));
+const mnistItems = Array.from({ length: 24 }, () => ({
+  pixels: Array.from({ length: 784 }, () => (random() < 0.8 ? 0 : random())),
+}));
 
 function probabilities(results: Array<Prediction | InferenceError>): number[][] {
   return results.map((result) => {
@@ -88,15 +101,26 @@ describe('ModelRepository with the default models', () => {
   });
 
   test('a bad item fails alone inside a batch of good ones', async () => {
-    const results = await repository.get('iris').predict([irisItems[0], { ...irisItems[1], petalWidth: -3 }, irisItems[2]]);
+    const results = await repository
+      .get('iris')
+      .predict([irisItems[0], { ...irisItems[1], petalWidth: -3 }, irisItems[2]]);
     expect(results[0]).not.toBeInstanceOf(Error);
-    expect((results[1] as InferenceError).message).toBe('Invalid input at item 1, field petalWidth: must be ≥ 0, got -3');
+    expect((results[1] as InferenceError).message).toBe(
+      'Invalid input at item 1, field petalWidth: must be ≥ 0, got -3',
+    );
     expect(results[2]).not.toBeInstanceOf(Error);
   });
 
   test('unknown models and versions are MODEL_NOT_FOUND', () => {
-    expect(() => repository.get('nope')).toThrow(new InferenceError('MODEL_NOT_FOUND', 'Model nope not found: known models are iris, mnist', { model: 'nope' }));
-    expect(() => repository.get('iris', 9)).toThrow(new InferenceError('MODEL_NOT_FOUND', 'Model iris not found: it has no version 9; its versions are 1', { model: 'iris', version: 9 }));
+    expect(() => repository.get('nope')).toThrow(
+      new InferenceError('MODEL_NOT_FOUND', 'Model nope not found: known models are iris, mnist', { model: 'nope' }),
+    );
+    expect(() => repository.get('iris', 9)).toThrow(
+      new InferenceError('MODEL_NOT_FOUND', 'Model iris not found: it has no version 9; its versions are 1', {
+        model: 'iris',
+        version: 9,
+      }),
+    );
   });
 
   test('the event loop keeps ticking while a long batch runs in a worker', async () => {
@@ -138,7 +162,9 @@ describe('ModelRepository with broken models', () => {
     try {
       const mnist = repository.list().find((e) => e.name === 'mnist') as ModelEntry;
       expect(mnist.versions[0].state.phase).toBe('failed');
-      expect(mnist.versions[0].state.phase === 'failed' && mnist.versions[0].state.reason).toMatch(/protobuf|parse|load/i);
+      expect(mnist.versions[0].state.phase === 'failed' && mnist.versions[0].state.reason).toMatch(
+        /protobuf|parse|load/i,
+      );
       expect(() => repository.get('mnist')).toThrow(/^Model mnist@1 is failed: /);
       expect(repository.allReady).toBe(false);
       const iris = await repository.get('iris').predict(irisItems.slice(0, 2));
@@ -174,7 +200,7 @@ describe('ModelRepository with broken models', () => {
     try {
       const states = Object.fromEntries(repository.list().map((e) => [e.name, e.versions[0].state]));
       expect(states.mnist).toEqual({ phase: 'failed', reason: 'missing mnist/1/model.onnx' });
-      expect(states.iris).toEqual({ phase: 'failed', reason: 'config.json: task: must be one of classification, regression, embedding, got undefined' });
+      expect(states.iris).toEqual({ phase: 'failed', reason: 'config.json: task: is required' });
     } finally {
       await repository.close();
     }
@@ -187,6 +213,22 @@ describe('ModelRepository with broken models', () => {
       expect(repository.list()[0].versions.map((v) => v.version)).toEqual([2, 1]);
       expect(repository.get('iris').version).toBe(2);
       expect(repository.get('iris', 1).version).toBe(1);
+    } finally {
+      await repository.close();
+    }
+  });
+
+  test('a broken newest version leaves the older one the default, logged; asking for it names its failure', async () => {
+    await cp(join(root, 'iris', '1'), join(root, 'iris', '2'), { recursive: true });
+    await writeFile(join(root, 'iris', '2', 'model.onnx'), Buffer.from('this is not an onnx protobuf'));
+    const warnings: Array<Record<string, unknown>> = [];
+    const logger = { ...silentLogger, warn: (fields: object) => void warnings.push(fields as Record<string, unknown>) };
+    const repository = await ModelRepository.open({ root, logger });
+    await repository.ready();
+    try {
+      expect(repository.get('iris').version).toBe(1);
+      expect(() => repository.get('iris', 2)).toThrow(/^Model iris@2 is failed: .*(protobuf|parse|load)/i);
+      expect(warnings).toContainEqual({ model: 'iris', version: 2, defaultVersion: 1 });
     } finally {
       await repository.close();
     }
@@ -218,30 +260,39 @@ describe('ModelRepository with broken models', () => {
   });
 
   // On a host where the CUDA provider is installed (ONNXRUNTIME_NODE_INSTALL=cuda12) it would start.
-  test.skipIf(cudaInstalled)('a CUDA provider that cannot start falls back to CPU only when the contract allows it, and says why', async () => {
-    const setProviders = async (name: string, allowCpuFallback: boolean) => {
-      const path = join(root, name, 'config.json');
-      const config = JSON.parse(await readFile(path, 'utf8'));
-      await writeFile(path, JSON.stringify({ ...config, executionProviders: ['cuda', 'cpu'], allowCpuFallback }));
-    };
-    await setProviders('iris', true);
-    await setProviders('mnist', false);
-    const warnings: Array<Record<string, unknown>> = [];
-    const logger = { info: () => undefined, error: () => undefined, warn: (fields: object) => warnings.push(fields as Record<string, unknown>) };
-    const repository = await ModelRepository.open({ root, logger });
-    await repository.ready();
-    try {
-      const iris = repository.get('iris');
-      expect(iris.executionProvider.provider).toBe('cpu');
-      expect(iris.executionProvider.fallbackReason).toMatch(/cuda/i);
-      expect(warnings).toContainEqual(expect.objectContaining({ model: 'iris', reason: iris.executionProvider.fallbackReason }));
-      expect((await iris.predict(irisItems.slice(0, 1)))[0]).not.toBeInstanceOf(Error);
+  test.skipIf(cudaInstalled)(
+    'a CUDA provider that cannot start falls back to CPU only when the contract allows it, and says why',
+    async () => {
+      const setProviders = async (name: string, allowCpuFallback: boolean) => {
+        const path = join(root, name, 'config.json');
+        const config = JSON.parse(await readFile(path, 'utf8'));
+        await writeFile(path, JSON.stringify({ ...config, executionProviders: ['cuda', 'cpu'], allowCpuFallback }));
+      };
+      await setProviders('iris', true);
+      await setProviders('mnist', false);
+      const warnings: Array<Record<string, unknown>> = [];
+      const logger = {
+        info: () => undefined,
+        error: () => undefined,
+        warn: (fields: object) => warnings.push(fields as Record<string, unknown>),
+      };
+      const repository = await ModelRepository.open({ root, logger });
+      await repository.ready();
+      try {
+        const iris = repository.get('iris');
+        expect(iris.executionProvider.provider).toBe('cpu');
+        expect(iris.executionProvider.fallbackReason).toMatch(/cuda/i);
+        expect(warnings).toContainEqual(
+          expect.objectContaining({ model: 'iris', reason: iris.executionProvider.fallbackReason }),
+        );
+        expect((await iris.predict(irisItems.slice(0, 1)))[0]).not.toBeInstanceOf(Error);
 
-      const mnist = repository.list().find((e) => e.name === 'mnist') as ModelEntry;
-      expect(mnist.versions[0].state.phase).toBe('failed');
-      expect(mnist.versions[0].state.phase === 'failed' && mnist.versions[0].state.reason).toMatch(/cuda/i);
-    } finally {
-      await repository.close();
-    }
-  });
+        const mnist = repository.list().find((e) => e.name === 'mnist') as ModelEntry;
+        expect(mnist.versions[0].state.phase).toBe('failed');
+        expect(mnist.versions[0].state.phase === 'failed' && mnist.versions[0].state.reason).toMatch(/cuda/i);
+      } finally {
+        await repository.close();
+      }
+    },
+  );
 });

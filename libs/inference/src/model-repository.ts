@@ -84,7 +84,12 @@ export class ModelRepository {
   get allReady(): boolean {
     return this.list().every((entry) => {
       const serving = entry.versions.some((v) => v.state.phase === 'ready');
-      return entry.versions.length > 0 && entry.versions.every((v) => v.state.phase === 'ready' || (serving && v.rollout === true && v.state.phase === 'failed'));
+      return (
+        entry.versions.length > 0 &&
+        entry.versions.every(
+          (v) => v.state.phase === 'ready' || (serving && v.rollout === true && v.state.phase === 'failed'),
+        )
+      );
     });
   }
 
@@ -95,16 +100,28 @@ export class ModelRepository {
   get(name: string, version?: number): LoadedModel {
     const entry = this.entries.get(name);
     const known = [...this.entries.keys()].sort().join(', ') || '(none)';
-    const target = version === undefined ? (entry?.versions.find((v) => v.state.phase === 'ready') ?? entry?.versions[0]) : entry?.versions.find((v) => v.version === version);
-    if (!entry) throw inferenceError('MODEL_NOT_FOUND', { model: name, reason: `known models are ${known}` }, { model: name });
+    const target =
+      version === undefined
+        ? (entry?.versions.find((v) => v.state.phase === 'ready') ?? entry?.versions[0])
+        : entry?.versions.find((v) => v.version === version);
+    if (!entry)
+      throw inferenceError('MODEL_NOT_FOUND', { model: name, reason: `known models are ${known}` }, { model: name });
     if (!target) {
       const versions = entry.versions.map((v) => v.version).join(', ');
-      throw inferenceError('MODEL_NOT_FOUND', { model: name, reason: `it has no version ${version}; its versions are ${versions}` }, { model: name, version: version ?? 0 });
+      throw inferenceError(
+        'MODEL_NOT_FOUND',
+        { model: name, reason: `it has no version ${version}; its versions are ${versions}` },
+        { model: name, version: version ?? 0 },
+      );
     }
     const state = target.state;
     if (state.phase === 'ready') return state.model;
     const reason = state.phase === 'failed' ? `: ${state.reason}` : '';
-    throw inferenceError('MODEL_NOT_READY', { model: `${name}@${target.version}`, state: state.phase, reason }, { model: name, version: target.version, state: state.phase });
+    throw inferenceError(
+      'MODEL_NOT_READY',
+      { model: `${name}@${target.version}`, state: state.phase, reason },
+      { model: name, version: target.version, state: state.phase },
+    );
   }
 
   /**
@@ -112,7 +129,12 @@ export class ModelRepository {
    * every `intervalMs` once started; its `load` and `unload` serve a model control API.
    */
   watch(options: { intervalMs: number }): RepositoryWatcher {
-    return new RepositoryWatcher(this, { root: this.options.root, only: this.options.only, logger: this.options.logger, intervalMs: options.intervalMs });
+    return new RepositoryWatcher(this, {
+      root: this.options.root,
+      only: this.options.only,
+      logger: this.options.logger,
+      intervalMs: options.intervalMs,
+    });
   }
 
   /** Closes every loaded version: each drains its queued rows, then disposes its sessions. */
@@ -148,7 +170,10 @@ export class ModelRepository {
       const entry: ModelEntry = { name, config: undefined, versions: [] };
       this.entries.set(name, entry);
       if (!names.includes(name)) {
-        entry.versions.push({ version: 1, state: { phase: 'failed', reason: `no folder ${name} in the model repository` } });
+        entry.versions.push({
+          version: 1,
+          state: { phase: 'failed', reason: `no folder ${name} in the model repository` },
+        });
         continue;
       }
       const folder = join(root, name);
@@ -157,7 +182,10 @@ export class ModelRepository {
         .map((d) => Number(d.name))
         .sort((a, b) => b - a);
       if (versions.length === 0) {
-        entry.versions.push({ version: 1, state: { phase: 'failed', reason: `no version folder (e.g. ${name}/1) holding model.onnx` } });
+        entry.versions.push({
+          version: 1,
+          state: { phase: 'failed', reason: `no version folder (e.g. ${name}/1) holding model.onnx` },
+        });
         continue;
       }
       entry.versions = versions.map((version) => ({ version, state: { phase: 'loading' } }));
@@ -190,7 +218,10 @@ export class ModelRepository {
       const existing = entry.versions.find((v) => v.version === version);
       if (existing?.state.phase === 'ready' && state.phase === 'failed') {
         existing.reloadFailure = state.reason;
-        logger.error({ model: name, version, reason: state.reason }, 'model version failed to reload; the loaded one serves on');
+        logger.error(
+          { model: name, version, reason: state.reason },
+          'model version failed to reload; the loaded one serves on',
+        );
         return;
       }
       if (state.phase === 'ready' && config) entry.config = config;
@@ -253,6 +284,15 @@ export class ModelRepository {
         v.state = await this.loadVersion(entry.name, v.version, config);
       }),
     );
+    // The default is the newest *ready* version: a broken newer one never takes over from a working one.
+    const [newest] = entry.versions;
+    const serving = entry.versions.find((v) => v.state.phase === 'ready');
+    if (newest && serving && newest !== serving) {
+      logger.warn(
+        { model: entry.name, version: newest.version, defaultVersion: serving.version },
+        'newest version did not load; an older ready version serves by default',
+      );
+    }
   }
 
   /** Loads one version; its state, ready or failed with a reason. Never rejects. */
@@ -274,13 +314,20 @@ export class ModelRepository {
           timers: this.options.timers,
         });
       };
-      const model = await loadWithin(load, this.options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS, `${name}/${version}/model.onnx`);
+      const model = await loadWithin(
+        load,
+        this.options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS,
+        `${name}/${version}/model.onnx`,
+      );
       const { provider } = model.executionProvider;
       logger.info({ model: name, version, provider, loadMs: Math.round(performance.now() - started) }, 'model ready');
       return { phase: 'ready', model };
     } catch (error) {
       const reason = loadFailureReason(error, modelPath);
-      logger.error({ model: name, version, reason, detail: error instanceof Error ? error.message : String(error) }, 'model failed to load');
+      logger.error(
+        { model: name, version, reason, detail: error instanceof Error ? error.message : String(error) },
+        'model failed to load',
+      );
       return { phase: 'failed', reason: publicReason(reason, this.options.root) };
     }
   }
@@ -288,7 +335,8 @@ export class ModelRepository {
 
 /** A one-line reason a person can act on, without onnxruntime's stack noise. */
 function loadFailureReason(error: unknown, modelPath: string): string {
-  if (typeof error === 'object' && error !== null && (error as NodeJS.ErrnoException).code === 'ENOENT') return `missing ${modelPath}`;
+  if (typeof error === 'object' && error !== null && (error as NodeJS.ErrnoException).code === 'ENOENT')
+    return `missing ${modelPath}`;
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof Error && error.name === 'ConfigError') return `contract mismatch: ${message}`;
   return message.split('\n')[0];

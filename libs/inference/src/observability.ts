@@ -30,8 +30,10 @@ export const noMetrics: InferenceMetrics = { forModel: () => ({}) };
 /** Pool events as log lines, for one model version. */
 export function poolLogEvents(logger: Logger, model: string, version: number): PoolEvents {
   return {
-    workerExited: (instance, code, hadBatch) => logger.error({ model, version, instance, code, hadBatch }, 'session worker exited; replacing it'),
+    workerExited: (instance, code, hadBatch) =>
+      logger.error({ model, version, instance, code, hadBatch }, 'session worker exited; replacing it'),
     workerReplaced: (instance) => logger.info({ model, version, instance }, 'session worker replaced'),
-    workerReplaceFailed: (instance, reason) => logger.error({ model, version, instance, reason }, 'session worker could not be replaced'),
+    workerReplaceFailed: (instance, reason) =>
+      logger.error({ model, version, instance, reason }, 'session worker could not be replaced'),
   };
 }

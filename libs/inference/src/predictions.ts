@@ -34,7 +34,12 @@ export function nonFiniteOutput(model: string, row: RowOutput): InferenceError |
     const data = tensor.data;
     if (!(data instanceof Float32Array || data instanceof Float64Array)) continue;
     for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i])) return inferenceError('OUTPUT_NOT_FINITE', { model, value: String(data[i]), output, index: i }, { output, index: i });
+      if (!Number.isFinite(data[i]))
+        return inferenceError(
+          'OUTPUT_NOT_FINITE',
+          { model, value: String(data[i]), output, index: i },
+          { output, index: i },
+        );
     }
   }
   return undefined;
@@ -48,7 +53,8 @@ export function interpret(config: ModelConfig, row: RowOutput): Prediction {
     const tensor = row[spec.tensor];
     const values = toPlain(tensor.dtype, tensor.data);
     outputs[field] = values;
-    if (!classOutput && (spec.kind === 'probabilities' || spec.kind === 'logits')) classOutput = { spec, values: values as number[] };
+    if (!classOutput && (spec.kind === 'probabilities' || spec.kind === 'logits'))
+      classOutput = { spec, values: values as number[] };
   }
   if (config.task !== 'classification' || !classOutput) return { outputs };
 
@@ -57,11 +63,23 @@ export function interpret(config: ModelConfig, row: RowOutput): Prediction {
     // One score: the probability of the positive class (index 1), decided by the threshold.
     const p = classOutput.spec.kind === 'logits' ? 1 / (1 + Math.exp(-classOutput.values[0])) : probabilities[0];
     probabilities = [1 - p, p];
-    const classIndex = p >= (config.threshold ?? 0.5) ? 1 : 0;
-    return { outputs, probabilities, classIndex, label: labelOf(config, classIndex), confidence: probabilities[classIndex] };
+    const classIndex = p >= config.threshold ? 1 : 0;
+    return {
+      outputs,
+      probabilities,
+      classIndex,
+      label: labelOf(config, classIndex),
+      confidence: probabilities[classIndex],
+    };
   }
   const classIndex = argmax(probabilities);
-  return { outputs, probabilities, classIndex, label: labelOf(config, classIndex), confidence: probabilities[classIndex] };
+  return {
+    outputs,
+    probabilities,
+    classIndex,
+    label: labelOf(config, classIndex),
+    confidence: probabilities[classIndex],
+  };
 }
 
 /** The `k` most probable classes, most probable first (ties: lower index first). */

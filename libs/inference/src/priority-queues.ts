@@ -41,7 +41,8 @@ export class PriorityQueues<E extends QueuedEntry> {
     private readonly bounds: readonly number[],
     private readonly agingMs: number,
   ) {
-    if (bounds.length !== PRIORITIES.length) throw new RangeError(`one queue bound per priority level is needed, got ${bounds.length}`);
+    if (bounds.length !== PRIORITIES.length)
+      throw new RangeError(`one queue bound per priority level is needed, got ${bounds.length}`);
     if (!(agingMs > 0)) throw new RangeError(`priorityAgingMs must be > 0, got ${agingMs}`);
   }
 

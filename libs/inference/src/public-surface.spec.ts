@@ -5,10 +5,15 @@ import { ModelRepository } from './model-repository.js';
 
 /** The names an entry point exports, read from its export declarations. */
 function exportedNames(file: string): string[] {
-  const source = ts.createSourceFile(file, readFileSync(new URL(file, import.meta.url), 'utf8'), ts.ScriptTarget.Latest);
+  const source = ts.createSourceFile(
+    file,
+    readFileSync(new URL(file, import.meta.url), 'utf8'),
+    ts.ScriptTarget.Latest,
+  );
   return source.statements.flatMap((statement) => {
     if (!ts.isExportDeclaration(statement)) throw new Error(`${file} should hold only export declarations`);
-    if (!statement.exportClause || !ts.isNamedExports(statement.exportClause)) throw new Error(`${file}: no export * (name what is public)`);
+    if (!statement.exportClause || !ts.isNamedExports(statement.exportClause))
+      throw new Error(`${file}: no export * (name what is public)`);
     return statement.exportClause.elements.map((element) => element.name.text);
   });
 }

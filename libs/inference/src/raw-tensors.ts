@@ -34,7 +34,11 @@ const bad = (field: string, reason: string) => badInput(0, field, reason);
 export function rowsFromTensors(signature: readonly TensorSignature[], inputs: readonly RawTensorInput[]): Row[] {
   const given = new Map(inputs.map((input) => [input.name, input]));
   for (const input of inputs) {
-    if (!signature.some((s) => s.name === input.name)) throw bad(`inputs.${input.name}`, `the model has no such input; its inputs are ${signature.map((s) => s.name).join(', ')}`);
+    if (!signature.some((s) => s.name === input.name))
+      throw bad(
+        `inputs.${input.name}`,
+        `the model has no such input; its inputs are ${signature.map((s) => s.name).join(', ')}`,
+      );
   }
   let batch: number | undefined;
   const tensors = signature.map((spec) => {
@@ -43,14 +47,23 @@ export function rowsFromTensors(signature: readonly TensorSignature[], inputs: r
     if (!input) throw bad(field, 'is required');
     if (!isDType(spec.type)) throw bad(field, `has dtype ${spec.type}, which this API cannot send`);
     const dtype: DType = spec.type;
-    if (input.shape.length !== spec.shape.length) throw bad(`${field}.shape`, `must have ${spec.shape.length} dims, got ${input.shape.length}`);
+    if (input.shape.length !== spec.shape.length)
+      throw bad(`${field}.shape`, `must have ${spec.shape.length} dims, got ${input.shape.length}`);
     input.shape.forEach((d, k) => {
-      if (!Number.isInteger(d) || d < (k === 0 ? 1 : 0)) throw bad(`${field}.shape[${k}]`, `must be a positive integer, got ${d}`);
-      if (!isSymbolic(spec.shape[k]) && spec.shape[k] !== d) throw bad(`${field}.shape[${k}]`, `must be ${spec.shape[k]}, got ${d}`);
+      if (!Number.isInteger(d) || d < (k === 0 ? 1 : 0))
+        throw bad(`${field}.shape[${k}]`, `must be a positive integer, got ${d}`);
+      if (!isSymbolic(spec.shape[k]) && spec.shape[k] !== d)
+        throw bad(`${field}.shape[${k}]`, `must be ${spec.shape[k]}, got ${d}`);
     });
-    if (batch !== undefined && input.shape[0] !== batch) throw bad(`${field}.shape[0]`, `must equal the batch size of the other inputs, ${batch}`);
+    if (batch !== undefined && input.shape[0] !== batch)
+      throw bad(`${field}.shape[0]`, `must equal the batch size of the other inputs, ${batch}`);
     batch = input.shape[0];
-    return { name: spec.name, dtype, dims: input.shape.slice(1), data: decode(field, dtype, input, elementCount(input.shape)) };
+    return {
+      name: spec.name,
+      dtype,
+      dims: input.shape.slice(1),
+      data: decode(field, dtype, input, elementCount(input.shape)),
+    };
   });
   // Where the signature fixes every per-row dim, every row has the one shape that contract rows
   // have too (key ''), so raw rows share batches with them; open dims need the key to keep apart.
@@ -82,22 +95,31 @@ export function tensorsFromRows(rows: readonly RowOutput[]): RawTensorOutput[] {
 
 /** The elements of one input in its dtype, after checking their count and finiteness. */
 function decode(field: string, dtype: DType, input: RawTensorInput, count: number): TensorData {
-  const forms = [input.values, input.strings, input.booleans, input.base64].filter((f) => f !== undefined && f !== null);
+  const forms = [input.values, input.strings, input.booleans, input.base64].filter(
+    (f) => f !== undefined && f !== null,
+  );
   if (forms.length !== 1) throw bad(field, 'give its elements in exactly one of values, strings, booleans or base64');
   const kind = DTYPES[dtype].kind;
   if (input.base64 !== undefined && input.base64 !== null) {
-    if (kind === 'string' || kind === 'boolean') throw bad(`${field}.base64`, `is only for numeric dtypes, not ${dtype}`);
+    if (kind === 'string' || kind === 'boolean')
+      throw bad(`${field}.base64`, `is only for numeric dtypes, not ${dtype}`);
     const bytes = Buffer.from(input.base64, 'base64');
-    if (bytes.length !== count * DTYPES[dtype].bytes) throw bad(`${field}.base64`, `must decode to ${count * DTYPES[dtype].bytes} bytes (${count} × ${dtype}), got ${bytes.length}`);
+    if (bytes.length !== count * DTYPES[dtype].bytes)
+      throw bad(
+        `${field}.base64`,
+        `must decode to ${count * DTYPES[dtype].bytes} bytes (${count} × ${dtype}), got ${bytes.length}`,
+      );
     const data = allocate(dtype, count) as Float32Array;
     new Uint8Array(data.buffer).set(bytes);
     checkFinite(field, data);
     return data;
   }
   const list = (input.values ?? input.strings ?? input.booleans) as readonly unknown[];
-  if (list.length !== count) throw bad(field, `must have ${count} elements for shape [${input.shape.join(', ')}], got ${list.length}`);
+  if (list.length !== count)
+    throw bad(field, `must have ${count} elements for shape [${input.shape.join(', ')}], got ${list.length}`);
   const expected = kind === 'string' ? 'strings' : kind === 'boolean' ? 'booleans' : 'values';
-  if (input[expected] === undefined || input[expected] === null) throw bad(field, `is ${dtype}: give its elements as ${expected}`);
+  if (input[expected] === undefined || input[expected] === null)
+    throw bad(field, `is ${dtype}: give its elements as ${expected}`);
   const data = allocate(dtype, count);
   for (let i = 0; i < count; i++) {
     const v = list[i];

@@ -10,7 +10,8 @@ describe('RepositoryWatcher (one pass at a time, no timers)', () => {
   let root: string;
   let repository: ModelRepository;
   let watcher: ReturnType<ModelRepository['watch']>;
-  const states = () => repository.list().map((e) => `${e.name}: ${e.versions.map((v) => `${v.version} ${v.state.phase}`).join(', ')}`);
+  const states = () =>
+    repository.list().map((e) => `${e.name}: ${e.versions.map((v) => `${v.version} ${v.state.phase}`).join(', ')}`);
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'watched-'));

@@ -45,11 +45,16 @@ export class RepositoryWatcher {
    * hold, is loaded by the first pass), then looks again every `intervalMs`.
    */
   async start(): Promise<void> {
-    const held = new Map(this.repository.list().map((entry) => [entry.name, new Set(entry.versions.map((v) => v.version))]));
+    const held = new Map(
+      this.repository.list().map((entry) => [entry.name, new Set(entry.versions.map((v) => v.version))]),
+    );
     for (const [name, model] of await this.scan()) {
       const versions = held.get(name);
       if (!versions) continue;
-      this.known.set(name, { config: model.config, versions: new Map([...model.versions].filter(([version]) => versions.has(version))) });
+      this.known.set(name, {
+        config: model.config,
+        versions: new Map([...model.versions].filter(([version]) => versions.has(version))),
+      });
     }
     this.timer = setInterval(() => void this.sync(), this.options.intervalMs);
     this.timer.unref();
@@ -64,7 +69,11 @@ export class RepositoryWatcher {
 
   /** One pass over the folder (passes never overlap). Never rejects: a failure is logged. */
   sync(): Promise<void> {
-    this.pass = this.pass.then(() => this.syncNow()).catch((error: unknown) => (this.options.logger ?? silentLogger).error({ err: error }, 'model repository poll failed'));
+    this.pass = this.pass
+      .then(() => this.syncNow())
+      .catch((error: unknown) =>
+        (this.options.logger ?? silentLogger).error({ err: error }, 'model repository poll failed'),
+      );
     return this.pass;
   }
 
@@ -95,10 +104,15 @@ export class RepositoryWatcher {
         continue;
       }
       const changed = !before || before.config !== now.config;
-      const load = [...now.versions].filter(([version, print]) => changed || before?.versions.get(version) !== print).map(([version]) => version);
+      const load = [...now.versions]
+        .filter(([version, print]) => changed || before?.versions.get(version) !== print)
+        .map(([version]) => version);
       const gone = before ? [...before.versions.keys()].filter((version) => !now.versions.has(version)) : [];
       if (load.length > 0) {
-        (this.options.logger ?? silentLogger).info({ model: name, versions: load }, 'model repository changed: loading');
+        (this.options.logger ?? silentLogger).info(
+          { model: name, versions: load },
+          'model repository changed: loading',
+        );
         await this.repository.loadVersions(name, load);
       }
       for (const version of gone) await this.repository.unloadVersion(name, version);
@@ -109,13 +123,16 @@ export class RepositoryWatcher {
   private async scan(): Promise<Map<string, DiskModel>> {
     const { root, only } = this.options;
     const found = new Map<string, DiskModel>();
-    const names = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory() && (!only || only.includes(d.name))).map((d) => d.name);
+    const names = (await readdir(root, { withFileTypes: true }))
+      .filter((d) => d.isDirectory() && (!only || only.includes(d.name)))
+      .map((d) => d.name);
     for (const name of names) {
       const folder = join(root, name);
       const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
       const versions = new Map<number, string>();
       for (const d of entries) {
-        if (d.isDirectory() && /^[1-9][0-9]*$/.test(d.name)) versions.set(Number(d.name), await fingerprint(join(folder, d.name, 'model.onnx')));
+        if (d.isDirectory() && /^[1-9][0-9]*$/.test(d.name))
+          versions.set(Number(d.name), await fingerprint(join(folder, d.name, 'model.onnx')));
       }
       found.set(name, { config: await fingerprint(join(folder, 'config.json')), versions });
     }

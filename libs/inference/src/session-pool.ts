@@ -1,6 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import type { ExecutionProvider } from './model-config.js';
-import { startWorker, transferList, type ModelSignature, type WireTensors, type WorkerInit, type WorkerReply } from './worker-protocol.js';
+import {
+  startWorker,
+  transferList,
+  type ModelSignature,
+  type WireTensors,
+  type WorkerInit,
+  type WorkerReply,
+} from './worker-protocol.js';
 
 /** What the pool reports to its owner (for logs and metrics). Must not throw. */
 export interface PoolEvents {
@@ -171,7 +178,9 @@ export class SessionPool {
         this.replacing--;
         this.options.events?.workerReplaceFailed?.(instance.index, error.message);
         // With no worker left to take them, waiting batches would wait forever: fail them now.
-        if (!this.canRun) for (const waiting of this.waiting.splice(0)) waiting.reject(new Error(`no session worker is left: ${error.message}`));
+        if (!this.canRun)
+          for (const waiting of this.waiting.splice(0))
+            waiting.reject(new Error(`no session worker is left: ${error.message}`));
       },
     );
   }
@@ -220,4 +229,3 @@ function spawn(init: WorkerInit): Promise<Spawned> {
     worker.on('exit', onExit);
   });
 }
-

@@ -6,7 +6,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import type { DType } from './dtypes.js';
-import { transferList, type WireTensors, type WorkerInit, type WorkerReply, type WorkerRequest } from './worker-protocol.js';
+import {
+  transferList,
+  type WireTensors,
+  type WorkerInit,
+  type WorkerReply,
+  type WorkerRequest,
+} from './worker-protocol.js';
 
 const init = workerData as WorkerInit;
 if (!parentPort) throw new Error('session-worker must run in a worker thread');
@@ -14,7 +20,11 @@ const port = parentPort;
 
 const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
-async function createSession(): Promise<{ session: ort.InferenceSession; provider: WorkerInit['executionProviders'][number]; fallbackReason?: string }> {
+async function createSession(): Promise<{
+  session: ort.InferenceSession;
+  provider: WorkerInit['executionProviders'][number];
+  fallbackReason?: string;
+}> {
   const options = (providers: string[]): ort.InferenceSession.SessionOptions => ({
     executionProviders: providers,
     intraOpNumThreads: init.intraOpNumThreads,
@@ -22,7 +32,7 @@ async function createSession(): Promise<{ session: ort.InferenceSession; provide
     graphOptimizationLevel: 'all',
     // Idle pool threads sleep instead of spinning: they share the cores with the event loop, and a
     // spinning thread after every small batch burns the CPU the server needs to parse the next
-    // requests (measured: 2× the CPU per prediction for one-row batches, see docs/benchmarks.md).
+    // requests (see docs/benchmarks.md).
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   });
   // Providers are tried one at a time: onnxruntime has no silent fallback (a provider that cannot
@@ -40,7 +50,9 @@ async function createSession(): Promise<{ session: ort.InferenceSession; provide
       tried.push(`${provider}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  throw new Error(`no execution provider of [${init.executionProviders.join(', ')}] could start${init.allowCpuFallback ? '' : ' (allowCpuFallback is off)'}: ${tried.join('; ')}`);
+  throw new Error(
+    `no execution provider of [${init.executionProviders.join(', ')}] could start${init.allowCpuFallback ? '' : ' (allowCpuFallback is off)'}: ${tried.join('; ')}`,
+  );
 }
 
 function toOrtTensor(dtype: DType, dims: number[], data: WireTensors[string]['data']): ort.Tensor {
@@ -53,7 +65,11 @@ async function main(): Promise<void> {
     const created = await createSession();
     session = created.session;
     const describe = (meta: readonly ort.InferenceSession.ValueMetadata[]) =>
-      meta.map((m) => (m.isTensor ? { name: m.name, type: m.type, shape: [...m.shape], isTensor: true } : { name: m.name, type: 'non-tensor', shape: [], isTensor: false }));
+      meta.map((m) =>
+        m.isTensor
+          ? { name: m.name, type: m.type, shape: [...m.shape], isTensor: true }
+          : { name: m.name, type: 'non-tensor', shape: [], isTensor: false },
+      );
     reply({
       type: 'ready',
       signature: { inputs: describe(session.inputMetadata), outputs: describe(session.outputMetadata) },
@@ -68,11 +84,16 @@ async function main(): Promise<void> {
   port.on('message', async (request: WorkerRequest) => {
     try {
       const feeds: Record<string, ort.Tensor> = {};
-      for (const [name, tensor] of Object.entries(request.feeds)) feeds[name] = toOrtTensor(tensor.dtype, tensor.dims, tensor.data);
+      for (const [name, tensor] of Object.entries(request.feeds))
+        feeds[name] = toOrtTensor(tensor.dtype, tensor.dims, tensor.data);
       const results = await session.run(feeds);
       const outputs: WireTensors = {};
       for (const [name, value] of Object.entries(results)) {
-        outputs[name] = { dtype: value.type as DType, dims: [...value.dims], data: value.data as WireTensors[string]['data'] };
+        outputs[name] = {
+          dtype: value.type as DType,
+          dims: [...value.dims],
+          data: value.data as WireTensors[string]['data'],
+        };
       }
       reply({ type: 'result', id: request.id, outputs }, transferList(outputs));
     } catch (error) {

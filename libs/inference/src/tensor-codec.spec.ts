@@ -23,7 +23,12 @@ const config = parseModelConfig({
 const codec = new ContractCodec(config);
 const good = { a: 1, v: [0.5, -0.5, 0], id: 7, word: 'hi' };
 /** Rows of 4,097 float32s (16 KiB and more): large enough to get a buffer of their own. */
-const wide = new ContractCodec(parseModelConfig({ ...config, inputs: [{ tensor: 'features', fields: [{ name: 'a' }, { name: 'v', length: 4096 }] }] }));
+const wide = new ContractCodec(
+  parseModelConfig({
+    ...config,
+    inputs: [{ tensor: 'features', fields: [{ name: 'a' }, { name: 'v', length: 4096 }] }],
+  }),
+);
 const wideItem = (a: number) => ({ a, v: Array.from({ length: 4096 }, (_, k) => k % 7) });
 
 function message(result: unknown): string {
@@ -60,7 +65,9 @@ describe('ContractCodec', () => {
     ] as const) {
       const values = new Float64Array([0, 0, 0, 0, 0]);
       values[1 + k] = value;
-      expect(message(codec.encode([{ ...good, v: values.subarray(1, 4) }], [4])[0])).toBe(`Invalid input at item 4, field v[${k}]: ${reason}`);
+      expect(message(codec.encode([{ ...good, v: values.subarray(1, 4) }], [4])[0])).toBe(
+        `Invalid input at item 4, field v[${k}]: ${reason}`,
+      );
     }
   });
 
@@ -105,7 +112,9 @@ describe('ContractCodec', () => {
     for (const batch of [assembleBatch([r1]), assembleBatch([r1, r2])]) {
       expect((batch.features.data as Float32Array).buffer).not.toBe(d1.buffer);
     }
-    expect(Array.from(assembleBatch([r1, r2]).features.data as Float32Array)).toEqual([1, 2, 0.5, -0.5, 0, 3, 2, 0.5, -0.5, 0]);
+    expect(Array.from(assembleBatch([r1, r2]).features.data as Float32Array)).toEqual([
+      1, 2, 0.5, -0.5, 0, 3, 2, 0.5, -0.5, 0,
+    ]);
     expect(Array.from(d1)).toEqual([1, 2, 0.5, -0.5, 0]);
   });
 
@@ -116,8 +125,14 @@ describe('ContractCodec', () => {
     expect(Array.from(batch.features.data as Float32Array).filter((_, i) => i % 5 === 0)).toEqual([1, 5, 9]);
     expect(batch.text.data).toEqual(['hi', 'hi', 'hi']);
     const split = splitBatch({ p: { dtype: 'float32', dims: [3, 2], data: new Float32Array([1, 2, 3, 4, 5, 6]) } }, 3);
-    expect(split.map((row) => Array.from(row.p.data as Float32Array))).toEqual([[1, 2], [3, 4], [5, 6]]);
-    expect(() => splitBatch({ p: { dtype: 'float32', dims: [2, 2], data: new Float32Array(4) } }, 3)).toThrow('output p has 2 rows for a batch of 3');
+    expect(split.map((row) => Array.from(row.p.data as Float32Array))).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    expect(() => splitBatch({ p: { dtype: 'float32', dims: [2, 2], data: new Float32Array(4) } }, 3)).toThrow(
+      'output p has 2 rows for a batch of 3',
+    );
   });
 
   test('assembleBatch takes rows that are a whole buffer, in order, as the batch itself; anything else is copied', () => {
@@ -126,7 +141,11 @@ describe('ContractCodec', () => {
     const batchBuffer = (batch: Row[]) => (assembleBatch(batch).features.data as Float32Array).buffer;
     expect(batchBuffer(rows.slice(0, 2))).not.toBe(buffer);
     expect(batchBuffer([rows[1], rows[0], rows[2]])).not.toBe(buffer);
-    expect(Array.from(assembleBatch([rows[1], rows[0], rows[2]]).features.data as Float32Array).filter((_, i) => i % 4097 === 0)).toEqual([5, 1, 9]);
+    expect(
+      Array.from(assembleBatch([rows[1], rows[0], rows[2]]).features.data as Float32Array).filter(
+        (_, i) => i % 4097 === 0,
+      ),
+    ).toEqual([5, 1, 9]);
     expect(batchBuffer(rows)).toBe(buffer);
   });
 
@@ -134,7 +153,9 @@ describe('ContractCodec', () => {
     const v = Array.from({ length: 3 }, (_, k) => k / 2);
     const [row] = codec.encode([{ ...good, v }]) as Row[];
     expect(Array.from(row.tensors.features.data as Float32Array)).toEqual([1, 2, 0, 0.5, 1]);
-    expect(message(codec.encode([{ ...good, v: [0, null, 5] }])[0])).toBe('Invalid input at item 0, field v[1]: must be a number, got null');
+    expect(message(codec.encode([{ ...good, v: [0, null, 5] }])[0])).toBe(
+      'Invalid input at item 0, field v[1]: must be a number, got null',
+    );
   });
 
   test('rowKey separates rows by per-row shape', () => {

@@ -1,4 +1,15 @@
-import { adoptPacked, allocate, allocateRows, copyInto, DTYPES, elementCount, isPacked, view, type DType, type TensorData } from './dtypes.js';
+import {
+  adoptPacked,
+  allocate,
+  allocateRows,
+  copyInto,
+  DTYPES,
+  elementCount,
+  isPacked,
+  view,
+  type DType,
+  type TensorData,
+} from './dtypes.js';
 import { badInput, type InferenceError } from './errors.js';
 import type { FieldSpec, InputSpec, ModelConfig } from './model-config.js';
 import type { WireTensors } from './worker-protocol.js';
@@ -70,12 +81,15 @@ function wholeBuffer(rows: readonly Row[], name: string, perRow: number): Tensor
   if (!isPacked(first)) return undefined;
   const typed = first as Float32Array;
   const rowBytes = perRow * typed.BYTES_PER_ELEMENT;
-  if (typed.byteOffset !== 0 || typed.buffer.byteLength !== rows.length * rowBytes || rows.length * rowBytes === 0) return undefined;
+  if (typed.byteOffset !== 0 || typed.buffer.byteLength !== rows.length * rowBytes || rows.length * rowBytes === 0)
+    return undefined;
   for (let i = 0; i < rows.length; i++) {
     const data = rows[i].tensors[name].data as Float32Array;
     if (data.buffer !== typed.buffer || data.byteOffset !== i * rowBytes || data.length !== perRow) return undefined;
   }
-  return rows.length === 1 ? typed : new (typed.constructor as Float32ArrayConstructor)(typed.buffer as ArrayBuffer, 0, rows.length * perRow);
+  return rows.length === 1
+    ? typed
+    : new (typed.constructor as Float32ArrayConstructor)(typed.buffer as ArrayBuffer, 0, rows.length * perRow);
 }
 
 /** Splits batch outputs (batch axis first) into `count` rows of views, by offset. */
@@ -121,15 +135,9 @@ export class ContractCodec {
 
   constructor(config: ModelConfig) {
     this.plans = config.inputs.map((spec) => {
-      let offset = 0;
-      const slots = spec.fields.map((field) => {
-        const length = field.length ?? 1;
-        const slot = { field, offset, length };
-        offset += length;
-        return slot;
-      });
-      const dtype = spec.dtype ?? 'float32';
-      return { spec, dtype, floating: DTYPES[dtype].kind === 'number', dims: spec.shape ?? [offset], perRow: offset, slots };
+      const slots = spec.fields.map((field) => ({ field, offset: field.offset, length: field.size }));
+      const { dtype } = spec;
+      return { spec, dtype, floating: DTYPES[dtype].kind === 'number', dims: spec.shape, perRow: spec.size, slots };
     });
     this.fieldNames = new Set(config.inputs.flatMap((input) => input.fields.map((field) => field.name)));
   }
@@ -159,7 +167,11 @@ export class ContractCodec {
         const plan = plans[p];
         const start = row * plan.perRow;
         this.pack(plan, items[i] as Record<string, unknown>, buffers[p], start);
-        tensors[plan.spec.tensor] = { dtype: plan.dtype, dims: plan.dims, data: view(buffers[p], start, start + plan.perRow) };
+        tensors[plan.spec.tensor] = {
+          dtype: plan.dtype,
+          dims: plan.dims,
+          data: view(buffers[p], start, start + plan.perRow),
+        };
       }
       row++;
       results[i] = { tensors, key: '' };
@@ -254,7 +266,8 @@ export function checkElement(dtype: DType, field: FieldSpec, value: unknown): st
   switch (DTYPES[dtype].kind) {
     case 'string':
       if (typeof value !== 'string') return `must be a string, got ${describe(value)}`;
-      if (value.length > MAX_STRING_LENGTH) return `must be at most ${MAX_STRING_LENGTH} characters, got ${value.length}`;
+      if (value.length > MAX_STRING_LENGTH)
+        return `must be at most ${MAX_STRING_LENGTH} characters, got ${value.length}`;
       return undefined;
     case 'boolean':
       return typeof value === 'boolean' ? undefined : `must be true or false, got ${describe(value)}`;
@@ -263,7 +276,8 @@ export function checkElement(dtype: DType, field: FieldSpec, value: unknown): st
     case 'number': {
       if (typeof value !== 'number') return `must be a number, got ${describe(value)}`;
       if (!Number.isFinite(value)) return `must be a finite number, got ${value}`;
-      if (dtype === 'int32' && (!Number.isInteger(value) || value < INT32_MIN || value > INT32_MAX)) return `must be a 32-bit integer, got ${value}`;
+      if (dtype === 'int32' && (!Number.isInteger(value) || value < INT32_MIN || value > INT32_MAX))
+        return `must be a 32-bit integer, got ${value}`;
       if (dtype === 'int64' && !Number.isSafeInteger(value)) return `must be an integer, got ${value}`;
       if (field.min !== undefined && value < field.min) return `must be ≥ ${field.min}, got ${value}`;
       if (field.max !== undefined && value > field.max) return `must be ≤ ${field.max}, got ${value}`;

@@ -2,7 +2,12 @@ import { intraOpThreads } from './thread-budget.js';
 
 describe('intraOpThreads', () => {
   const warnings: unknown[] = [];
-  const logger = { info: () => undefined, warn: (fields: unknown) => warnings.push(fields), error: () => undefined, debug: () => undefined };
+  const logger = {
+    info: () => undefined,
+    warn: (fields: unknown) => warnings.push(fields),
+    error: () => undefined,
+    debug: () => undefined,
+  };
   beforeEach(() => warnings.splice(0));
 
   test('shares the cores among the instances by default, and keeps a setting within the bound', () => {

@@ -9,12 +9,20 @@ export const THREADS_PER_CORE = 2;
  * (at least one thread each), with a warning naming the asked and the given figures: thousands of
  * threads on a few cores start, report ready and then thrash.
  */
-export function intraOpThreads(config: { instances: number; threadsPerInstance?: number }, cores: number, logger: Logger, model: string): number {
+export function intraOpThreads(
+  config: { instances: number; threadsPerInstance?: number },
+  cores: number,
+  logger: Logger,
+  model: string,
+): number {
   const { instances } = config;
   const wanted = config.threadsPerInstance ?? Math.max(1, Math.floor(cores / instances));
   const budget = THREADS_PER_CORE * cores;
   if (instances * wanted <= budget) return wanted;
   const threads = Math.max(1, Math.floor(budget / instances));
-  logger.warn({ model, instances, threadsPerInstance: wanted, cores, threads, limit: budget }, 'instances × threadsPerInstance is past twice the cores; threads per instance clamped');
+  logger.warn(
+    { model, instances, threadsPerInstance: wanted, cores, threads, limit: budget },
+    'instances × threadsPerInstance is past twice the cores; threads per instance clamped',
+  );
   return threads;
 }

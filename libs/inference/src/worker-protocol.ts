@@ -51,7 +51,11 @@ export type WorkerReply =
 export function transferList(tensors: WireTensors): ArrayBuffer[] {
   const buffers: ArrayBuffer[] = [];
   for (const tensor of Object.values(tensors)) {
-    if (!Array.isArray(tensor.data) && tensor.data.buffer instanceof ArrayBuffer && !buffers.includes(tensor.data.buffer)) {
+    if (
+      !Array.isArray(tensor.data) &&
+      tensor.data.buffer instanceof ArrayBuffer &&
+      !buffers.includes(tensor.data.buffer)
+    ) {
       buffers.push(tensor.data.buffer);
     }
   }
@@ -73,7 +77,11 @@ export function startWorker(entry: URL, workerData: unknown): Worker {
   // The workspace packages it imports resolve to their sources too. (An explicit execArgv replaces
   // the inherited one, and a V8 or process-wide flag in it would fail the start: pass only this.)
   const inherits = process.execArgv.some((arg) => arg.includes('@mserve/source'));
-  return new Worker(bootstrap, { eval: true, workerData, ...(inherits ? {} : { execArgv: ['--conditions=@mserve/source'] }) });
+  return new Worker(bootstrap, {
+    eval: true,
+    workerData,
+    ...(inherits ? {} : { execArgv: ['--conditions=@mserve/source'] }),
+  });
 }
 
 /** Whether `entry` (a compiled module's URL) is not there and its TypeScript source is: running from sources. */

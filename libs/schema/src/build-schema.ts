@@ -6,7 +6,9 @@ import { InferResolver } from './infer.resolver.js';
 import { ModelsResolver } from './models.resolver.js';
 
 /** Every resolver of the API schema: the fixed queries and one class per model contract. */
-export const API_RESOLVERS = [ModelsResolver, InferResolver, ...GENERATED_RESOLVERS] as unknown as NonEmptyArray<() => unknown>;
+export const API_RESOLVERS = [ModelsResolver, InferResolver, ...GENERATED_RESOLVERS] as unknown as NonEmptyArray<
+  () => unknown
+>;
 
 /**
  * The whole GraphQL schema: the generated per-model queries (from the contracts), the generic
@@ -16,7 +18,7 @@ export async function buildModelSchema(): Promise<GraphQLSchema> {
   return buildSchema({ resolvers: API_RESOLVERS, validate: false, emitSchemaFile: false });
 }
 
-/** The printed SDL of the schema, as committed in `schema.graphql`. */
+/** The printed SDL of the schema, as committed in `schema.graphql` (which adds the federated entities in comments). */
 export async function printModelSchema(): Promise<string> {
   return `${printSchema(await buildModelSchema())}\n`;
 }

@@ -16,7 +16,12 @@ export interface SchemaContext {
    * items in error messages (default: their positions), for items that are one of many elsewhere
    * (an entity of an `_entities` call).
    */
-  predict(model: string, version: number | undefined, items: readonly unknown[], indices?: readonly number[]): Promise<Array<Prediction | InferenceError>>;
+  predict(
+    model: string,
+    version: number | undefined,
+    items: readonly unknown[],
+    indices?: readonly number[],
+  ): Promise<Array<Prediction | InferenceError>>;
   /**
    * Predicts every row of `columns`, the compact form: one base64 string per field (see the
    * inference lib's ColumnCodec). One entry per row, as `predict`; rejects also when the columns as
@@ -27,5 +32,9 @@ export interface SchemaContext {
    * PAYLOAD_TOO_LARGE past it. For fields that submit rows themselves (`infer`).
    */
   admitRows?(model: LoadedModel, rows: number): void;
-  predictColumns(model: string, version: number | undefined, columns: Readonly<Record<string, unknown>>): Promise<Array<Prediction | InferenceError>>;
+  predictColumns(
+    model: string,
+    version: number | undefined,
+    columns: Readonly<Record<string, unknown>>,
+  ): Promise<Array<Prediction | InferenceError>>;
 }

@@ -1,7 +1,12 @@
 import { inferenceError, type InferenceError } from '@mserve/inference';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { SchemaContext } from './context.js';
-import { toObject, type ClassificationPrediction, type PredictionClass, type ValuesPrediction } from './prediction.types.js';
+import {
+  toObject,
+  type ClassificationPrediction,
+  type PredictionClass,
+  type ValuesPrediction,
+} from './prediction.types.js';
 
 /**
  * Resolves the prediction field of an entity owned by another subgraph (see the contract's
@@ -39,7 +44,13 @@ function entityIndex(info: GraphQLResolveInfo): number {
 /** A BAD_USER_INPUT about a model input field, restated about the entity field it was read from. */
 function inEntityTerms(error: InferenceError, inputs: Readonly<Record<string, string>>): InferenceError {
   const { item, field, reason } = error.details;
-  if (error.code !== 'BAD_USER_INPUT' || typeof field !== 'string' || typeof item !== 'number' || typeof reason !== 'string') return error;
+  if (
+    error.code !== 'BAD_USER_INPUT' ||
+    typeof field !== 'string' ||
+    typeof item !== 'number' ||
+    typeof reason !== 'string'
+  )
+    return error;
   const modelField = /^[A-Za-z_][A-Za-z0-9_]*/.exec(field)?.[0] ?? field;
   const entityField = inputs[modelField];
   if (entityField === undefined || entityField === modelField) return error;

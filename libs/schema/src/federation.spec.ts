@@ -43,19 +43,29 @@ describe('the subgraph schema (FEDERATION=true)', () => {
     expect(await printSubgraphModelSchema()).toBe(await readFile(SUBGRAPH_SDL, 'utf8'));
     expect(schema.getType('Flower')).toBeDefined();
     expect((await buildModelSchema()).getType('Flower')).toBeUndefined();
-    expect(Object.keys(schema.getQueryType()?.getFields() ?? {})).toEqual(expect.arrayContaining(['iris', 'irisBatch', 'models', '_entities', '_service']));
+    expect(Object.keys(schema.getQueryType()?.getFields() ?? {})).toEqual(
+      expect.arrayContaining(['iris', 'irisBatch', 'models', '_entities', '_service']),
+    );
   });
 
   test('_entities predicts each representation; a bad one fails alone, named by its index', async () => {
     const calls: number[] = [];
-    const representations = [FLOWER, { ...FLOWER, id: 'b', petalWidth: -1 }, { __typename: 'Flower', id: 'c', sepalLength: 6.3, sepalWidth: 3.3, petalLength: 6 }];
+    const representations = [
+      FLOWER,
+      { ...FLOWER, id: 'b', petalWidth: -1 },
+      { __typename: 'Flower', id: 'c', sepalLength: 6.3, sepalWidth: 3.3, petalLength: 6 },
+    ];
     const result = await graphql({
       schema,
       source: 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Flower { id species { label } } } }',
       variableValues: { r: representations },
       contextValue: countingContext(repository, calls),
     });
-    expect(result.data?._entities).toEqual([{ id: 'a', species: { label: 'setosa' } }, { id: 'b', species: null }, { id: 'c', species: null }]);
+    expect(result.data?._entities).toEqual([
+      { id: 'a', species: { label: 'setosa' } },
+      { id: 'b', species: null },
+      { id: 'c', species: null },
+    ]);
     expect(result.errors?.map((e) => [e.message, e.path])).toEqual([
       ['Invalid input at item 1, field petalWidth: must be ≥ 0, got -1', ['_entities', 1, 'species']],
       ['Invalid input at item 2, field petalWidth: is required', ['_entities', 2, 'species']],
@@ -67,22 +77,43 @@ describe('the subgraph schema (FEDERATION=true)', () => {
     const limited = await buildSubgraphModelSchema({ maxEntities: 2 });
     const calls: number[] = [];
     const run = (r: unknown[]) =>
-      graphql({ schema: limited, source: 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Flower { species { label } } } }', variableValues: { r }, contextValue: countingContext(repository, calls) });
+      graphql({
+        schema: limited,
+        source: 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Flower { species { label } } } }',
+        variableValues: { r },
+        contextValue: countingContext(repository, calls),
+      });
     const tooMany = await run([FLOWER, FLOWER, FLOWER]);
     expect(tooMany.data).toBeNull();
-    expect(tooMany.errors?.map((e) => e.message)).toEqual(['3 representations in one _entities call exceeds the limit of 2']);
+    expect(tooMany.errors?.map((e) => e.message)).toEqual([
+      '3 representations in one _entities call exceeds the limit of 2',
+    ]);
     const stranger = await run([FLOWER, { __typename: 'ModelInfo', name: 'iris' }]);
-    expect(stranger.errors?.map((e) => e.message)).toEqual(['Invalid input at item 1, field __typename: must name an entity type of this subgraph (Flower)']);
+    expect(stranger.errors?.map((e) => e.message)).toEqual([
+      'Invalid input at item 1, field __typename: must name an entity type of this subgraph (Flower)',
+    ]);
     expect(calls).toEqual([]);
-    expect((await run([FLOWER, FLOWER])).data?._entities).toEqual([{ species: { label: 'setosa' } }, { species: { label: 'setosa' } }]);
+    expect((await run([FLOWER, FLOWER])).data?._entities).toEqual([
+      { species: { label: 'setosa' } },
+      { species: { label: 'setosa' } },
+    ]);
   });
 
   test('an error about a model input names the entity field it was read from', async () => {
-    const inputs = { sepalLength: 'sepalLengthCm', sepalWidth: 'sepalWidth', petalLength: 'petalLength', petalWidth: 'petalWidth' };
-    const info = { path: { prev: { key: 5, prev: { key: '_entities' } }, key: 'species' } } as unknown as GraphQLResolveInfo;
+    const inputs = {
+      sepalLength: 'sepalLengthCm',
+      sepalWidth: 'sepalWidth',
+      petalLength: 'petalLength',
+      petalWidth: 'petalWidth',
+    };
+    const info = {
+      path: { prev: { key: 5, prev: { key: '_entities' } }, key: 'species' },
+    } as unknown as GraphQLResolveInfo;
     const context = countingContext(repository, []);
     const entity = { id: 'x', sepalLengthCm: 31, sepalWidth: 3.5, petalLength: 1.4, petalWidth: 0.2 };
-    await expect(predictEntity(context, 'iris', entity, inputs, info, IrisPrediction)).rejects.toThrow('Invalid input at item 5, field sepalLengthCm: must be ≤ 30, got 31');
+    await expect(predictEntity(context, 'iris', entity, inputs, info, IrisPrediction)).rejects.toThrow(
+      'Invalid input at item 5, field sepalLengthCm: must be ≤ 30, got 31',
+    );
     const good = await predictEntity(context, 'iris', { ...entity, sepalLengthCm: 5.1 }, inputs, info, IrisPrediction);
     expect(good).toBeInstanceOf(IrisPrediction);
     expect(good.label).toBe('setosa');

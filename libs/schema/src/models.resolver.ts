@@ -22,32 +22,46 @@ export function describeModel(entry: ModelEntry): ModelInfo {
   const versions: ModelVersionInfo[] = entry.versions.map(({ version, state, reloadFailure }) => ({
     version,
     state: state.phase as ModelPhase,
-    reason: state.phase === 'failed' ? state.reason : reloadFailure && `reload failed, serving the loaded one: ${reloadFailure}`,
+    reason:
+      state.phase === 'failed'
+        ? state.reason
+        : reloadFailure && `reload failed, serving the loaded one: ${reloadFailure}`,
     executionProvider: state.phase === 'ready' ? state.model.executionProvider.provider : undefined,
     fallbackReason: state.phase === 'ready' ? state.model.executionProvider.fallbackReason : undefined,
     pendingRows: state.phase === 'ready' ? state.model.pendingRows : 0,
   }));
   // The version that serves requests naming none: the newest ready one (see ModelRepository.get).
   const serving = entry.versions.find((v) => v.state.phase === 'ready') ?? entry.versions[0];
-  const signature: ModelSignature | undefined = serving?.state.phase === 'ready' ? serving.state.model.signature : undefined;
+  const signature: ModelSignature | undefined =
+    serving?.state.phase === 'ready' ? serving.state.model.signature : undefined;
   const config = entry.config;
   const find = (list: TensorSignature[] | undefined, name: string) => list?.find((t) => t.name === name);
-  const dims = (t: TensorSignature | undefined, fallback: number[]) => (t ? t.shape.map(String) : ['batch', ...fallback.map(String)]);
+  const dims = (t: TensorSignature | undefined, fallback: number[]) =>
+    t ? t.shape.map(String) : ['batch', ...fallback.map(String)];
 
   const inputs: TensorInfo[] = (config?.inputs ?? []).map((spec) => {
     const actual = find(signature?.inputs, spec.tensor);
-    const rowShape = spec.shape ?? [spec.fields.reduce((n, f) => n + (f.length ?? 1), 0)];
     return {
       name: spec.tensor,
       tensor: spec.tensor,
-      dtype: spec.dtype ?? 'float32',
-      shape: dims(actual, rowShape),
-      fields: spec.fields.map((f) => ({ ...f, default: f.default === undefined ? undefined : JSON.stringify(f.default) })),
+      dtype: spec.dtype,
+      shape: dims(actual, spec.shape),
+      fields: spec.fields.map((f) => ({
+        ...f,
+        default: f.default === undefined ? undefined : JSON.stringify(f.default),
+      })),
     };
   });
   const outputs: TensorInfo[] = Object.entries(config?.outputs ?? {}).map(([name, spec]) => {
     const actual = find(signature?.outputs, spec.tensor);
-    return { name, tensor: spec.tensor, dtype: actual?.type ?? 'float32', shape: actual ? actual.shape.map(String) : [], kind: spec.kind, fields: [] };
+    return {
+      name,
+      tensor: spec.tensor,
+      dtype: actual?.type ?? 'float32',
+      shape: actual ? actual.shape.map(String) : [],
+      kind: spec.kind,
+      fields: [],
+    };
   });
   return {
     name: entry.name,
@@ -60,7 +74,7 @@ export function describeModel(entry: ModelEntry): ModelInfo {
     inputs,
     outputs,
     labels: config?.labels,
-    batching: config ? { ...config.batching, maxQueueDelayMicros: config.batching.maxQueueDelayMicros ?? 0 } : undefined,
+    batching: config?.batching,
     instances: config?.instances,
     executionProvider: versions[entry.versions.indexOf(serving)]?.executionProvider,
   };

@@ -32,7 +32,9 @@ export abstract class ClassificationPrediction {
   @Field(() => Float, { description: 'The probability of the most probable class, from 0 to 1.' })
   confidence!: number;
 
-  @Field(() => [Float], { description: 'The probability of every class, index-aligned with the labels; they sum to 1.' })
+  @Field(() => [Float], {
+    description: 'The probability of every class, index-aligned with the labels; they sum to 1.',
+  })
   probabilities!: number[];
 
   @Field(() => [ClassScore], { description: 'The k most probable classes, most probable first.' })
@@ -51,7 +53,11 @@ export abstract class ValuesPrediction {
 export type PredictionClass<T> = new () => T;
 
 /** Builds a GraphQL prediction object (a class instance, so `top(k)` resolves) from a library prediction. */
-export function toObject<T extends ClassificationPrediction | ValuesPrediction>(type: PredictionClass<T>, labels: readonly string[] | undefined, prediction: Prediction): T {
+export function toObject<T extends ClassificationPrediction | ValuesPrediction>(
+  type: PredictionClass<T>,
+  labels: readonly string[] | undefined,
+  prediction: Prediction,
+): T {
   return Object.assign(new type(), prediction.outputs, {
     labels,
     label: prediction.label,

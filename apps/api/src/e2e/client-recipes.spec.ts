@@ -13,12 +13,18 @@ const README = fileURLToPath(new URL('../../../../README.md', import.meta.url));
 
 const good = { sepalLength: 5.1, sepalWidth: 3.5, petalLength: 1.4, petalWidth: 0.2 };
 const IRIS = 'query Iris($input: IrisInput!) { iris(input: $input) { label } }';
-const PARTIAL = 'query Two($a: IrisInput!, $b: IrisInput!) { a: iris(input: $a) { label } b: iris(input: $b) { label } }';
+const PARTIAL =
+  'query Two($a: IrisInput!, $b: IrisInput!) { a: iris(input: $a) { label } b: iris(input: $b) { label } }';
 
 type Send = (url: string, query: string, variables?: Record<string, unknown>) => Promise<Outcome>;
 
 /** Apollo's cache adds `__typename` to every object; the other clients return the body as it is. */
-const withoutTypename = (outcome: Outcome): Outcome => ({ ...outcome, data: JSON.parse(JSON.stringify(outcome.data ?? null), (key, value) => (key === '__typename' ? undefined : value)) ?? outcome.data });
+const withoutTypename = (outcome: Outcome): Outcome => ({
+  ...outcome,
+  data:
+    JSON.parse(JSON.stringify(outcome.data ?? null), (key, value) => (key === '__typename' ? undefined : value)) ??
+    outcome.data,
+});
 
 /** Each recipe as the README shows it, behind one signature. */
 const recipes: Record<string, Send> = {
@@ -40,13 +46,18 @@ describe('client recipes against a live server', () => {
   afterAll(() => api.close());
 
   test.each(Object.keys(recipes))('%s: a prediction', async (name) => {
-    expect(await recipes[name](url, IRIS, { input: good })).toEqual({ data: { iris: { label: 'setosa' } }, errors: [] });
+    expect(await recipes[name](url, IRIS, { input: good })).toEqual({
+      data: { iris: { label: 'setosa' } },
+      errors: [],
+    });
   });
 
   test.each(Object.keys(recipes))('%s: a partial failure gives the data and the error with its code', async (name) => {
     const outcome = await recipes[name](url, PARTIAL, { a: good, b: { ...good, petalWidth: 99 } });
     expect(outcome.data).toEqual({ a: { label: 'setosa' }, b: null });
-    expect(outcome.errors).toEqual([{ message: 'Invalid input at item 0, field petalWidth: must be ≤ 30, got 99', code: 'BAD_USER_INPUT' }]);
+    expect(outcome.errors).toEqual([
+      { message: 'Invalid input at item 0, field petalWidth: must be ≤ 30, got 99', code: 'BAD_USER_INPUT' },
+    ]);
   });
 
   test.each(Object.keys(recipes))('%s: every field failing still gives data (all null) and the code', async (name) => {
@@ -60,7 +71,9 @@ describe('client recipes against a live server', () => {
     expect(outcome.data ?? undefined).toBeUndefined();
     expect(outcome.errors.length).toBeGreaterThan(0);
     expect(outcome.errors.map((e) => e.code)).toEqual(outcome.errors.map(() => 'BAD_USER_INPUT'));
-    expect(outcome.errors[0].message).toMatch(/^Variable "\$input" got invalid value .*; Field "(sepalWidth|petalLength|petalWidth)" of required type "Float!" was not provided\.$/);
+    expect(outcome.errors[0].message).toMatch(
+      /^Variable "\$input" got invalid value .*; Field "(sepalWidth|petalLength|petalWidth)" of required type "Float!" was not provided\.$/,
+    );
   });
 
   test.each(Object.keys(recipes))('%s: a validation error gives GRAPHQL_VALIDATION_FAILED', async (name) => {
@@ -73,7 +86,14 @@ describe('client recipes against a live server', () => {
 test('the README shows every recipe file as it is', async () => {
   const readme = await readFile(README, 'utf8');
   const files = (await readdir(EXAMPLES)).filter((f) => f.endsWith('.ts')).sort();
-  expect(files).toEqual(['apollo-client-3.ts', 'apollo-client-4.ts', 'fetch.ts', 'graphql-request.ts', 'outcome.ts', 'urql.ts']);
+  expect(files).toEqual([
+    'apollo-client-3.ts',
+    'apollo-client-4.ts',
+    'fetch.ts',
+    'graphql-request.ts',
+    'outcome.ts',
+    'urql.ts',
+  ]);
   for (const file of files) {
     // Apollo Client 3 is installed here under an npm alias beside version 4; an app imports it by its name.
     const source = (await readFile(`${EXAMPLES}${file}`, 'utf8')).replaceAll("'apollo-client-3/", "'@apollo/client/");

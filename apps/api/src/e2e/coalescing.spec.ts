@@ -13,16 +13,25 @@ describe('coalescing over HTTP', () => {
 
   /** Executions and rows run by mnist since the last call. */
   async function delta<T>(action: () => Promise<T>): Promise<{ result: T; executions: number; rows: number }> {
-    const [e0, r0] = [await api.metric('inference_executions_total', mnist), await api.metric('inference_batch_size_sum', mnist)];
+    const [e0, r0] = [
+      await api.metric('inference_executions_total', mnist),
+      await api.metric('inference_batch_size_sum', mnist),
+    ];
     const result = await action();
-    const [e1, r1] = [await api.metric('inference_executions_total', mnist), await api.metric('inference_batch_size_sum', mnist)];
+    const [e1, r1] = [
+      await api.metric('inference_executions_total', mnist),
+      await api.metric('inference_batch_size_sum', mnist),
+    ];
     return { result, executions: e1 - e0, rows: r1 - r0 };
   }
 
   test('64 aliased mnist fields in one query run as exactly one execution of 64 rows', async () => {
     const fields = digits.slice(0, 64).map((_, i) => `d${i}: mnist(input: $d${i}) { label classIndex confidence }`);
     const variables = Object.fromEntries(digits.slice(0, 64).map((pixels, i) => [`d${i}`, { pixels }]));
-    const query = `query Aliases(${digits.slice(0, 64).map((_, i) => `$d${i}: MnistInput!`).join(', ')}) { ${fields.join('\n')} }`;
+    const query = `query Aliases(${digits
+      .slice(0, 64)
+      .map((_, i) => `$d${i}: MnistInput!`)
+      .join(', ')}) { ${fields.join('\n')} }`;
     const { result, executions, rows } = await delta(() => api.graphql(query, variables));
     expect(result.status).toBe(200);
     expect(result.body.errors).toBeUndefined();
@@ -45,7 +54,9 @@ describe('coalescing over HTTP', () => {
   test('concurrent single-row requests are merged across requests', async () => {
     const requests = 96;
     const query = 'query One($input: MnistInput!) { mnist(input: $input) { classIndex } }';
-    const { result, executions, rows } = await delta(() => Promise.all(Array.from({ length: requests }, (_, i) => api.graphql(query, { input: { pixels: digits[i] } }))));
+    const { result, executions, rows } = await delta(() =>
+      Promise.all(Array.from({ length: requests }, (_, i) => api.graphql(query, { input: { pixels: digits[i] } }))),
+    );
     expect(result.every((r) => r.status === 200 && r.body.errors === undefined)).toBe(true);
     expect(rows).toBe(requests);
     expect(executions).toBeLessThan(requests);

@@ -17,9 +17,16 @@ describe('CORS from another origin', () => {
   afterAll(() => Promise.all([any, listed, off].map((api) => api.close())));
 
   const preflight = (api: TestServer, origin: string) =>
-    fetch(`${api.url}/graphql`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    fetch(`${api.url}/graphql`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
   const post = (api: TestServer, origin: string) =>
-    fetch(`${api.url}/graphql`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+    fetch(`${api.url}/graphql`, {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
 
   test('default *: the preflight is 204 and responses are readable from any origin, without credentials', async () => {
     const answer = await preflight(any, APP);
@@ -43,7 +50,9 @@ describe('CORS from another origin', () => {
     const other = await preflight(listed, 'https://evil.example');
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
     expect((await post(listed, 'https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
-    expect((await post(listed, 'https://app.example.com')).headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect((await post(listed, 'https://app.example.com')).headers.get('access-control-allow-origin')).toBe(
+      'https://app.example.com',
+    );
   });
 
   test('off: no preflight route and no CORS headers', async () => {
@@ -52,10 +61,14 @@ describe('CORS from another origin', () => {
   });
 
   test('CSRF prevention stays on: a cross-origin GET without a preflight header is refused', async () => {
-    const simple = await fetch(`${any.url}/graphql?query=${encodeURIComponent('{ __typename }')}`, { headers: { origin: APP } });
+    const simple = await fetch(`${any.url}/graphql?query=${encodeURIComponent('{ __typename }')}`, {
+      headers: { origin: APP },
+    });
     expect(simple.status).toBe(400);
     expect(await simple.text()).toMatch(/CSRF/);
-    const preflighted = await fetch(`${any.url}/graphql?query=${encodeURIComponent('{ __typename }')}`, { headers: { origin: APP, 'apollo-require-preflight': 'true' } });
+    const preflighted = await fetch(`${any.url}/graphql?query=${encodeURIComponent('{ __typename }')}`, {
+      headers: { origin: APP, 'apollo-require-preflight': 'true' },
+    });
     expect(preflighted.status).toBe(200);
   });
 

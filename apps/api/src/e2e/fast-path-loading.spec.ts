@@ -14,10 +14,24 @@ async function modulesLoaded(fastPath: boolean): Promise<string[]> {
   const dir = await mkdtemp(join(tmpdir(), 'mserve-imports-'));
   const file = join(dir, 'imports.txt');
   try {
-    const child = await startChildServer({ FAST_PATH: String(fastPath), MODELS: 'iris', PLAYGROUND: 'false', NODE_OPTIONS: `--import=${RECORDER}`, RECORD_IMPORTS_TO: file }, START_MS);
+    const child = await startChildServer(
+      {
+        FAST_PATH: String(fastPath),
+        MODELS: 'iris',
+        PLAYGROUND: 'false',
+        NODE_OPTIONS: `--import=${RECORDER}`,
+        RECORD_IMPORTS_TO: file,
+      },
+      START_MS,
+    );
     try {
       await settled(child);
-      const answer = await postGraphQL(child.url, JSON.stringify({ query: '{ iris(input: { sepalLength: 5.1, sepalWidth: 3.5, petalLength: 1.4, petalWidth: 0.2 }) { label } }' }));
+      const answer = await postGraphQL(
+        child.url,
+        JSON.stringify({
+          query: '{ iris(input: { sepalLength: 5.1, sepalWidth: 3.5, petalLength: 1.4, petalWidth: 0.2 }) { label } }',
+        }),
+      );
       expect(answer.body).toEqual({ data: { iris: { label: 'setosa' } } });
     } finally {
       child.process.kill('SIGTERM');
@@ -43,11 +57,15 @@ function settled(child: ChildServer): Promise<void> {
 }
 
 describe('the fast path switch', () => {
-  test('off, nothing of the fast path (its folder, graphql-jit) is loaded; on, both are', async () => {
-    const [off, on] = await Promise.all([modulesLoaded(false), modulesLoaded(true)]);
-    expect(off.length).toBeGreaterThan(100);
-    expect(off.filter((url) => FAST_PATH_MODULES.test(url))).toEqual([]);
-    expect(on.some((url) => url.includes('/fast-path/index.'))).toBe(true);
-    expect(on.some((url) => url.includes('/graphql-jit/'))).toBe(true);
-  }, 2 * START_MS + 30_000);
+  test(
+    'off, nothing of the fast path (its folder, graphql-jit) is loaded; on, both are',
+    async () => {
+      const [off, on] = await Promise.all([modulesLoaded(false), modulesLoaded(true)]);
+      expect(off.length).toBeGreaterThan(100);
+      expect(off.filter((url) => FAST_PATH_MODULES.test(url))).toEqual([]);
+      expect(on.some((url) => url.includes('/fast-path/index.'))).toBe(true);
+      expect(on.some((url) => url.includes('/graphql-jit/'))).toBe(true);
+    },
+    2 * START_MS + 30_000,
+  );
 });

@@ -10,7 +10,8 @@ import { startServer, type GraphQLResponse, type TestServer } from './harness.js
  */
 const digits = sampleRows(loadMnistSplit().test);
 const base64 = (rows: number[][]) => Buffer.from(new Float32Array(rows.flat()).buffer).toString('base64');
-const ONE = 'query One($input: MnistInput!) { mnist(input: $input) { label classIndex confidence top(k: 3) { label score } } }';
+const ONE =
+  'query One($input: MnistInput!) { mnist(input: $input) { label classIndex confidence top(k: 3) { label score } } }';
 const MANY = 'query Many($i: [MnistInput!]!) { mnistBatch(inputs: $i) { classIndex confidence } }';
 const COMPACT = 'query C($c: MnistColumns!) { mnistBatchCompact(columns: $c) { classIndex confidence } }';
 
@@ -18,7 +19,10 @@ describe('the fast path against the stock path', () => {
   let fast: TestServer;
   let stock: TestServer;
   beforeAll(async () => {
-    [fast, stock] = await Promise.all([startServer({ fastPath: true, maxRowsPerRequest: 100 }), startServer({ fastPath: false, maxRowsPerRequest: 100 })]);
+    [fast, stock] = await Promise.all([
+      startServer({ fastPath: true, maxRowsPerRequest: 100 }),
+      startServer({ fastPath: false, maxRowsPerRequest: 100 }),
+    ]);
   });
   afterAll(() => Promise.all([fast.close(), stock.close()]));
 
@@ -28,11 +32,14 @@ describe('the fast path against the stock path', () => {
     expect({ status: on.status, body: on.body }).toEqual({ status: off.status, body: off.body });
     return on;
   }
-  const query = (source: string, variables?: Record<string, unknown>) => same(JSON.stringify({ query: source, variables }));
+  const query = (source: string, variables?: Record<string, unknown>) =>
+    same(JSON.stringify({ query: source, variables }));
 
   test('single rows: the same predictions, as variables and as literals', async () => {
     for (const pixels of digits.slice(0, 4)) expect((await query(ONE, { input: { pixels } })).status).toBe(200);
-    const literal = await query(`{ a: mnist(input: { pixels: [${digits[5].join(',')}] }) { label } b: iris(input: { sepalLength: 5.1, sepalWidth: 3.5, petalLength: 1.4, petalWidth: 0.2 }) { label top(k: 2) { label score } } }`);
+    const literal = await query(
+      `{ a: mnist(input: { pixels: [${digits[5].join(',')}] }) { label } b: iris(input: { sepalLength: 5.1, sepalWidth: 3.5, petalLength: 1.4, petalWidth: 0.2 }) { label top(k: 2) { label score } } }`,
+    );
     expect(literal.body.data?.b).toMatchObject({ label: 'setosa' });
   });
 
@@ -42,12 +49,20 @@ describe('the fast path against the stock path', () => {
     const body = JSON.stringify({ query: MANY, variables: { i: inputs } });
     expect(body.length).toBeGreaterThan(LARGE_BODY_BYTES);
     const response = await same(body);
-    expect(response.body.errors?.map((e) => [e.message, e.path])).toEqual([['Invalid input at item 30, field pixels[5]: must be ≤ 1, got 2', ['mnistBatch', 30]]]);
+    expect(response.body.errors?.map((e) => [e.message, e.path])).toEqual([
+      ['Invalid input at item 30, field pixels[5]: must be ≤ 1, got 2', ['mnistBatch', 30]],
+    ]);
   });
 
   test.each([
-    ['a string in a row of a large body', (i: Array<Record<string, unknown>>) => (i[40] = { pixels: ['x', ...(i[40].pixels as number[]).slice(1)] })],
-    ['an unknown field in a row of a large body', (i: Array<Record<string, unknown>>) => (i[40] = { ...i[40], colour: 1 })],
+    [
+      'a string in a row of a large body',
+      (i: Array<Record<string, unknown>>) => (i[40] = { pixels: ['x', ...(i[40].pixels as number[]).slice(1)] }),
+    ],
+    [
+      'an unknown field in a row of a large body',
+      (i: Array<Record<string, unknown>>) => (i[40] = { ...i[40], colour: 1 }),
+    ],
   ])('%s: graphql-js’s own error, the lists printed as JSON.parse read them', async (_name, spoil) => {
     const inputs: Array<Record<string, unknown>> = digits.slice(0, 48).map((pixels) => ({ pixels }));
     spoil(inputs);
@@ -69,7 +84,9 @@ describe('the fast path against the stock path', () => {
 
   test('a single number where a list is expected: a list of one, then too short for the contract', async () => {
     const response = await query(ONE, { input: { pixels: 0.5 } });
-    expect(response.body.errors?.[0].message).toBe('Invalid input at item 0, field pixels: must have 784 values, got 1');
+    expect(response.body.errors?.[0].message).toBe(
+      'Invalid input at item 0, field pixels: must have 784 values, got 1',
+    );
   });
 
   test('the compact form: the same predictions, the same row error, the same torn-column error', async () => {
@@ -77,29 +94,49 @@ describe('the fast path against the stock path', () => {
     expect((await query(COMPACT, { c: { pixels: base64(rows) } })).status).toBe(200);
     const bad = await query(COMPACT, { c: { pixels: base64([rows[0], rows[1].map((v, k) => (k === 5 ? 2 : v))]) } });
     expect(bad.body.errors?.map((e) => e.path)).toEqual([['mnistBatchCompact', 1]]);
-    expect((await query(COMPACT, { c: { pixels: base64(rows.slice(0, 2)).slice(0, -8) } })).status).toBe(400);
+    // A torn column fails its field once execution has started: 200 with the field's error.
+    const torn = await query(COMPACT, { c: { pixels: base64(rows.slice(0, 2)).slice(0, -8) } });
+    expect(torn.status).toBe(200);
+    expect(torn.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
   });
 
   test('raw tensors, model info and introspection (left to Apollo, on the API schema)', async () => {
-    await query('{ infer(model: "iris", inputs: [{ name: "features", shape: [2, 4], values: [5.1, 3.5, 1.4, 0.2, 6.3, 3.3, 6.0, 2.5] }]) { model version outputs { name dtype shape values } } }');
-    await query('{ models { name state inputs { name dtype shape fields { name length } } batching { maxBatchSize } } }');
-    const types = await query('{ __type(name: "MnistInput") { inputFields { name type { kind ofType { kind ofType { kind ofType { name } } } } } } }');
+    await query(
+      '{ infer(model: "iris", inputs: [{ name: "features", shape: [2, 4], values: [5.1, 3.5, 1.4, 0.2, 6.3, 3.3, 6.0, 2.5] }]) { model version outputs { name dtype shape values } } }',
+    );
+    await query(
+      '{ models { name state inputs { name dtype shape fields { name length } } batching { maxBatchSize } } }',
+    );
+    const types = await query(
+      '{ __type(name: "MnistInput") { inputFields { name type { kind ofType { kind ofType { kind ofType { name } } } } } } }',
+    );
     expect(JSON.stringify(types.body)).toContain('"kind":"LIST"');
   });
 
-  test('errors by status: unknown model 404, too many rows 413, validation and parse errors 400, a bad header 400', async () => {
-    expect((await query('{ infer(model: "nope", inputs: [{ name: "x", shape: [1], values: [1] }]) { model } }')).status).toBe(404);
+  test('errors by status: unknown model 200 with its code, too many rows 413, validation and parse errors 400, a bad header 400', async () => {
+    const unknown = await query('{ infer(model: "nope", inputs: [{ name: "x", shape: [1], values: [1] }]) { model } }');
+    expect(unknown.status).toBe(200);
+    expect(unknown.body.errors?.[0].extensions?.code).toBe('MODEL_NOT_FOUND');
     expect((await query(MANY, { i: digits.slice(0, 101).map((pixels) => ({ pixels })) })).status).toBe(413);
     expect((await query('{ nope }')).status).toBe(400);
     expect((await query('{ mnist(')).status).toBe(400);
-    expect((await same(JSON.stringify({ query: ONE, variables: { input: { pixels: digits[0] } } }), { 'x-timeout-ms': 'soon' })).status).toBe(400);
+    expect(
+      (
+        await same(JSON.stringify({ query: ONE, variables: { input: { pixels: digits[0] } } }), {
+          'x-timeout-ms': 'soon',
+        })
+      ).status,
+    ).toBe(400);
   });
 
   test.each([
     ['malformed JSON', '{"query":'],
     ['an empty body', ''],
     ['a __proto__ key', '{"query":"{ __typename }","__proto__":{"polluted":1}}'],
-    ['a large body with a constructor key', `{"query":"{ __typename }","pad":"${'.'.repeat(LARGE_BODY_BYTES)}","variables":{"i":[{"pixels":[1],"constructor":{"prototype":{"polluted":1}}}]}}`],
+    [
+      'a large body with a constructor key',
+      `{"query":"{ __typename }","pad":"${'.'.repeat(LARGE_BODY_BYTES)}","variables":{"i":[{"pixels":[1],"constructor":{"prototype":{"polluted":1}}}]}}`,
+    ],
   ])('a body fastify refuses (%s): the same refusal', async (_name, body) => {
     expect((await same(body)).status).toBe(400);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();

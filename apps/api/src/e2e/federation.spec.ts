@@ -52,8 +52,19 @@ type Flower @key(fields: "id") {
 function catalogueFlowers(): Map<string, CatalogueFlower> {
   const split = loadIrisSplit();
   const rows = [...sampleRows(split.train), ...sampleRows(split.test)];
-  const flowers = rows.map((row, i): CatalogueFlower => ({ id: `flower-${i}`, name: `Flower ${i}`, ...measurements(row) }));
-  flowers.push({ id: 'flower-bad', name: 'Mismeasured flower', sepalLength: 99, sepalWidth: 3, petalLength: 1.4, petalWidth: 0.2 });
+  const flowers = rows.map((row, i): CatalogueFlower => ({
+    id: `flower-${i}`,
+    name: `Flower ${i}`,
+    ...measurements(row),
+  }));
+  flowers.push({
+    id: 'flower-bad',
+    name: 'Mismeasured flower',
+    sepalLength: 99,
+    sepalWidth: 3,
+    petalLength: 1.4,
+    petalWidth: 0.2,
+  });
   return new Map(flowers.map((flower) => [flower.id, flower]));
 }
 
@@ -75,8 +86,10 @@ async function startCatalogue(flowers: Map<string, CatalogueFlower>): Promise<{ 
   return { url, stop: () => server.stop() };
 }
 
-const FLOWERS_QUERY = 'query Flowers($ids: [ID!]!) { flowers(ids: $ids) { id name species { label classIndex confidence probabilities } } }';
-const IRIS_BATCH = 'query Direct($inputs: [IrisInput!]!) { irisBatch(inputs: $inputs) { label classIndex confidence probabilities } }';
+const FLOWERS_QUERY =
+  'query Flowers($ids: [ID!]!) { flowers(ids: $ids) { id name species { label classIndex confidence probabilities } } }';
+const IRIS_BATCH =
+  'query Direct($inputs: [IrisInput!]!) { irisBatch(inputs: $inputs) { label classIndex confidence probabilities } }';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const README = `${REPO_ROOT}README.md`;
@@ -121,11 +134,21 @@ describe.each([
   });
 
   /** Asks the gateway for `ids`, and counts what the iris model ran meanwhile. */
-  async function viaGateway(ids: string[]): Promise<{ response: GraphQLResponse; executions: number; batches: number; rows: number }> {
+  async function viaGateway(
+    ids: string[],
+  ): Promise<{ response: GraphQLResponse; executions: number; batches: number; rows: number }> {
     const before = await irisCounters(api);
-    const response = await postGraphQL(gateway.url.replace(/\/$/, ''), JSON.stringify({ query: FLOWERS_QUERY, variables: { ids } }));
+    const response = await postGraphQL(
+      gateway.url.replace(/\/$/, ''),
+      JSON.stringify({ query: FLOWERS_QUERY, variables: { ids } }),
+    );
     const after = await irisCounters(api);
-    return { response, executions: after.executions - before.executions, batches: after.batches - before.batches, rows: after.rows - before.rows };
+    return {
+      response,
+      executions: after.executions - before.executions,
+      batches: after.batches - before.batches,
+      rows: after.rows - before.rows,
+    };
   }
 
   /** The direct answers of `irisBatch` for the catalogue's measurements of `ids`. */
@@ -163,7 +186,9 @@ describe.each([
     expect(response.body.errors).toBeUndefined();
     const got = response.body.data?.flowers as Array<{ id: string; species: { label: string; confidence: number } }>;
     const expected = await direct(got.map((flower) => flower.id));
-    expect(got.map((flower) => [flower.id, flower.species])).toEqual(expected.map((answer, i) => [got[i].id, { label: answer.label, confidence: answer.confidence }]));
+    expect(got.map((flower) => [flower.id, flower.species])).toEqual(
+      expected.map((answer, i) => [got[i].id, { label: answer.label, confidence: answer.confidence }]),
+    );
     expect(got).toHaveLength(3);
   });
 
@@ -176,7 +201,9 @@ describe.each([
     expect(got).toHaveLength(100);
     expect(got[37]).toMatchObject({ id: 'flower-bad', species: null });
     const good = ids.filter((id) => id !== 'flower-bad');
-    expect(got.filter((flower) => flower.id !== 'flower-bad').map((flower) => flower.species)).toEqual(await direct(good));
+    expect(got.filter((flower) => flower.id !== 'flower-bad').map((flower) => flower.species)).toEqual(
+      await direct(good),
+    );
     const errors = response.body.errors ?? [];
     expect(errors).toHaveLength(1);
     const [error] = errors;
@@ -204,10 +231,14 @@ describe('FEDERATION off (the default)', () => {
         counts.push(federationModules());
       }
       console.log(JSON.stringify(counts));`;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--conditions', '@mserve/source', '--import', 'tsx/esm', '--input-type=module', '-e', script], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, TSX_TSCONFIG_PATH: 'tsconfig.base.json' },
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--conditions', '@mserve/source', '--import', 'tsx/esm', '--input-type=module', '-e', script],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, TSX_TSCONFIG_PATH: 'tsconfig.base.json' },
+      },
+    );
     const [without, withFederation] = JSON.parse(stdout.trim().split('\n').pop() ?? '[]') as number[];
     expect(without).toBe(0);
     expect(withFederation).toBeGreaterThan(0);

@@ -21,7 +21,9 @@ async function startPost(url: string, body: string, sent: number): Promise<Socke
   const { hostname, port } = new URL(url);
   const socket = connect(Number(port), hostname);
   await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  socket.write(`POST /graphql HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`);
+  socket.write(
+    `POST /graphql HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`,
+  );
   if (sent > 0) socket.write(body.slice(0, sent));
   return socket;
 }
@@ -73,7 +75,9 @@ describe('hardening: admission before the body is read', () => {
     expect(refused).toMatch(/^HTTP\/1\.1 503/);
     expect(refused.toLowerCase()).toContain('retry-after: 1');
     expect(refused.toLowerCase()).toContain('connection: close');
-    const payload = JSON.parse(refused.slice(refused.indexOf('\r\n\r\n') + 4)) as { errors: Array<{ message: string; extensions: { code: string } }> };
+    const payload = JSON.parse(refused.slice(refused.indexOf('\r\n\r\n') + 4)) as {
+      errors: Array<{ message: string; extensions: { code: string } }>;
+    };
     expect(payload.errors[0].extensions.code).toBe('OVERLOADED');
     expect(payload.errors[0].message).toContain('MAX_BODY_BYTES_IN_FLIGHT');
     expect(await api.metric('http_requests_refused_total', { reason: 'overloaded' })).toBe(1);

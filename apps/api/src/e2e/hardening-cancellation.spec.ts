@@ -12,7 +12,8 @@ import { inferRows, scratchModels, startServer, type TestServer } from './harnes
  */
 const BATCH = 1024;
 const CANCELLED_ROWS = 100;
-const OUTPUTS = 'query Out($model: String!, $inputs: [TensorInput!]!) { infer(model: $model, inputs: $inputs) { outputs { name shape values } } }';
+const OUTPUTS =
+  'query Out($model: String!, $inputs: [TensorInput!]!) { infer(model: $model, inputs: $inputs) { outputs { name shape values } } }';
 
 describe('hardening: cancellation', () => {
   let api: TestServer;
@@ -21,7 +22,9 @@ describe('hardening: cancellation', () => {
   let expected: unknown;
 
   beforeAll(async () => {
-    models = await scratchModels({ heavy: { hidden: 2048, batching: { maxBatchSize: BATCH, maxQueueSize: 100_000, timeoutMs: 10_000 } } });
+    models = await scratchModels({
+      heavy: { hidden: 2048, batching: { maxBatchSize: BATCH, maxQueueSize: 100_000, timeoutMs: 10_000 } },
+    });
     api = await startServer({ modelsDir: models.root });
     expected = (await api.graphql(probe.query, probe.variables)).body.data;
     expect(expected).toMatchObject({ infer: { outputs: [{ name: 'probabilities', shape: [8, 3] }] } });
@@ -49,7 +52,12 @@ describe('hardening: cancellation', () => {
   type Disconnecting = (body: string) => { disconnect(): void; settled: Promise<string> };
   const viaFetch: Disconnecting = (body) => {
     const controller = new AbortController();
-    const settled = fetch(`${api.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: controller.signal }).then(
+    const settled = fetch(`${api.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      signal: controller.signal,
+    }).then(
       (response) => `answered ${response.status}`,
       (error: Error) => error.name,
     );
@@ -57,7 +65,14 @@ describe('hardening: cancellation', () => {
   };
   const viaRawSocket: Disconnecting = (body) => {
     const { port } = new URL(api.url);
-    const req = httpRequest({ host: '127.0.0.1', port, path: '/graphql', method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+    const req = httpRequest({
+      host: '127.0.0.1',
+      port,
+      path: '/graphql',
+      method: 'POST',
+      agent: false,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
     const settled = new Promise<string>((resolve) => {
       req.on('response', (response) => resolve(`answered ${response.statusCode}`));
       req.on('error', (error) => resolve((error as NodeJS.ErrnoException).code ?? error.message));
@@ -69,35 +84,42 @@ describe('hardening: cancellation', () => {
   test.each([
     ['fetch aborted with an AbortController', viaFetch, 'AbortError'],
     ['raw HTTP request whose socket is destroyed', viaRawSocket, 'ECONNRESET'],
-  ] as const)('%s: queued rows are dropped before they run; other clients are undisturbed', async (_name, send, clientSees) => {
-    const before = await counts();
-    const loggedCancelled = () => api.logs.filter((l) => l.msg === 'graphql operation' && l.outcome === 'CANCELLED').length;
-    const logged = loggedCancelled();
-    const heavy = api.server.repository.get('heavy');
-    const load = inferRows('heavy', 4 * BATCH);
-    const busy = api.graphql(load.query, load.variables);
-    await until('the busy request is queued', () => heavy.pendingRows > 0);
+  ] as const)(
+    '%s: queued rows are dropped before they run; other clients are undisturbed',
+    async (_name, send, clientSees) => {
+      const before = await counts();
+      const loggedCancelled = () =>
+        api.logs.filter((l) => l.msg === 'graphql operation' && l.outcome === 'CANCELLED').length;
+      const logged = loggedCancelled();
+      const heavy = api.server.repository.get('heavy');
+      const load = inferRows('heavy', 4 * BATCH);
+      const busy = api.graphql(load.query, load.variables);
+      await until('the busy request is queued', () => heavy.pendingRows > 0);
 
-    const gone = inferRows('heavy', CANCELLED_ROWS);
-    const cancelled = send(JSON.stringify(gone));
-    await until('the cancelled rows are queued', () => heavy.pendingRows % BATCH === CANCELLED_ROWS);
-    // Queued after the cancelled rows: must run, and run right, once they are dropped.
-    const after = api.graphql(probe.query, probe.variables);
-    await until('the next request is queued too', () => heavy.pendingRows % BATCH === CANCELLED_ROWS + 8);
-    cancelled.disconnect();
+      const gone = inferRows('heavy', CANCELLED_ROWS);
+      const cancelled = send(JSON.stringify(gone));
+      await until('the cancelled rows are queued', () => heavy.pendingRows % BATCH === CANCELLED_ROWS);
+      // Queued after the cancelled rows: must run, and run right, once they are dropped.
+      const after = api.graphql(probe.query, probe.variables);
+      await until('the next request is queued too', () => heavy.pendingRows % BATCH === CANCELLED_ROWS + 8);
+      cancelled.disconnect();
 
-    await until('the server counted the cancelled rows', async () => (await counts()).cancelled - before.cancelled === CANCELLED_ROWS);
-    expect(await cancelled.settled).toBe(clientSees);
-    const [busyResponse, afterResponse] = await Promise.all([busy, after]);
-    expect(busyResponse.body.errors).toBeUndefined();
-    expect(afterResponse.body).toEqual({ data: expected });
+      await until(
+        'the server counted the cancelled rows',
+        async () => (await counts()).cancelled - before.cancelled === CANCELLED_ROWS,
+      );
+      expect(await cancelled.settled).toBe(clientSees);
+      const [busyResponse, afterResponse] = await Promise.all([busy, after]);
+      expect(busyResponse.body.errors).toBeUndefined();
+      expect(afterResponse.body).toEqual({ data: expected });
 
-    const { cancelled: dropped, ran } = await counts();
-    expect(dropped - before.cancelled).toBe(CANCELLED_ROWS);
-    // Never ran: the rows that ran are the busy request's and the probe's, not one more.
-    expect(ran - before.ran).toBe(4 * BATCH + 8);
-    expect(heavy.pendingRows).toBe(0);
-    // The abandoned operation is still logged, with its outcome.
-    await until('the abandoned operation is logged', () => loggedCancelled() === logged + 1);
-  });
+      const { cancelled: dropped, ran } = await counts();
+      expect(dropped - before.cancelled).toBe(CANCELLED_ROWS);
+      // Never ran: the rows that ran are the busy request's and the probe's, not one more.
+      expect(ran - before.ran).toBe(4 * BATCH + 8);
+      expect(heavy.pendingRows).toBe(0);
+      // The abandoned operation is still logged, with its outcome.
+      await until('the abandoned operation is logged', () => loggedCancelled() === logged + 1);
+    },
+  );
 });

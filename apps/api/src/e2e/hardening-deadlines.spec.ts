@@ -38,7 +38,10 @@ describe('hardening: deadlines', () => {
     await models?.dispose();
   });
 
-  const timed = async (request: { query: string; variables: Record<string, unknown> }, headers: Record<string, string> = {}): Promise<Timed> => {
+  const timed = async (
+    request: { query: string; variables: Record<string, unknown> },
+    headers: Record<string, string> = {},
+  ): Promise<Timed> => {
     const started = performance.now();
     const response = await api.graphql(request.query, request.variables, headers);
     return { ms: performance.now() - started, finishedAt: performance.now(), response };
@@ -72,7 +75,10 @@ describe('hardening: deadlines', () => {
 
     expect(first.response.body.errors).toBeUndefined();
     expect(late.response.status).toBe(200);
-    expect(late.response.body.errors?.[0]).toMatchObject({ message: 'Deadline of 30 ms passed before model heavy@1 ran the row', extensions: { code: 'TIMEOUT', retryable: true } });
+    expect(late.response.body.errors?.[0]).toMatchObject({
+      message: 'Deadline of 30 ms passed before model heavy@1 ran the row',
+      extensions: { code: 'TIMEOUT', retryable: true },
+    });
     // Expired when its deadline passed, while the busy request was still running.
     expect(late.ms).toBeGreaterThanOrEqual(30);
     expect(late.finishedAt).toBeLessThan(first.finishedAt);
@@ -85,7 +91,14 @@ describe('hardening: deadlines', () => {
     const busy = timed(inferRows('mnist', 3000, MNIST_PIXELS));
     await queued('mnist');
     const pixels = new Array(784).fill(0);
-    const late = await timed({ query: 'query M($p: [Float!]!) { a: mnist(input: { pixels: $p }) { label } b: mnist(input: { pixels: $p }) { label } }', variables: { p: pixels } }, { 'x-timeout-ms': '5' });
+    const late = await timed(
+      {
+        query:
+          'query M($p: [Float!]!) { a: mnist(input: { pixels: $p }) { label } b: mnist(input: { pixels: $p }) { label } }',
+        variables: { p: pixels },
+      },
+      { 'x-timeout-ms': '5' },
+    );
     const first = await busy;
 
     expect(first.response.body.errors).toBeUndefined();
@@ -102,17 +115,23 @@ describe('hardening: deadlines', () => {
     const { ok, timeout, ran } = delta(before, await counts('short'));
 
     expect(all.response.status).toBe(200);
-    expect(all.response.body.errors?.[0]).toMatchObject({ message: 'Deadline of 100 ms passed before model short@1 ran the row', extensions: { code: 'TIMEOUT' } });
+    expect(all.response.body.errors?.[0]).toMatchObject({
+      message: 'Deadline of 100 ms passed before model short@1 ran the row',
+      extensions: { code: 'TIMEOUT' },
+    });
     expect(ok).toBeGreaterThan(0);
     expect(timeout).toBeGreaterThan(0);
     expect(ok + timeout).toBe(8 * BATCH);
     expect(ran).toBe(ok);
   });
 
-  test.each(['abc', '0', '-5', '1.5', '99999999999'])('x-timeout-ms: %s is refused with 400 BAD_REQUEST', async (value) => {
-    const response = await api.graphql('{ models { name } }', undefined, { 'x-timeout-ms': value });
-    expect(response.status).toBe(400);
-    expect(response.body.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
-    expect(response.body.errors?.[0]?.message).toMatch(/x-timeout-ms must be a whole number of milliseconds/);
-  });
+  test.each(['abc', '0', '-5', '1.5', '99999999999'])(
+    'x-timeout-ms: %s is refused with 400 BAD_REQUEST',
+    async (value) => {
+      const response = await api.graphql('{ models { name } }', undefined, { 'x-timeout-ms': value });
+      expect(response.status).toBe(400);
+      expect(response.body.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+      expect(response.body.errors?.[0]?.message).toMatch(/x-timeout-ms must be a whole number of milliseconds/);
+    },
+  );
 });

@@ -15,7 +15,10 @@ const IRIS = '{ iris(input: { sepalLength: 5.1, sepalWidth: 3.5, petalLength: 1.
 
 interface Readiness {
   status: string;
-  models: Array<{ name: string; versions: Array<{ version: number; state: string; workers?: number; serving?: boolean }> }>;
+  models: Array<{
+    name: string;
+    versions: Array<{ version: number; state: string; workers?: number; serving?: boolean }>;
+  }>;
 }
 
 describe('hardening: faults', () => {
@@ -68,12 +71,30 @@ describe('hardening: faults', () => {
 
     const [killed, ...rest] = await Promise.all(sent);
     expect(killed.status).toBe(200);
-    expect(killed.body).toEqual({ data: { infer: null }, errors: [{ message: 'Internal server error', path: ['infer'], locations: [{ line: 1, column: 58 }], extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    expect(killed.body).toEqual({
+      data: { infer: null },
+      errors: [
+        {
+          message: 'Internal server error',
+          path: ['infer'],
+          locations: [{ line: 1, column: 58 }],
+          extensions: { code: 'INTERNAL_SERVER_ERROR' },
+        },
+      ],
+    });
     for (const response of rest) expect(response.body).toEqual({ data: { infer: { model: 'heavy', version: 1 } } });
 
     // The cause is in the log, with the request id; the replacement is logged and counted.
-    expect(api.logs).toContainEqual(expect.objectContaining({ msg: 'internal error', requestId: 'fault-1', err: expect.objectContaining({ message: 'session worker 0 exited with code 1 while running a batch' }) }));
-    expect(api.logs).toContainEqual(expect.objectContaining({ msg: 'session worker exited; replacing it', model: 'heavy', hadBatch: true }));
+    expect(api.logs).toContainEqual(
+      expect.objectContaining({
+        msg: 'internal error',
+        requestId: 'fault-1',
+        err: expect.objectContaining({ message: 'session worker 0 exited with code 1 while running a batch' }),
+      }),
+    );
+    expect(api.logs).toContainEqual(
+      expect.objectContaining({ msg: 'session worker exited; replacing it', model: 'heavy', hadBatch: true }),
+    );
     expect(api.logs).toContainEqual(expect.objectContaining({ msg: 'session worker replaced', model: 'heavy' }));
     expect(await api.metric('inference_worker_restarts_total', { model: 'heavy' })).toBe(1);
     const after = await readyz();
@@ -91,11 +112,21 @@ describe('hardening: faults', () => {
     await killWorker(fragile, 0);
     // Sent while the replacement is being tried: waits for it, then fails when it cannot start.
     const waiting = api.graphql(small.query, small.variables, { 'x-request-id': 'fault-waiting' });
-    await until('the replacement has failed', () => api.logs.some((l) => l.msg === 'session worker could not be replaced' && l.model === 'fragile'));
+    await until('the replacement has failed', () =>
+      api.logs.some((l) => l.msg === 'session worker could not be replaced' && l.model === 'fragile'),
+    );
     const waited = await waiting;
     expect(waited.status).toBe(200);
-    expect(waited.body.errors?.[0]).toEqual(expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }));
-    expect(api.logs).toContainEqual(expect.objectContaining({ msg: 'internal error', requestId: 'fault-waiting', err: expect.objectContaining({ message: expect.stringMatching(/^no session worker is left: /) }) }));
+    expect(waited.body.errors?.[0]).toEqual(
+      expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }),
+    );
+    expect(api.logs).toContainEqual(
+      expect.objectContaining({
+        msg: 'internal error',
+        requestId: 'fault-waiting',
+        err: expect.objectContaining({ message: expect.stringMatching(/^no session worker is left: /) }),
+      }),
+    );
 
     // Later rows fail at once; readiness tells the truth; the other models serve on.
     const started = performance.now();

@@ -12,7 +12,8 @@ const CANARY_DIGITS = '123456789';
 const CANARY_TEXT = `leak-canary-${randomUUID()}`;
 const STACK = /\bat [^\s]+ \(?[^\s]*\.(?:ts|js|mjs|cjs):\d+|stacktrace/i;
 const IRIS = 'query Iris($input: IrisInput!) { iris(input: $input) { label } }';
-const INFER = 'query Infer($model: String!, $inputs: [TensorInput!]!) { infer(model: $model, inputs: $inputs) { model } }';
+const INFER =
+  'query Infer($model: String!, $inputs: [TensorInput!]!) { infer(model: $model, inputs: $inputs) { model } }';
 
 describe('hardening: leaks (production mode)', () => {
   let api: TestServer;
@@ -21,7 +22,10 @@ describe('hardening: leaks (production mode)', () => {
 
   beforeAll(async () => {
     process.env.NODE_ENV = 'production';
-    models = await scratchModels({ heavy: { hidden: 2048, batching: { maxBatchSize: 1024, maxQueueSize: 100_000, timeoutMs: 30_000 } } }, ['iris', 'mnist']);
+    models = await scratchModels(
+      { heavy: { hidden: 2048, batching: { maxBatchSize: 1024, maxQueueSize: 100_000, timeoutMs: 30_000 } } },
+      ['iris', 'mnist'],
+    );
     api = await startServer({ modelsDir: models.root });
   });
   afterAll(async () => {
@@ -34,12 +38,17 @@ describe('hardening: leaks (production mode)', () => {
     const good = { sepalLength: 5 + CANARY_NUMBER, sepalWidth: 3.5, petalLength: 1.4, petalWidth: CANARY_NUMBER };
     const responses = [
       await api.graphql(IRIS, { input: good }),
-      await api.graphql('query M($p: [Float!]!) { mnist(input: { pixels: $p }) { label } }', { p: new Array(784).fill(CANARY_NUMBER) }),
+      await api.graphql('query M($p: [Float!]!) { mnist(input: { pixels: $p }) { label } }', {
+        p: new Array(784).fill(CANARY_NUMBER),
+      }),
       await api.graphql(IRIS, { input: { ...good, petalWidth: 30 + CANARY_NUMBER } }),
       await api.graphql(IRIS, { input: { ...good, sepalWidth: CANARY_TEXT } }),
       await api.graphql(IRIS, { input: { ...good, [CANARY_TEXT]: CANARY_NUMBER } }),
       await api.graphql(INFER, { model: CANARY_TEXT, inputs: [] }),
-      await api.graphql(INFER, { model: 'iris', inputs: [{ name: 'features', shape: [1, 4], strings: [CANARY_TEXT, 'a', 'b', 'c'] }] }),
+      await api.graphql(INFER, {
+        model: 'iris',
+        inputs: [{ name: 'features', shape: [1, 4], strings: [CANARY_TEXT, 'a', 'b', 'c'] }],
+      }),
       await api.graphql(`{ model(name: "${CANARY_TEXT}") { name } }`),
       await api.graphql(`{ iris(input: { sepalLength: "${CANARY_TEXT}" }) { label } }`),
       await api.graphql('{ models { name } }', undefined, { 'x-timeout-ms': CANARY_TEXT }),
@@ -51,13 +60,23 @@ describe('hardening: leaks (production mode)', () => {
 
     // ...and an internal error while canary rows run: a worker dies mid-batch.
     const heavy = api.server.repository.get('heavy');
-    const running = api.graphql(INFER, { model: 'heavy', inputs: [{ name: 'features', shape: [4096, 4], values: new Array(4 * 4096).fill(CANARY_NUMBER) }] }, { 'x-request-id': 'leak-internal' });
+    const running = api.graphql(
+      INFER,
+      {
+        model: 'heavy',
+        inputs: [{ name: 'features', shape: [4096, 4], values: new Array(4 * 4096).fill(CANARY_NUMBER) }],
+      },
+      { 'x-request-id': 'leak-internal' },
+    );
     // One batch of canary rows running, three queued.
     for (let i = 0; i < 5000 && heavy.pendingRows !== 3072; i++) await new Promise((resolve) => setTimeout(resolve, 1));
     expect(heavy.pendingRows).toBe(3072);
     await killWorker(heavy, 0);
     const internal = await running;
-    expect(internal.body.errors?.[0]).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(internal.body.errors?.[0]).toMatchObject({
+      message: 'Internal server error',
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    });
 
     // The log saw every one of these requests, and none of their values.
     const lines = api.logs;
@@ -78,11 +97,17 @@ describe('hardening: leaks (production mode)', () => {
     const simpleGet = await fetch(`${api.url}/graphql?query=${query}`);
     expect(simpleGet.status).toBe(400);
     expect(await simpleGet.text()).toMatch(/Cross-Site Request Forgery/);
-    const preflighted = await fetch(`${api.url}/graphql?query=${query}`, { headers: { 'apollo-require-preflight': 'true' } });
+    const preflighted = await fetch(`${api.url}/graphql?query=${query}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
     expect(preflighted.status).toBe(200);
 
     for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
-      const simplePost = await fetch(`${api.url}/graphql`, { method: 'POST', headers: { 'content-type': contentType }, body: JSON.stringify({ query: '{ models { name } }' }) });
+      const simplePost = await fetch(`${api.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': contentType },
+        body: JSON.stringify({ query: '{ models { name } }' }),
+      });
       expect(simplePost.status).toBeGreaterThanOrEqual(400);
       expect(simplePost.status).toBeLessThan(500);
       expect(JSON.stringify(await simplePost.json())).not.toContain('"models"');

@@ -37,7 +37,9 @@ describe('hardening: overload', () => {
   };
 
   beforeAll(async () => {
-    models = await scratchModels({ heavy: { hidden: 2048, batching: { maxBatchSize: ROWS, maxQueueSize: 20_000, timeoutMs: 10_000 } } });
+    models = await scratchModels({
+      heavy: { hidden: 2048, batching: { maxBatchSize: ROWS, maxQueueSize: 20_000, timeoutMs: 10_000 } },
+    });
     // The queue bound comes from the server-wide override (MAX_QUEUE_SIZE), as an operator would set it.
     api = await startServer({ modelsDir: models.root, maxQueueSize: QUEUE });
   });
@@ -99,7 +101,11 @@ describe('hardening: overload', () => {
       expect(response.body.data).toEqual({ infer: null });
       const retryAfter = Number(response.headers.get('retry-after'));
       expect(retryAfter).toBeGreaterThanOrEqual(1);
-      expect(response.body.errors?.[0]?.extensions).toMatchObject({ code: 'OVERLOADED', retryable: true, retryAfterSeconds: retryAfter });
+      expect(response.body.errors?.[0]?.extensions).toMatchObject({
+        code: 'OVERLOADED',
+        retryable: true,
+        retryAfterSeconds: retryAfter,
+      });
     }
 
     // Refusals are fast; accepted requests wait at most for the bounded queue ahead of them.
@@ -121,13 +127,15 @@ describe('hardening: overload', () => {
     const after = await send();
     expect(after.response.status).toBe(200);
     expect(after.ms).toBeLessThan(Math.max(4 * baseline.ms, 100));
-    expect(await api.metric('inference_requests_total', { model: 'heavy', outcome: 'OVERLOADED' })).toBe(refused.length * ROWS);
+    expect(await api.metric('inference_requests_total', { model: 'heavy', outcome: 'OVERLOADED' })).toBe(
+      refused.length * ROWS,
+    );
 
     console.log(
       JSON.stringify({
         hardening: 'overload',
         capacityRowsPerSecond: Math.round(capacity),
-        offeredRowsPerSecond: Math.round(done.length * ROWS / LOAD_MS * 1000),
+        offeredRowsPerSecond: Math.round(((done.length * ROWS) / LOAD_MS) * 1000),
         requests: done.length,
         rowsPerRequest: ROWS,
         accepted: accepted.length,

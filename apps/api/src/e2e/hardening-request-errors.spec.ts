@@ -16,10 +16,13 @@ describe('hardening: request errors before work', () => {
     await api?.close();
   });
 
-  const codeOf = (body: { errors?: Array<{ extensions?: Record<string, unknown> }> }) => body.errors?.[0]?.extensions?.code;
+  const codeOf = (body: { errors?: Array<{ extensions?: Record<string, unknown> }> }) =>
+    body.errors?.[0]?.extensions?.code;
 
   test('a vector variable longer than any contract allows is refused (413) before coercion', async () => {
-    const response = await api.graphql('query($p: [Float!]!) { mnist(input: { pixels: $p }) { label } }', { p: new Array(100_000).fill(0) });
+    const response = await api.graphql('query($p: [Float!]!) { mnist(input: { pixels: $p }) { label } }', {
+      p: new Array(100_000).fill(0),
+    });
     expect(response.status).toBe(413);
     expect(response.body.data).toBeUndefined();
     expect(codeOf(response.body)).toBe('PAYLOAD_TOO_LARGE');
@@ -28,13 +31,17 @@ describe('hardening: request errors before work', () => {
   });
 
   test('the same list inside an input object variable is refused the same way', async () => {
-    const response = await api.graphql('query($i: MnistInput!) { mnist(input: $i) { label } }', { i: { pixels: new Array(785).fill(0) } });
+    const response = await api.graphql('query($i: MnistInput!) { mnist(input: $i) { label } }', {
+      i: { pixels: new Array(785).fill(0) },
+    });
     expect(response.status).toBe(413);
     expect(response.body.errors?.[0]?.message).toContain('$i.pixels');
   });
 
   test('rows past MAX_ROWS_PER_REQUEST are refused by count, even when each row is empty', async () => {
-    const response = await api.graphql('query($r: [IrisInput!]!) { irisBatch(inputs: $r) { label } }', { r: new Array(MAX_ROWS + 1).fill({}) });
+    const response = await api.graphql('query($r: [IrisInput!]!) { irisBatch(inputs: $r) { label } }', {
+      r: new Array(MAX_ROWS + 1).fill({}),
+    });
     expect(response.status).toBe(413);
     expect(codeOf(response.body)).toBe('PAYLOAD_TOO_LARGE');
     expect(response.body.errors?.[0]?.message).toContain('MAX_ROWS_PER_REQUEST');
@@ -54,16 +61,23 @@ describe('hardening: request errors before work', () => {
 
   test('infer counts rows from the shape against MAX_ROWS_PER_REQUEST, as a variable and as a literal', async () => {
     const values = new Array((MAX_ROWS + 1) * 4).fill(0.5);
-    const asVariable = await api.graphql('query($t: [TensorInput!]!) { infer(model: "iris", inputs: $t) { version } }', { t: [{ name: 'features', shape: [11, 4], values }] });
+    const asVariable = await api.graphql(
+      'query($t: [TensorInput!]!) { infer(model: "iris", inputs: $t) { version } }',
+      { t: [{ name: 'features', shape: [11, 4], values }] },
+    );
     expect(asVariable.status).toBe(413);
     expect(asVariable.body.data).toBeUndefined();
     expect(asVariable.body.errors?.[0]?.message).toContain('$t[0].shape[0] asks for 11 rows');
 
-    const literal = await api.graphql(`{ infer(model: "iris", inputs: [{ name: "features", shape: [1000, 4], base64: "" }]) { version } }`);
+    const literal = await api.graphql(
+      `{ infer(model: "iris", inputs: [{ name: "features", shape: [1000, 4], base64: "" }]) { version } }`,
+    );
     expect(codeOf(literal.body)).toBe('PAYLOAD_TOO_LARGE');
     expect(literal.body.errors?.[0]?.message).toContain('1000 prediction rows');
 
-    const ok = await api.graphql(`{ infer(model: "iris", inputs: [{ name: "features", shape: [1, 4], values: [5, 3, 1, 0.2] }]) { version } }`);
+    const ok = await api.graphql(
+      `{ infer(model: "iris", inputs: [{ name: "features", shape: [1, 4], values: [5, 3, 1, 0.2] }]) { version } }`,
+    );
     expect(ok.status).toBe(200);
     expect(ok.body.data?.infer).toEqual({ version: 1 });
   });

@@ -1,4 +1,12 @@
-import { inferRows, postGraphQL, scratchModels, startChildServer, type ChildServer, type GraphQLResponse } from './harness.js';
+import {
+  inferRows,
+  postGraphQL,
+  scratchModels,
+  startChildServer,
+  type ChildServer,
+  type GraphQLResponse,
+} from './harness.js';
+import { openSocket } from './raw-http.js';
 
 /**
  * Graceful shutdown, on the real process (`apps/api/src/main.ts` in a child): on SIGTERM or SIGINT
@@ -15,14 +23,17 @@ interface Outcome {
   response?: GraphQLResponse;
 }
 
-const resultOf = (response: GraphQLResponse) => (response.status === 200 && !response.body.errors ? 'ok' : String(response.body.errors?.[0]?.extensions?.code));
+const resultOf = (response: GraphQLResponse) =>
+  response.status === 200 && !response.body.errors ? 'ok' : String(response.body.errors?.[0]?.extensions?.code);
 
 describe('hardening: graceful shutdown', () => {
   let models: Awaited<ReturnType<typeof scratchModels>>;
   let child: ChildServer | undefined;
 
   beforeAll(async () => {
-    models = await scratchModels({ heavy: { hidden: 2048, batching: { maxBatchSize: BATCH, maxQueueSize: 100_000, timeoutMs: 30_000 } } });
+    models = await scratchModels({
+      heavy: { hidden: 2048, batching: { maxBatchSize: BATCH, maxQueueSize: 100_000, timeoutMs: 30_000 } },
+    });
   });
   afterEach(() => {
     if (child && child.process.exitCode === null && child.process.signalCode === null) child.process.kill('SIGKILL');
@@ -54,7 +65,10 @@ describe('hardening: graceful shutdown', () => {
       const response = await postGraphQL(url, JSON.stringify(request));
       return { sentAt, result: resultOf(response), response };
     } catch (error) {
-      return { sentAt, result: `network error: ${(error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message}` };
+      return {
+        sentAt,
+        result: `network error: ${(error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message}`,
+      };
     }
   };
 
@@ -108,12 +122,25 @@ describe('hardening: graceful shutdown', () => {
     expect(messages).toContain('shutting down');
     expect(messages.at(-1)).toBe('stopped');
     expect(messages).not.toContain('shutdown grace period passed with work still running');
-    console.log(JSON.stringify({ hardening: 'shutdown', signal: 'SIGTERM', requestsBeforeSignal: beforeSignal.length + 1, answeredOk, refused: outcomes.filter((o) => o.result === 'SHUTTING_DOWN').length + 1, exitMs: Math.round(exitMs) }));
+    console.log(
+      JSON.stringify({
+        hardening: 'shutdown',
+        signal: 'SIGTERM',
+        requestsBeforeSignal: beforeSignal.length + 1,
+        answeredOk,
+        refused: outcomes.filter((o) => o.result === 'SHUTTING_DOWN').length + 1,
+        exitMs: Math.round(exitMs),
+      }),
+    );
   });
 
   test('SIGINT with more work than the grace period: the process still exits 0 when it runs out', async () => {
     const graceMs = 300;
-    child = await startChildServer({ MODELS_DIR: models.root, SHUTDOWN_GRACE_MS: String(graceMs), MAX_ROWS_PER_REQUEST: '100000' });
+    child = await startChildServer({
+      MODELS_DIR: models.root,
+      SHUTDOWN_GRACE_MS: String(graceMs),
+      MAX_ROWS_PER_REQUEST: '100000',
+    });
     const { url } = child;
     await until('ready', async () => (await readyz(url)).status === 200);
     // About 1.5 s of work, far past the grace period.
@@ -132,5 +159,30 @@ describe('hardening: graceful shutdown', () => {
     // The request still running when the grace period ran out is cut off, not answered wrongly.
     expect((await big).result).toMatch(/^network error/);
     expect(child.logs.map((l) => l.msg)).toContain('shutdown grace period passed with work still running');
+  });
+
+  test('SIGTERM with a connection that never sends a request: it is hung up, accepted work still finishes', async () => {
+    // Node's closeIdleConnections() leaves a connection that has sent nothing, and its headers
+    // deadline is no longer checked once the server closes: without the drain hanging up on it,
+    // the process would wait on it for the whole grace period.
+    child = await startChildServer({ MODELS_DIR: models.root, SHUTDOWN_GRACE_MS: '60000' });
+    const { url } = child;
+    await until('ready', async () => (await readyz(url)).status === 200);
+    const silent = await openSocket(url);
+    const hungUp = new Promise<void>((resolve) => silent.once('close', () => resolve()).on('error', () => undefined));
+    const big = send(url, 8 * BATCH);
+    await until('the big request is queued', async () => (await pendingRows(url)) >= 4 * BATCH);
+
+    const signalAt = performance.now();
+    child.process.kill('SIGTERM');
+    const exited = await Promise.race([
+      child.exited,
+      new Promise<'still running'>((resolve) => setTimeout(resolve, 20_000, 'still running')),
+    ]);
+    expect(exited).toEqual({ code: 0, signal: null });
+    expect(performance.now() - signalAt).toBeLessThan(20_000);
+    await hungUp;
+    expect((await big).result).toBe('ok');
+    expect(child.logs.map((l) => l.msg)).not.toContain('shutdown grace period passed with work still running');
   });
 });

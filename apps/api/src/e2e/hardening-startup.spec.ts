@@ -37,7 +37,10 @@ describe('hardening: models that cannot load', () => {
     expect(body?.models.find((m) => m.name === 'iris')?.versions[0].state).toBe('ready');
 
     child.process.kill('SIGTERM');
-    const exited = await Promise.race([child.exited, new Promise((resolve) => setTimeout(resolve, 15_000, 'still running'))]);
+    const exited = await Promise.race([
+      child.exited,
+      new Promise((resolve) => setTimeout(resolve, 15_000, 'still running')),
+    ]);
     expect(exited).toEqual({ code: 0, signal: null });
   }, 60_000);
 });

@@ -21,21 +21,28 @@ describe('hardening: no client-made 500s', () => {
     await api?.close();
   });
 
-  test.each([['a b'], [''], ['[::1']])('a Host header of %j is a 400, and the URL with its query string is not logged', async (host) => {
-    const socket = await openSocket(api.url);
-    const answer = readAll(socket, 5000);
-    const body = '{"query":"{ __typename }"}';
-    socket.write(`POST /graphql?token=secret-in-url HTTP/1.1\r\nhost: ${host}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
-    const response = parseResponse(await answer);
-    expect(response.status).toBe(400);
-    expect(response.body?.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
-    expect(response.body?.errors?.[0]?.message).toContain('Host header');
-    expect(logged(api)).not.toContain('secret-in-url');
-    expect(api.logs.filter((line) => line.level === 50)).toEqual([]);
-  });
+  test.each([['a b'], [''], ['[::1']])(
+    'a Host header of %j is a 400, and the URL with its query string is not logged',
+    async (host) => {
+      const socket = await openSocket(api.url);
+      const answer = readAll(socket, 5000);
+      const body = '{"query":"{ __typename }"}';
+      socket.write(
+        `POST /graphql?token=secret-in-url HTTP/1.1\r\nhost: ${host}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+      );
+      const response = parseResponse(await answer);
+      expect(response.status).toBe(400);
+      expect(response.body?.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
+      expect(response.body?.errors?.[0]?.message).toContain('Host header');
+      expect(logged(api)).not.toContain('secret-in-url');
+      expect(api.logs.filter((line) => line.level === 50)).toEqual([]);
+    },
+  );
 
   test('"Too many errors processing variables" is BAD_USER_INPUT, not an internal error', async () => {
-    const response = await api.graphql('query($r: [IrisInput!]!) { irisBatch(inputs: $r) { label } }', { r: new Array(60).fill({}) });
+    const response = await api.graphql('query($r: [IrisInput!]!) { irisBatch(inputs: $r) { label } }', {
+      r: new Array(60).fill({}),
+    });
     expect(response.status).toBe(400);
     const codes = new Set(response.body.errors?.map((e) => e.extensions?.code));
     expect([...codes]).toEqual(['BAD_USER_INPUT']);
@@ -44,7 +51,9 @@ describe('hardening: no client-made 500s', () => {
   });
 
   test('outputs a model cannot represent (NaN, Infinity) are a typed error, not a 500', async () => {
-    const response = await api.graphql('{ infer(model: "iris", inputs: [{ name: "features", shape: [1, 4], values: [3e38, 3e38, 3e38, -3e38] }]) { outputs { name values } } }');
+    const response = await api.graphql(
+      '{ infer(model: "iris", inputs: [{ name: "features", shape: [1, 4], values: [3e38, 3e38, 3e38, -3e38] }]) { outputs { name values } } }',
+    );
     expect(response.body.errors?.[0]?.extensions?.code).toBe('OUTPUT_NOT_FINITE');
     expect(response.body.errors?.[0]?.message).toMatch(/^Model iris@1 produced (NaN|-?Infinity) at output \w+\[\d+\]/);
     expect(response.body.data?.infer).toBeNull();
@@ -92,7 +101,9 @@ describe('hardening: failure reasons and the schema stay inside', () => {
   });
 
   test('clients get a short reason without paths; the log keeps the detail', async () => {
-    const readyz = (await (await fetch(`${api.url}/readyz`)).json()) as { models: Array<{ versions: Array<{ reason?: string }> }> };
+    const readyz = (await (await fetch(`${api.url}/readyz`)).json()) as {
+      models: Array<{ versions: Array<{ reason?: string }> }>;
+    };
     const reason = readyz.models[0].versions[0].reason ?? '';
     expect(reason).toMatch(/protobuf|parse|load/i);
     const asked = await api.graphql(IRIS);

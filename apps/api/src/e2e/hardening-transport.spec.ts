@@ -114,7 +114,9 @@ describe('hardening: the in-flight count follows the socket', () => {
 
   test('clients reset at every stage of a request leave the in-flight count', async () => {
     const body = paddedBody(30_000);
-    const small = JSON.stringify({ query: '{ irisBatch(inputs: [{ sepalLength: 5, sepalWidth: 3, petalLength: 1, petalWidth: 0.2 }]) { label } }' });
+    const small = JSON.stringify({
+      query: '{ irisBatch(inputs: [{ sepalLength: 5, sepalWidth: 3, petalLength: 1, petalWidth: 0.2 }]) { label } }',
+    });
     const stages: Array<(socket: Socket) => void> = [
       (s) => writeHead(s, body.length),
       (s) => {

@@ -25,7 +25,12 @@ export interface TestServer {
   url: string;
   server: ApiServer;
   logs: Array<Record<string, unknown>>;
-  graphql(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>, signal?: AbortSignal): Promise<GraphQLResponse>;
+  graphql(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+    signal?: AbortSignal,
+  ): Promise<GraphQLResponse>;
   /** POSTs `body` as it is (any bytes, any content type) to /graphql. */
   post(body: string, headers?: Record<string, string>): Promise<GraphQLResponse>;
   /** Sum of the samples of a Prometheus metric whose labels include `labels`. */
@@ -34,11 +39,15 @@ export interface TestServer {
 }
 
 /** Starts the API in this process on 127.0.0.1:<ephemeral> and waits until it is ready (unless told not to). */
-export async function startServer(overrides: Partial<ApiConfig> = {}, options: { waitReady?: boolean } = {}): Promise<TestServer> {
+export async function startServer(
+  overrides: Partial<ApiConfig> = {},
+  options: { waitReady?: boolean } = {},
+): Promise<TestServer> {
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -51,7 +60,8 @@ export async function startServer(overrides: Partial<ApiConfig> = {}, options: {
     url,
     server,
     logs,
-    graphql: (query, variables, headers = {}, signal) => postGraphQL(url, JSON.stringify({ query, variables }), headers, signal),
+    graphql: (query, variables, headers = {}, signal) =>
+      postGraphQL(url, JSON.stringify({ query, variables }), headers, signal),
     post: (body, headers = {}) => postGraphQL(url, body, headers),
     async metric(name, labels = {}) {
       const text = await (await fetch(`${url}/metrics`)).text();
@@ -62,8 +72,18 @@ export async function startServer(overrides: Partial<ApiConfig> = {}, options: {
 }
 
 /** POSTs a raw body to `<url>/graphql`; the body is read as JSON (null when it is not JSON). */
-export async function postGraphQL(url: string, body: string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<GraphQLResponse> {
-  const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, signal });
+export async function postGraphQL(
+  url: string,
+  body: string,
+  headers: Record<string, string> = {},
+  signal?: AbortSignal,
+): Promise<GraphQLResponse> {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    signal,
+  });
   const text = await response.text();
   let parsed: GraphQLResponse['body'];
   try {
@@ -79,17 +99,28 @@ export async function postGraphQL(url: string, body: string, headers: Record<str
  * (base64: cheap to send and parse). Defaults fit a synthetic model (`features`, 4 wide); mnist
  * is `{ tensor: 'pixels', width: 784 }`.
  */
-export function inferRows(model: string, rows: number, options: { tensor?: string; width?: number; value?: number } = {}): { query: string; variables: Record<string, unknown> } {
+export function inferRows(
+  model: string,
+  rows: number,
+  options: { tensor?: string; width?: number; value?: number } = {},
+): { query: string; variables: Record<string, unknown> } {
   const { tensor = 'features', width = 4, value = 0.5 } = options;
   const data = new Float32Array(rows * width).fill(value);
   return {
-    query: 'query Infer($model: String!, $inputs: [TensorInput!]!) { infer(model: $model, inputs: $inputs) { model version } }',
-    variables: { model, inputs: [{ name: tensor, shape: [rows, width], base64: Buffer.from(data.buffer).toString('base64') }] },
+    query:
+      'query Infer($model: String!, $inputs: [TensorInput!]!) { infer(model: $model, inputs: $inputs) { model version } }',
+    variables: {
+      model,
+      inputs: [{ name: tensor, shape: [rows, width], base64: Buffer.from(data.buffer).toString('base64') }],
+    },
   };
 }
 
 /** A scratch model repository in a temp folder: synthetic models, plus copies of the real ones named in `copy`. */
-export async function scratchModels(synthetic: Record<string, SyntheticModelOptions>, copy: readonly string[] = []): Promise<{ root: string; dispose(): Promise<void> }> {
+export async function scratchModels(
+  synthetic: Record<string, SyntheticModelOptions>,
+  copy: readonly string[] = [],
+): Promise<{ root: string; dispose(): Promise<void> }> {
   const root = await mkdtemp(join(tmpdir(), 'mserve-models-'));
   for (const [name, options] of Object.entries(synthetic)) writeSyntheticModel(root, name, options);
   for (const name of copy) await cp(join(REPO_ROOT, 'models', name), join(root, name), { recursive: true });
@@ -116,14 +147,27 @@ const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
  * Rejects if it exits first or does not listen within `startMs`.
  */
 export function startChildServer(env: Record<string, string>, startMs = 30_000): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--conditions', '@mserve/source', '--import', 'tsx/esm', 'apps/api/src/main.ts'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, NODE_ENV: 'production', TSX_TSCONFIG_PATH: 'tsconfig.base.json', PORT: '0', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions', '@mserve/source', '--import', 'tsx/esm', 'apps/api/src/main.ts'],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        TSX_TSCONFIG_PATH: 'tsconfig.base.json',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -132,7 +176,9 @@ export function startChildServer(env: Record<string, string>, startMs = 30_000):
     }, startMs);
     void exited.then(({ code }) => {
       clearTimeout(timer);
-      reject(new Error(`child server exited with code ${code} before listening; stderr: ${stderr.join('').slice(-2000)}`));
+      reject(
+        new Error(`child server exited with code ${code} before listening; stderr: ${stderr.join('').slice(-2000)}`),
+      );
     });
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       let entry: Record<string, unknown>;
@@ -156,7 +202,9 @@ export function sumMetric(text: string, name: string, labels: Record<string, str
   for (const line of text.split('\n')) {
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!match || match[1] !== name) continue;
-    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    const found = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+    );
     if (Object.entries(labels).every(([k, v]) => found[k] === v)) total += Number(match[3]);
   }
   return total;

@@ -1,7 +1,14 @@
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { Container } from 'kubernetes-types/core/v1.js';
 import { startServer, type TestServer } from './harness.js';
-import { renderKustomization, schemaProblems, serverProblems, typeProblems, type K8sObject, type ServerFacts } from './k8s-manifests.js';
+import {
+  renderKustomization,
+  schemaProblems,
+  serverProblems,
+  typeProblems,
+  type K8sObject,
+  type ServerFacts,
+} from './k8s-manifests.js';
 
 /**
  * deploy/k8s, rendered by `kubectl kustomize` for each overlay, is checked three ways: against the
@@ -33,7 +40,10 @@ describe('deploy/k8s manifests', () => {
   };
 
   test.each(OVERLAYS)('overlay %s renders every kind the base declares', (overlay) => {
-    const kinds = rendered.get(overlay)!.map((o) => o.kind).sort();
+    const kinds = rendered
+      .get(overlay)!
+      .map((o) => o.kind)
+      .sort();
     expect(kinds).toEqual(['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Service']);
   });
 
@@ -63,16 +73,30 @@ describe('deploy/k8s manifests', () => {
 
   test('a probe path the server lacks, a port it does not listen on, an unknown setting and a short grace are caught', () => {
     const objects = rendered.get('cpu')!;
-    expect(serverProblems(broken(objects, (d) => (containerOf(d).readinessProbe!.httpGet!.path = '/ready')), facts)).toEqual([
-      'api.readinessProbe probes /ready, which the server has no GET route for',
-    ]);
-    expect(serverProblems(broken(objects, (d) => (containerOf(d).livenessProbe!.httpGet!.port = 8080)), facts)).toEqual([
-      'api.livenessProbe probes port 8080, not the server\'s port 4000',
-    ]);
-    expect(serverProblems(broken(objects, (d) => (containerOf(d).env = [{ name: 'SHUTDOWN_GRACE_SECONDS', value: '10' }])), facts)).toEqual([
-      'env SHUTDOWN_GRACE_SECONDS is not a setting of apps/api/src/config.ts',
-    ]);
-    expect(serverProblems(broken(objects, (d) => (d.spec!.template.spec!.terminationGracePeriodSeconds = 15)), facts)).toEqual([
+    expect(
+      serverProblems(
+        broken(objects, (d) => (containerOf(d).readinessProbe!.httpGet!.path = '/ready')),
+        facts,
+      ),
+    ).toEqual(['api.readinessProbe probes /ready, which the server has no GET route for']);
+    expect(
+      serverProblems(
+        broken(objects, (d) => (containerOf(d).livenessProbe!.httpGet!.port = 8080)),
+        facts,
+      ),
+    ).toEqual(["api.livenessProbe probes port 8080, not the server's port 4000"]);
+    expect(
+      serverProblems(
+        broken(objects, (d) => (containerOf(d).env = [{ name: 'SHUTDOWN_GRACE_SECONDS', value: '10' }])),
+        facts,
+      ),
+    ).toEqual(['env SHUTDOWN_GRACE_SECONDS is not a setting of apps/api/src/config.ts']);
+    expect(
+      serverProblems(
+        broken(objects, (d) => (d.spec!.template.spec!.terminationGracePeriodSeconds = 15)),
+        facts,
+      ),
+    ).toEqual([
       'terminationGracePeriodSeconds (15000 ms) must exceed preStop + SHUTDOWN_DELAY_MS + SHUTDOWN_GRACE_MS (18000 ms)',
     ]);
   });
@@ -87,11 +111,15 @@ describe('deploy/k8s manifests', () => {
   test('the gpu overlay asks for a GPU and the CUDA provider; the cpu overlay sizes threads to its CPUs', () => {
     const gpu = deploymentOf(rendered.get('gpu')!).spec!.template.spec!;
     expect(gpu.containers[0]!.resources!.limits!['nvidia.com/gpu']).toBe('1');
-    const gpuSettings = rendered.get('gpu')!.find((o) => o.kind === 'ConfigMap') as unknown as { data: Record<string, string> };
+    const gpuSettings = rendered.get('gpu')!.find((o) => o.kind === 'ConfigMap') as unknown as {
+      data: Record<string, string>;
+    };
     expect(gpuSettings.data.EXECUTION_PROVIDERS).toBe('cuda');
 
     const cpu = deploymentOf(rendered.get('cpu')!).spec!.template.spec!.containers[0]!;
-    const cpuSettings = rendered.get('cpu')!.find((o) => o.kind === 'ConfigMap') as unknown as { data: Record<string, string> };
+    const cpuSettings = rendered.get('cpu')!.find((o) => o.kind === 'ConfigMap') as unknown as {
+      data: Record<string, string>;
+    };
     const threads = Number(cpuSettings.data.INSTANCES) * Number(cpuSettings.data.THREADS_PER_INSTANCE);
     expect(threads).toBe(Number(cpu.resources!.requests!.cpu));
   });

@@ -29,9 +29,14 @@ export const K8S_ROOT = fileURLToPath(new URL('../../../../deploy/k8s/', import.
 export function renderKustomization(folder: string): K8sObject[] {
   let text: string;
   try {
-    text = execFileSync('kubectl', ['kustomize', join(K8S_ROOT, folder)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    text = execFileSync('kubectl', ['kustomize', join(K8S_ROOT, folder)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (error) {
-    throw new Error(`kubectl kustomize ${folder} failed (is kubectl installed? .ci/run installs Debian's kubernetes-client): ${(error as Error).message}`);
+    throw new Error(
+      `kubectl kustomize ${folder} failed (is kubectl installed? .ci/run installs Debian's kubernetes-client): ${(error as Error).message}`,
+    );
   }
   return parseAllDocuments(text).map((doc) => doc.toJSON() as K8sObject);
 }
@@ -42,8 +47,16 @@ const KINDS: Record<string, { model: new (data: never) => { validate(): void }; 
   'v1/ConfigMap': { model: ConfigMap, types: 'kubernetes-types/core/v1', type: 'ConfigMap' },
   'v1/Service': { model: Service, types: 'kubernetes-types/core/v1', type: 'Service' },
   'apps/v1/Deployment': { model: DeploymentModel, types: 'kubernetes-types/apps/v1', type: 'Deployment' },
-  'autoscaling/v2/HorizontalPodAutoscaler': { model: HorizontalPodAutoscaler, types: 'kubernetes-types/autoscaling/v2', type: 'HorizontalPodAutoscaler' },
-  'policy/v1/PodDisruptionBudget': { model: PodDisruptionBudget, types: 'kubernetes-types/policy/v1', type: 'PodDisruptionBudget' },
+  'autoscaling/v2/HorizontalPodAutoscaler': {
+    model: HorizontalPodAutoscaler,
+    types: 'kubernetes-types/autoscaling/v2',
+    type: 'HorizontalPodAutoscaler',
+  },
+  'policy/v1/PodDisruptionBudget': {
+    model: PodDisruptionBudget,
+    types: 'kubernetes-types/policy/v1',
+    type: 'PodDisruptionBudget',
+  },
 };
 
 const kindOf = (object: K8sObject) => `${object.apiVersion}/${object.kind}`;
@@ -76,11 +89,23 @@ export function typeProblems(objects: readonly K8sObject[]): string[] {
     imports.set(kind.types, names.add(kind.type));
     return `export const object${i}: ${kind.type} = ${JSON.stringify(object, null, 2)};`;
   });
-  const source = [...[...imports].map(([module, names]) => `import type { ${[...names].join(', ')} } from '${module}';`), ...body].join('\n');
-  const options: ts.CompilerOptions = { strict: true, noEmit: true, skipLibCheck: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, types: [] };
+  const source = [
+    ...[...imports].map(([module, names]) => `import type { ${[...names].join(', ')} } from '${module}';`),
+    ...body,
+  ].join('\n');
+  const options: ts.CompilerOptions = {
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    types: [],
+  };
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);
-  host.getSourceFile = (name, version, ...rest) => (name === file ? ts.createSourceFile(name, source, version) : getSourceFile(name, version, ...rest));
+  host.getSourceFile = (name, version, ...rest) =>
+    name === file ? ts.createSourceFile(name, source, version) : getSourceFile(name, version, ...rest);
   const fileExists = host.fileExists.bind(host);
   host.fileExists = (name) => name === file || fileExists(name);
   const program = ts.createProgram([file], options, host);
@@ -111,7 +136,9 @@ export interface ServerFacts {
  */
 export function serverProblems(objects: readonly K8sObject[], server: ServerFacts): string[] {
   const problems: string[] = [];
-  const configMaps = new Map(objects.filter((o) => o.kind === 'ConfigMap').map((o) => [o.metadata.name, o as unknown as ConfigMapType]));
+  const configMaps = new Map(
+    objects.filter((o) => o.kind === 'ConfigMap').map((o) => [o.metadata.name, o as unknown as ConfigMapType]),
+  );
   const deployments = objects.filter((o) => o.kind === 'Deployment') as unknown as Deployment[];
   if (deployments.length !== 1) problems.push(`expected one Deployment, found ${deployments.length}`);
   for (const deployment of deployments) {
@@ -119,7 +146,8 @@ export function serverProblems(objects: readonly K8sObject[], server: ServerFact
     const labels = deployment.spec?.template.metadata?.labels ?? {};
     for (const container of pod?.containers ?? []) {
       const env = containerEnv(container, configMaps, problems);
-      for (const name of Object.keys(env)) if (!SETTING_ENV_VARS.includes(name)) problems.push(`env ${name} is not a setting of apps/api/src/config.ts`);
+      for (const name of Object.keys(env))
+        if (!SETTING_ENV_VARS.includes(name)) problems.push(`env ${name} is not a setting of apps/api/src/config.ts`);
       let port = 4000;
       try {
         port = loadConfig([], env).port;
@@ -127,35 +155,58 @@ export function serverProblems(objects: readonly K8sObject[], server: ServerFact
         problems.push(`the server refuses the settings: ${(error as Error).message}`);
       }
       const ports = new Map((container.ports ?? []).map((p) => [p.name ?? String(p.containerPort), p.containerPort]));
-      if (![...ports.values()].includes(port)) problems.push(`container ${container.name} does not expose the server's port ${port}`);
-      for (const [which, probe] of Object.entries({ startupProbe: container.startupProbe, readinessProbe: container.readinessProbe, livenessProbe: container.livenessProbe })) {
+      if (![...ports.values()].includes(port))
+        problems.push(`container ${container.name} does not expose the server's port ${port}`);
+      for (const [which, probe] of Object.entries({
+        startupProbe: container.startupProbe,
+        readinessProbe: container.readinessProbe,
+        livenessProbe: container.livenessProbe,
+      })) {
         problems.push(...probeProblems(`${container.name}.${which}`, probe, ports, port, server));
       }
       const preStop = container.lifecycle?.preStop?.exec?.command;
-      const pauseMs = preStop?.[0] === 'sleep' ? Number(preStop[1]) * 1000 : (container.lifecycle?.preStop?.sleep?.seconds ?? 0) * 1000;
+      const pauseMs =
+        preStop?.[0] === 'sleep'
+          ? Number(preStop[1]) * 1000
+          : (container.lifecycle?.preStop?.sleep?.seconds ?? 0) * 1000;
       const config = safeConfig(env);
       const needMs = pauseMs + (config?.shutdownDelayMs ?? 0) + (config?.shutdownGraceMs ?? 0);
       const graceMs = (pod?.terminationGracePeriodSeconds ?? 30) * 1000;
-      if (graceMs <= needMs) problems.push(`terminationGracePeriodSeconds (${graceMs} ms) must exceed preStop + SHUTDOWN_DELAY_MS + SHUTDOWN_GRACE_MS (${needMs} ms)`);
-      for (const service of objects.filter((o) => o.kind === 'Service') as Array<K8sObject & { spec: { ports: Array<{ targetPort: string | number }> } }>) {
-        for (const { targetPort } of service.spec.ports) if (!ports.has(String(targetPort)) && ![...ports.values()].includes(Number(targetPort))) problems.push(`Service ${service.metadata.name} targets port ${targetPort}, which the container lacks`);
+      if (graceMs <= needMs)
+        problems.push(
+          `terminationGracePeriodSeconds (${graceMs} ms) must exceed preStop + SHUTDOWN_DELAY_MS + SHUTDOWN_GRACE_MS (${needMs} ms)`,
+        );
+      for (const service of objects.filter((o) => o.kind === 'Service') as Array<
+        K8sObject & { spec: { ports: Array<{ targetPort: string | number }> } }
+      >) {
+        for (const { targetPort } of service.spec.ports)
+          if (!ports.has(String(targetPort)) && ![...ports.values()].includes(Number(targetPort)))
+            problems.push(`Service ${service.metadata.name} targets port ${targetPort}, which the container lacks`);
       }
     }
     for (const object of objects.filter((o) => ['Service', 'PodDisruptionBudget'].includes(o.kind))) {
       const spec = object.spec as { selector?: Record<string, string> & { matchLabels?: Record<string, string> } };
       const selector = object.kind === 'Service' ? spec.selector : spec.selector?.matchLabels;
-      if (!selector || Object.entries(selector).some(([k, v]) => labels[k] !== v)) problems.push(`${object.kind} ${object.metadata.name} does not select the Deployment's pods`);
+      if (!selector || Object.entries(selector).some(([k, v]) => labels[k] !== v))
+        problems.push(`${object.kind} ${object.metadata.name} does not select the Deployment's pods`);
     }
     for (const hpa of objects.filter((o) => o.kind === 'HorizontalPodAutoscaler')) {
       const target = (hpa.spec as { scaleTargetRef: { kind: string; name: string } }).scaleTargetRef;
-      if (target.kind !== 'Deployment' || target.name !== deployment.metadata?.name) problems.push(`HorizontalPodAutoscaler ${hpa.metadata.name} scales ${target.kind}/${target.name}, not the Deployment`);
+      if (target.kind !== 'Deployment' || target.name !== deployment.metadata?.name)
+        problems.push(
+          `HorizontalPodAutoscaler ${hpa.metadata.name} scales ${target.kind}/${target.name}, not the Deployment`,
+        );
     }
   }
   return problems;
 }
 
 /** The env of a container: its envFrom ConfigMaps, then its own `env` entries. */
-export function containerEnv(container: Container, configMaps: Map<string, ConfigMapType>, problems: string[] = []): Record<string, string> {
+export function containerEnv(
+  container: Container,
+  configMaps: Map<string, ConfigMapType>,
+  problems: string[] = [],
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const from of container.envFrom ?? []) {
     const name = from.configMapRef?.name;
@@ -167,7 +218,13 @@ export function containerEnv(container: Container, configMaps: Map<string, Confi
   return env;
 }
 
-function probeProblems(where: string, probe: Probe | undefined, ports: Map<string, number>, serverPort: number, server: ServerFacts): string[] {
+function probeProblems(
+  where: string,
+  probe: Probe | undefined,
+  ports: Map<string, number>,
+  serverPort: number,
+  server: ServerFacts,
+): string[] {
   if (!probe) return [`${where} is missing`];
   const get = probe.httpGet;
   if (!get) return [`${where} is not an httpGet probe`];

@@ -28,5 +28,4 @@ describe('lame duck after SIGTERM', () => {
     await closed;
     expect(closedAt - startedAt).toBeGreaterThanOrEqual(590);
   });
-
 });

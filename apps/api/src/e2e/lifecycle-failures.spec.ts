@@ -6,7 +6,12 @@ import { addVersion, SYN, waitFor } from './lifecycle-helpers.js';
 import { rest } from './rest-client.js';
 
 interface ModelsQuery {
-  models: Array<{ name: string; state: string; defaultVersion: number; versions: Array<{ version: number; state: string; reason: string | null }> }>;
+  models: Array<{
+    name: string;
+    state: string;
+    defaultVersion: number;
+    versions: Array<{ version: number; state: string; reason: string | null }>;
+  }>;
 }
 
 const INSTANCE = { a: 0.5, b: 0.25, c: 0.75, d: 1 };
@@ -15,8 +20,18 @@ describe('model lifecycle: what must not break serving', () => {
   let models: Awaited<ReturnType<typeof scratchModels>>;
   let api: TestServer;
   const versions = () => api.server.repository.list().find((e) => e.name === 'syn')?.versions ?? [];
-  const servedVersion = async () => Number((await rest<{ model_version: string }>(`${api.url}/v2/models/syn/infer`, { json: { inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP32', data: Object.values(INSTANCE) }] }, response: 'v2#inference_response' })).body.model_version);
-  const modelsQuery = async () => (await api.graphql('{ models { name state defaultVersion versions { version state reason } } }')).body.data as unknown as ModelsQuery;
+  const servedVersion = async () =>
+    Number(
+      (
+        await rest<{ model_version: string }>(`${api.url}/v2/models/syn/infer`, {
+          json: { inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP32', data: Object.values(INSTANCE) }] },
+          response: 'v2#inference_response',
+        })
+      ).body.model_version,
+    );
+  const modelsQuery = async () =>
+    (await api.graphql('{ models { name state defaultVersion versions { version state reason } } }')).body
+      .data as unknown as ModelsQuery;
 
   beforeAll(async () => {
     models = await scratchModels({ syn: { ...SYN, seed: 1 } });
@@ -37,14 +52,24 @@ describe('model lifecycle: what must not break serving', () => {
     expect(await servedVersion()).toBe(1);
     const syn = (await modelsQuery()).models.find((m) => m.name === 'syn');
     expect(syn).toMatchObject({ state: 'READY', defaultVersion: 1 });
-    expect(syn?.versions.map((v) => [v.version, v.state])).toEqual([[2, 'FAILED'], [1, 'READY']]);
+    expect(syn?.versions.map((v) => [v.version, v.state])).toEqual([
+      [2, 'FAILED'],
+      [1, 'READY'],
+    ]);
     expect(syn?.versions[0].reason).toMatch(/\S/);
     const readyz = await fetch(`${api.url}/readyz`);
     expect(readyz.status).toBe(200);
-    const body = (await readyz.json()) as { models: Array<{ name: string; versions: Array<{ version: number; state: string; reason?: string }> }> };
+    const body = (await readyz.json()) as {
+      models: Array<{ name: string; versions: Array<{ version: number; state: string; reason?: string }> }>;
+    };
     expect(body.models[0].versions[0]).toMatchObject({ version: 2, state: 'failed', reason: syn?.versions[0].reason });
-    expect(api.logs.some((l) => l.msg === 'model failed to load' && l.model === 'syn' && l.version === 2 && l.level === 50)).toBe(true);
-    const pinned = await rest<{ error: string }>(`${api.url}/v2/models/syn/versions/2/infer`, { json: { inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP32', data: [1, 1, 1, 1] }] }, response: 'v2#inference_response' });
+    expect(
+      api.logs.some((l) => l.msg === 'model failed to load' && l.model === 'syn' && l.version === 2 && l.level === 50),
+    ).toBe(true);
+    const pinned = await rest<{ error: string }>(`${api.url}/v2/models/syn/versions/2/infer`, {
+      json: { inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP32', data: [1, 1, 1, 1] }] },
+      response: 'v2#inference_response',
+    });
     expect([pinned.status, pinned.body.error.split(':')[0]]).toEqual([503, 'MODEL_NOT_READY']);
 
     // Fixed in place (moved in whole again), it loads and takes over.
@@ -74,26 +99,45 @@ describe('model lifecycle: what must not break serving', () => {
     expect([answer.status, answer.body.error]).toEqual([200, undefined]);
     expect(answer.body.predictions).toHaveLength(4000);
     // Logged once its sessions are disposed, which may come just after the drained answer.
-    await waitFor('the unload logged', () => api.logs.some((l) => l.msg === 'model version unloaded' && l.version === 3));
+    await waitFor('the unload logged', () =>
+      api.logs.some((l) => l.msg === 'model version unloaded' && l.version === 3),
+    );
     expect(await servedVersion()).toBe(2);
-    const gone = await rest<{ error: string }>(`${api.url}/v1/models/syn/versions/3:predict`, { json: { instances: [INSTANCE] }, response: 'tf#predict_response' });
-    expect([gone.status, gone.body.error]).toEqual([404, 'MODEL_NOT_FOUND: Model syn not found: it has no version 3; its versions are 2, 1']);
+    const gone = await rest<{ error: string }>(`${api.url}/v1/models/syn/versions/3:predict`, {
+      json: { instances: [INSTANCE] },
+      response: 'tf#predict_response',
+    });
+    expect([gone.status, gone.body.error]).toEqual([
+      404,
+      'MODEL_NOT_FOUND: Model syn not found: it has no version 3; its versions are 2, 1',
+    ]);
   });
 
   test('a changed config.json reloads the version; a broken one leaves it serving, with the reason shown', async () => {
     const path = join(models.root, 'syn', 'config.json');
     const config = JSON.parse(await readFile(path, 'utf8')) as { labels: string[] };
     await writeFile(path, JSON.stringify({ ...config, labels: ['north', 'south', 'east'] }));
-    const label = async () => (await rest<{ predictions: Array<{ label: string }> }>(`${api.url}/v1/models/syn:predict`, { json: { instances: [INSTANCE] }, response: 'tf#predict_response' })).body.predictions[0].label;
+    const label = async () =>
+      (
+        await rest<{ predictions: Array<{ label: string }> }>(`${api.url}/v1/models/syn:predict`, {
+          json: { instances: [INSTANCE] },
+          response: 'tf#predict_response',
+        })
+      ).body.predictions[0].label;
     await waitFor('the new labels served', async () => ['north', 'south', 'east'].includes(await label()));
 
     await writeFile(path, '{ "labels": [');
     await waitFor('the reload failure recorded', () => versions()[0]?.reloadFailure !== undefined);
     expect(['north', 'south', 'east']).toContain(await label());
-    const readyz = (await (await fetch(`${api.url}/readyz`)).json()) as { status: string; models: Array<{ versions: Array<{ reloadFailure?: string }> }> };
+    const readyz = (await (await fetch(`${api.url}/readyz`)).json()) as {
+      status: string;
+      models: Array<{ versions: Array<{ reloadFailure?: string }> }>;
+    };
     expect(readyz.status).toBe('ready');
     expect(readyz.models[0].versions[0].reloadFailure).toMatch(/^config\.json: /);
-    expect((await modelsQuery()).models[0].versions[0].reason).toMatch(/^reload failed, serving the loaded one: config\.json: /);
+    expect((await modelsQuery()).models[0].versions[0].reason).toMatch(
+      /^reload failed, serving the loaded one: config\.json: /,
+    );
     await writeFile(path, JSON.stringify(config));
     await waitFor('the old labels served again', async () => ['x', 'y', 'z'].includes(await label()));
   });
@@ -102,19 +146,35 @@ describe('model lifecycle: what must not break serving', () => {
     const staging = await mkdtemp(join(tmpdir(), 'mserve-new-'));
     await cp(join(models.root, 'syn'), join(staging, 'fresh'), { recursive: true });
     await rename(join(staging, 'fresh'), join(models.root, 'fresh'));
-    await waitFor('fresh ready', () => api.server.repository.list().some((e) => e.name === 'fresh' && e.versions[0]?.state.phase === 'ready'));
+    await waitFor('fresh ready', () =>
+      api.server.repository.list().some((e) => e.name === 'fresh' && e.versions[0]?.state.phase === 'ready'),
+    );
     expect((await modelsQuery()).models.map((m) => m.name)).toEqual(['fresh', 'syn']);
-    const infer = await api.graphql('{ infer(model: "fresh", inputs: [{ name: "features", shape: [1, 4], values: [1, 1, 1, 1] }]) { model version } }');
+    const infer = await api.graphql(
+      '{ infer(model: "fresh", inputs: [{ name: "features", shape: [1, 4], values: [1, 1, 1, 1] }]) { model version } }',
+    );
     expect(infer.body.data?.infer).toEqual({ model: 'fresh', version: 2 });
     expect((await rest(`${api.url}/v2/models/fresh`, { response: 'v2#metadata_model_response' })).status).toBe(200);
-    expect((await rest(`${api.url}/v1/models/fresh:predict`, { json: { instances: [INSTANCE] }, response: 'tf#predict_response' })).status).toBe(200);
+    expect(
+      (
+        await rest(`${api.url}/v1/models/fresh:predict`, {
+          json: { instances: [INSTANCE] },
+          response: 'tf#predict_response',
+        })
+      ).status,
+    ).toBe(200);
     await rm(join(models.root, 'fresh'), { recursive: true });
     await waitFor('fresh removed', () => !api.server.repository.list().some((e) => e.name === 'fresh'));
   });
 
   test('the model control API needs the bearer token: 401 without it or with a wrong one', async () => {
     const control = (path: string, token?: string, json: unknown = {}) =>
-      rest(`${api.url}/v2/repository${path}`, { json, headers: token ? { authorization: `Bearer ${token}` } : {}, request: path === '/index' ? 'v2#repository_index_request' : undefined, response: path === '/index' ? 'v2#repository_index_response' : undefined });
+      rest(`${api.url}/v2/repository${path}`, {
+        json,
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+        request: path === '/index' ? 'v2#repository_index_request' : undefined,
+        response: path === '/index' ? 'v2#repository_index_response' : undefined,
+      });
     for (const token of [undefined, 'wrong', 'sekret-token-and-more']) {
       const refused = await control('/index', token);
       expect([refused.status, refused.headers.get('www-authenticate')]).toEqual([401, 'Bearer']);
@@ -140,7 +200,11 @@ describe('model lifecycle: what must not break serving', () => {
   test('without ADMIN_TOKEN there is no model control API', async () => {
     const plain = await startServer({ modelsDir: models.root });
     try {
-      const answer = await fetch(`${plain.url}/v2/repository/index`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sekret-token' }, body: '{}' });
+      const answer = await fetch(`${plain.url}/v2/repository/index`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer sekret-token' },
+        body: '{}',
+      });
       expect(answer.status).toBe(404);
     } finally {
       await plain.close();

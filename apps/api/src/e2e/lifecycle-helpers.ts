@@ -4,13 +4,22 @@ import { join } from 'node:path';
 import { writeSyntheticModel } from '@mserve/tools/synthetic-model';
 
 /** The synthetic model's settings in the lifecycle tests: cheap rows, a queue that never fills. */
-export const SYN = { hidden: 64, batching: { maxBatchSize: 64, maxQueueDelayMicros: 0, maxQueueSize: 10_000, timeoutMs: 10_000 } };
+export const SYN = {
+  hidden: 64,
+  batching: { maxBatchSize: 64, maxQueueDelayMicros: 0, maxQueueSize: 10_000, timeoutMs: 10_000 },
+};
 
 /**
  * Moves a new version `version` of the synthetic model `name` into `root`, with weights from `seed`
  * (so its answers differ) and `hidden` units (its cost), as a deployment would: written aside, then renamed into place whole.
  */
-export async function addVersion(root: string, name: string, version: number, seed: number, hidden = SYN.hidden): Promise<void> {
+export async function addVersion(
+  root: string,
+  name: string,
+  version: number,
+  seed: number,
+  hidden = SYN.hidden,
+): Promise<void> {
   const staging = await mkdtemp(join(tmpdir(), 'mserve-staging-'));
   writeSyntheticModel(staging, name, { ...SYN, hidden, seed });
   await rename(join(staging, name, '1'), join(root, name, String(version)));

@@ -31,17 +31,25 @@ describe('model rollout without a restart (MODEL_POLL_SECONDS)', () => {
     try {
       if (i % 2 === 0) {
         const { query, variables } = inferRows('syn', 1);
-        (variables.inputs as Array<Record<string, unknown>>)[0].base64 = Buffer.from(new Float32Array(ROW).buffer).toString('base64');
-        const answer = await api.graphql(query.replace('{ model version }', '{ version outputs { values } }'), variables);
+        (variables.inputs as Array<Record<string, unknown>>)[0].base64 = Buffer.from(
+          new Float32Array(ROW).buffer,
+        ).toString('base64');
+        const answer = await api.graphql(
+          query.replace('{ model version }', '{ version outputs { values } }'),
+          variables,
+        );
         const infer = answer.body.data?.infer as { version: number; outputs: Array<{ values: number[] }> } | undefined;
         if (answer.status !== 200 || !infer) return { ok: false, error: JSON.stringify(answer.body.errors) };
         return { ok: true, version: infer.version, values: infer.outputs[0].values };
       }
-      const answer = await rest<{ model_version: string; outputs: Array<{ data: number[] }>; error?: string }>(`${api.url}/v2/models/syn/infer`, {
-        json: { inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP32', data: ROW }] },
-        request: 'v2#inference_request',
-        response: 'v2#inference_response',
-      });
+      const answer = await rest<{ model_version: string; outputs: Array<{ data: number[] }>; error?: string }>(
+        `${api.url}/v2/models/syn/infer`,
+        {
+          json: { inputs: [{ name: 'features', shape: [1, 4], datatype: 'FP32', data: ROW }] },
+          request: 'v2#inference_request',
+          response: 'v2#inference_response',
+        },
+      );
       if (answer.status !== 200) return { ok: false, error: answer.body.error };
       return { ok: true, version: Number(answer.body.model_version), values: answer.body.outputs[0].data };
     } catch (error) {
@@ -59,7 +67,10 @@ describe('model rollout without a restart (MODEL_POLL_SECONDS)', () => {
 
     await waitFor('answers from version 1', () => answers.length >= 200);
     await addVersion(models.root, 'syn', 2, 7);
-    await waitFor('every client answered by version 2', () => answers.some((a) => a.version === 2) && last(4 * CLIENTS).every((a) => a.version === 2));
+    await waitFor(
+      'every client answered by version 2',
+      () => answers.some((a) => a.version === 2) && last(4 * CLIENTS).every((a) => a.version === 2),
+    );
     await rm(join(models.root, 'syn', '1'), { recursive: true });
     await waitFor('version 1 unloaded', () => !api.server.repository.list()[0].versions.some((v) => v.version === 1));
     const afterRemoval = answers.length;
@@ -78,12 +89,20 @@ describe('model rollout without a restart (MODEL_POLL_SECONDS)', () => {
     const firstOfTwo = answers.findIndex((a) => a.version === 2);
     expect(answers.slice(firstOfTwo + 4 * CLIENTS).every((a) => a.version === 2)).toBe(true);
 
-    const meta = await rest<{ versions: string[] }>(`${api.url}/v2/models/syn`, { response: 'v2#metadata_model_response' });
+    const meta = await rest<{ versions: string[] }>(`${api.url}/v2/models/syn`, {
+      response: 'v2#metadata_model_response',
+    });
     expect(meta.body.versions).toEqual(['2']);
-    const gone = await api.graphql('{ infer(model: "syn", version: 1, inputs: [{ name: "features", shape: [1, 4], values: [1, 1, 1, 1] }]) { version } }');
+    const gone = await api.graphql(
+      '{ infer(model: "syn", version: 1, inputs: [{ name: "features", shape: [1, 4], values: [1, 1, 1, 1] }]) { version } }',
+    );
     expect(gone.body.errors?.[0].extensions?.code).toBe('MODEL_NOT_FOUND');
-    await waitFor('the unload logged', () => api.logs.some((l) => l.msg === 'model version unloaded' && l.model === 'syn' && l.version === 1));
-    expect(await api.metric('inference_requests_total', { model: 'syn', version: '1', outcome: 'ok' })).toBeGreaterThan(0);
+    await waitFor('the unload logged', () =>
+      api.logs.some((l) => l.msg === 'model version unloaded' && l.model === 'syn' && l.version === 1),
+    );
+    expect(await api.metric('inference_requests_total', { model: 'syn', version: '1', outcome: 'ok' })).toBeGreaterThan(
+      0,
+    );
     expect(await api.metric('inference_requests_total', { model: 'syn', outcome: 'SHUTTING_DOWN' })).toBe(0);
   });
 });

@@ -9,7 +9,10 @@ import { startServer, type TestServer } from './harness.js';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = fileURLToPath(new URL('../../test-output/playground.png', import.meta.url));
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`playground browser test SKIPPED: ${CHROMIUM} not found (apt-get install -y chromium, or set CHROMIUM_PATH)`);
+if (!haveChromium)
+  console.warn(
+    `playground browser test SKIPPED: ${CHROMIUM} not found (apt-get install -y chromium, or set CHROMIUM_PATH)`,
+  );
 
 describe.skipIf(!haveChromium)('the playground of the real API, in headless Chromium', () => {
   let api: TestServer;
@@ -19,7 +22,16 @@ describe.skipIf(!haveChromium)('the playground of the real API, in headless Chro
     api = await startServer();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-quic',
+      ],
     });
   });
   afterAll(async () => {
@@ -30,7 +42,10 @@ describe.skipIf(!haveChromium)('the playground of the real API, in headless Chro
   /** An editor's text: one element per rendered line, NBSPs as spaces. */
   async function codeMirrorText(page: Page, container: string): Promise<string> {
     const lines = await page.locator(`${container} .CodeMirror-line`).allInnerTexts();
-    return lines.join('\n').replace(/\u00a0/g, ' ').replace(/\u200b/g, '');
+    return lines
+      .join('\n')
+      .replace(/\u00a0/g, ' ')
+      .replace(/\u200b/g, '');
   }
 
   test('loads with no external request, documents the schema and runs an iris query', async () => {
@@ -60,12 +75,15 @@ describe.skipIf(!haveChromium)('the playground of the real API, in headless Chro
 
     await editor.click();
     await page.keyboard.press('Control+A');
-    const query = 'query Flower {\n  iris(input: { sepalLength: 6.3, sepalWidth: 3.3, petalLength: 6.0, petalWidth: 2.5 }) {\n    label\n    classIndex\n  }\n}';
+    const query =
+      'query Flower {\n  iris(input: { sepalLength: 6.3, sepalWidth: 3.3, petalLength: 6.0, petalWidth: 2.5 }) {\n    label\n    classIndex\n  }\n}';
     await page.keyboard.insertText(query);
     await expect.poll(() => codeMirrorText(page, '.graphiql-query-editor'), { timeout: 10_000 }).toBe(query);
     await page.locator('.graphiql-execute-button').click();
     await page.locator('.graphiql-response').getByText('"virginica"').waitFor();
-    expect(JSON.parse(await codeMirrorText(page, '.graphiql-response'))).toEqual({ data: { iris: { label: 'virginica', classIndex: 2 } } });
+    expect(JSON.parse(await codeMirrorText(page, '.graphiql-response'))).toEqual({
+      data: { iris: { label: 'virginica', classIndex: 2 } },
+    });
 
     await mkdir(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });

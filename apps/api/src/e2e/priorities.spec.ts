@@ -13,7 +13,9 @@ describe('priorities over HTTP', () => {
   let models: Awaited<ReturnType<typeof scratchModels>>;
 
   beforeAll(async () => {
-    models = await scratchModels({ heavy: { hidden: 2048, batching: { maxBatchSize: BULK, maxQueueSize: 20_000, timeoutMs: 60_000 } } });
+    models = await scratchModels({
+      heavy: { hidden: 2048, batching: { maxBatchSize: BULK, maxQueueSize: 20_000, timeoutMs: 60_000 } },
+    });
     api = await startServer({ modelsDir: models.root });
   });
   afterAll(async () => {
@@ -36,7 +38,11 @@ describe('priorities over HTTP', () => {
     for (let i = 0; i < 4; i++) sent.push(send(`bulk${i}`, BULK, bulkPriority));
     // Wait until at least three bulk requests are queued behind whatever runs now.
     const level = bulkPriority ?? 'normal';
-    for (let i = 0; i < 400 && (await api.metric('inference_priority_pending_rows', { model: 'heavy', priority: level })) < 3 * BULK; i++) {
+    for (
+      let i = 0;
+      i < 400 && (await api.metric('inference_priority_pending_rows', { model: 'heavy', priority: level })) < 3 * BULK;
+      i++
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     sent.push(send('single', 1, priority));
@@ -48,13 +54,21 @@ describe('priorities over HTTP', () => {
     const fifo = await race(undefined, undefined);
     expect(fifo.at(-1)).toBe('single');
 
-    const before = await api.metric('inference_priority_rows_total', { model: 'heavy', priority: 'high', outcome: 'ok' });
+    const before = await api.metric('inference_priority_rows_total', {
+      model: 'heavy',
+      priority: 'high',
+      outcome: 'ok',
+    });
     const prioritized = await race('low', 'high');
     // At most one bulk batch can have started before the high row was queued.
     expect(prioritized.indexOf('single')).toBeLessThanOrEqual(2);
     expect(prioritized.slice(prioritized.indexOf('single') + 1).length).toBeGreaterThanOrEqual(3);
-    expect((await api.metric('inference_priority_rows_total', { model: 'heavy', priority: 'high', outcome: 'ok' })) - before).toBe(1);
-    expect(await api.metric('inference_priority_rows_total', { model: 'heavy', priority: 'low', outcome: 'ok' })).toBe(4 * BULK);
+    expect(
+      (await api.metric('inference_priority_rows_total', { model: 'heavy', priority: 'high', outcome: 'ok' })) - before,
+    ).toBe(1);
+    expect(await api.metric('inference_priority_rows_total', { model: 'heavy', priority: 'low', outcome: 'ok' })).toBe(
+      4 * BULK,
+    );
     expect(await api.metric('inference_priority_queue_seconds_count', { model: 'heavy', priority: 'high' })).toBe(1);
   });
 
@@ -63,7 +77,10 @@ describe('priorities over HTTP', () => {
     const bad = await api.graphql(query, variables, { 'x-priority': 'urgent' });
     expect(bad.status).toBe(400);
     expect(bad.body.data).toBeUndefined();
-    expect(bad.body.errors?.[0]).toMatchObject({ message: 'Header x-priority must be high, normal or low, got "urgent"', extensions: { code: 'BAD_REQUEST' } });
+    expect(bad.body.errors?.[0]).toMatchObject({
+      message: 'Header x-priority must be high, normal or low, got "urgent"',
+      extensions: { code: 'BAD_REQUEST' },
+    });
     const ok = await api.graphql(query, variables, { 'x-priority': 'High' });
     expect(ok.status).toBe(200);
     expect(ok.body.errors).toBeUndefined();

@@ -11,7 +11,9 @@ export async function openSocket(url: string): Promise<Socket> {
 /** Sends a POST /graphql's headers declaring `declared` body bytes (or chunked when undefined), plus `extra` header lines. */
 export function writeHead(socket: Socket, declared: number | undefined, extra = ''): void {
   const length = declared === undefined ? 'transfer-encoding: chunked' : `content-length: ${declared}`;
-  socket.write(`POST /graphql HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n${length}\r\n${extra}\r\n`);
+  socket.write(
+    `POST /graphql HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n${length}\r\n${extra}\r\n`,
+  );
 }
 
 /** One chunk of a chunked body. */
@@ -44,7 +46,11 @@ export function readAll(socket: Socket, ms = 10_000): Promise<string> {
 }
 
 /** The status code and JSON body of a raw HTTP/1.1 response (undefined status when there was none). */
-export function parseResponse(raw: string): { status: number | undefined; head: string; body: { errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } | undefined } {
+export function parseResponse(raw: string): {
+  status: number | undefined;
+  head: string;
+  body: { errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } | undefined;
+} {
   const at = raw.indexOf('\r\n\r\n');
   const status = /^HTTP\/1\.1 (\d{3})/.exec(raw)?.[1];
   let body;
@@ -53,7 +59,11 @@ export function parseResponse(raw: string): { status: number | undefined; head: 
   } catch {
     body = undefined;
   }
-  return { status: status === undefined ? undefined : Number(status), head: raw.slice(0, Math.max(0, at)).toLowerCase(), body };
+  return {
+    status: status === undefined ? undefined : Number(status),
+    head: raw.slice(0, Math.max(0, at)).toLowerCase(),
+    body,
+  };
 }
 
 /** Polls `read` until it returns `want` or `ms` pass; returns the last value read. */

@@ -66,7 +66,9 @@ describe('/readyz and model state', () => {
       { name: 'iris', state: 'FAILED', reason: iris?.reason, versions: [{ version: 1, state: 'FAILED' }] },
       { name: 'mnist', state: 'READY', reason: null, versions: [{ version: 1, state: 'READY' }] },
     ]);
-    const mnist = await api.graphql(`{ mnist(input: { pixels: [${new Array(784).fill(0).join(',')}] }) { classIndex } }`);
+    const mnist = await api.graphql(
+      `{ mnist(input: { pixels: [${new Array(784).fill(0).join(',')}] }) { classIndex } }`,
+    );
     expect(mnist.status).toBe(200);
     expect(mnist.body.errors).toBeUndefined();
   });

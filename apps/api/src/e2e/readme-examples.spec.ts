@@ -23,11 +23,20 @@ describe('the README example queries, sent by a GraphQL client library', () => {
 
   test('the README has the examples this test knows', async () => {
     // FlowerSpecies needs a supergraph: federation.spec.ts runs it through a gateway.
-    expect([...(await readmeQueries()).keys()]).toEqual(['IrisSpecies', 'IrisMany', 'Models', 'Raw', 'IrisCompact', 'FlowerSpecies']);
+    expect([...(await readmeQueries()).keys()]).toEqual([
+      'IrisSpecies',
+      'IrisMany',
+      'Models',
+      'Raw',
+      'IrisCompact',
+      'FlowerSpecies',
+    ]);
   });
 
   test('IrisSpecies', async () => {
-    const data = await client.request<{ iris: { label: string; classIndex: number; confidence: number; top: Array<{ label: string; score: number }> } }>((await readmeQueries()).get('IrisSpecies') as string);
+    const data = await client.request<{
+      iris: { label: string; classIndex: number; confidence: number; top: Array<{ label: string; score: number }> };
+    }>((await readmeQueries()).get('IrisSpecies') as string);
     expect(data.iris.label).toBe('virginica');
     expect(data.iris.top.map((t) => t.label)[0]).toBe('virginica');
     expect(data.iris.top).toHaveLength(3);
@@ -36,22 +45,35 @@ describe('the README example queries, sent by a GraphQL client library', () => {
 
   test('IrisMany', async () => {
     const data = await client.request<Record<string, unknown>>((await readmeQueries()).get('IrisMany') as string);
-    expect(data).toMatchObject({ small: { label: 'setosa' }, large: { label: 'virginica' }, rows: [{ label: 'versicolor' }, { label: 'setosa' }] });
+    expect(data).toMatchObject({
+      small: { label: 'setosa' },
+      large: { label: 'virginica' },
+      rows: [{ label: 'versicolor' }, { label: 'setosa' }],
+    });
   });
 
   test('IrisCompact', async () => {
-    const data = await client.request<{ irisBatchCompact: Array<{ label: string; confidence: number }> }>((await readmeQueries()).get('IrisCompact') as string);
+    const data = await client.request<{ irisBatchCompact: Array<{ label: string; confidence: number }> }>(
+      (await readmeQueries()).get('IrisCompact') as string,
+    );
     expect(data.irisBatchCompact.map((p) => p.label)).toEqual(['setosa', 'virginica']);
   });
 
   test('Models', async () => {
-    const data = await client.request<{ models: Array<{ name: string; state: string; inputs: Array<{ shape: string[] }> }> }>((await readmeQueries()).get('Models') as string);
-    expect(data.models.map((m) => [m.name, m.state])).toEqual([['iris', 'READY'], ['mnist', 'READY']]);
+    const data = await client.request<{
+      models: Array<{ name: string; state: string; inputs: Array<{ shape: string[] }> }>;
+    }>((await readmeQueries()).get('Models') as string);
+    expect(data.models.map((m) => [m.name, m.state])).toEqual([
+      ['iris', 'READY'],
+      ['mnist', 'READY'],
+    ]);
     expect(data.models[1].inputs[0].shape).toEqual(['batch', '784']);
   });
 
   test('Raw', async () => {
-    const data = await client.request<{ infer: { outputs: Array<{ name: string; shape: number[]; values: number[] }> } }>((await readmeQueries()).get('Raw') as string);
+    const data = await client.request<{
+      infer: { outputs: Array<{ name: string; shape: number[]; values: number[] }> };
+    }>((await readmeQueries()).get('Raw') as string);
     const [probabilities] = data.infer.outputs;
     expect(probabilities.name).toBe('probabilities');
     expect(probabilities.shape).toEqual([2, 3]);

@@ -4,7 +4,8 @@ import { appendFileSync } from 'node:fs';
 import { register } from 'node:module';
 import { isMainThread } from 'node:worker_threads';
 
-if (isMainThread && process.env.RECORD_IMPORTS_TO) register(import.meta.url, { data: { file: process.env.RECORD_IMPORTS_TO } });
+if (isMainThread && process.env.RECORD_IMPORTS_TO)
+  register(import.meta.url, { data: { file: process.env.RECORD_IMPORTS_TO } });
 
 let file;
 

@@ -31,24 +31,43 @@ export interface Replica {
 
 /** Starts a replica on `port` with `env` on top of this process's environment; resolves once /readyz answers 200. */
 export async function startReplica(port: number, env: Record<string, string>, readyMs = 60_000): Promise<Replica> {
-  const child = spawn(process.execPath, ['--conditions', '@mserve/source', '--import', 'tsx/esm', 'apps/api/src/main.ts'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, NODE_ENV: 'production', TSX_TSCONFIG_PATH: 'tsconfig.base.json', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions', '@mserve/source', '--import', 'tsx/esm', 'apps/api/src/main.ts'],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        TSX_TSCONFIG_PATH: 'tsconfig.base.json',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   let gone = false;
   void exited.then(() => (gone = true));
   const end = performance.now() + readyMs;
   while (!gone && performance.now() < end) {
-    const status = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);
+    const status = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.status,
+      () => 0,
+    );
     if (status === 200) return { port, process: child, exited, stderr };
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   child.kill('SIGKILL');
-  throw new Error(`replica on port ${port} ${gone ? 'exited' : 'was not ready'} before /readyz said 200; stderr: ${stderr.join('').slice(-2000)}`);
+  throw new Error(
+    `replica on port ${port} ${gone ? 'exited' : 'was not ready'} before /readyz said 200; stderr: ${stderr.join('').slice(-2000)}`,
+  );
 }
 
 /** HAProxy in front of the replicas, with its stats page for the servers' health-check state. */
@@ -125,7 +144,9 @@ export async function startBalancer(options: BalancerOptions): Promise<Balancer>
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const failed = new Promise<never>((_resolve, reject) => {
-    child.once('error', (error) => reject(new Error(`haproxy could not start (.ci/run installs Debian's haproxy): ${error.message}`)));
+    child.once('error', (error) =>
+      reject(new Error(`haproxy could not start (.ci/run installs Debian's haproxy): ${error.message}`)),
+    );
     void exited.then(() => reject(new Error(`haproxy exited: ${stderr.join('').slice(-2000)}`)));
   });
   failed.catch(() => undefined);
@@ -136,24 +157,35 @@ export async function startBalancer(options: BalancerOptions): Promise<Balancer>
     const columns = (header ?? '').replace(/^# /, '').split(',');
     const [px, sv, st] = ['pxname', 'svname', 'status'].map((c) => columns.indexOf(c));
     const result: Record<string, string> = {};
-    for (const row of rows.map((r) => r.split(','))) if (row[px!] === 'replicas' && row[sv!] !== 'BACKEND') result[row[sv!]!] = row[st!]!;
+    for (const row of rows.map((r) => r.split(',')))
+      if (row[px!] === 'replicas' && row[sv!] !== 'BACKEND') result[row[sv!]!] = row[st!]!;
     return result;
   };
   const until = async (server: string, state: 'UP' | 'DOWN', limitMs = 20_000) => {
     const start = performance.now();
     while (performance.now() - start < limitMs) {
-      if ((await states().catch(() => ({}) as Record<string, string>))[server] === state) return performance.now() - start;
+      if ((await states().catch(() => ({}) as Record<string, string>))[server] === state)
+        return performance.now() - start;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     throw new Error(`HAProxy did not see ${server} ${state} within ${limitMs} ms: ${JSON.stringify(await states())}`);
   };
   // Ready once the stats page answers.
-  await Promise.race([failed, (async () => {
-    for (;;) {
-      if (await states().then(() => true, () => false)) return;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  })()]);
+  await Promise.race([
+    failed,
+    (async () => {
+      for (;;) {
+        if (
+          await states().then(
+            () => true,
+            () => false,
+          )
+        )
+          return;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })(),
+  ]);
   return {
     url: `http://127.0.0.1:${port}`,
     log: () => stderr.join('').split('\n'),
@@ -191,7 +223,12 @@ export interface Load {
 }
 
 /** Starts `clients` closed loops posting `body` to `<url>/graphql`; `isOk` judges each answer. */
-export function startLoad(url: string, clients: number, body: string, isOk: (status: number, text: string) => boolean): Load {
+export function startLoad(
+  url: string,
+  clients: number,
+  body: string,
+  isOk: (status: number, text: string) => boolean,
+): Load {
   const outcomes: Outcome[] = [];
   let running = true;
   const loops = Array.from({ length: clients }, async () => {
@@ -199,7 +236,11 @@ export function startLoad(url: string, clients: number, body: string, isOk: (sta
       const startedAt = performance.now();
       let result: string;
       try {
-        const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        const response = await fetch(`${url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
         const text = await response.text();
         result = isOk(response.status, text) ? 'ok' : `HTTP ${response.status}`;
       } catch (error) {
@@ -219,7 +260,12 @@ export function startLoad(url: string, clients: number, body: string, isOk: (sta
 }
 
 /** Counts of a load run, for the report line of each test. */
-export function tally(outcomes: readonly Outcome[]): { sent: number; answered: number; failed: number; failures: Record<string, number> } {
+export function tally(outcomes: readonly Outcome[]): {
+  sent: number;
+  answered: number;
+  failed: number;
+  failures: Record<string, number>;
+} {
   const failures: Record<string, number> = {};
   for (const o of outcomes) if (o.result !== 'ok') failures[o.result] = (failures[o.result] ?? 0) + 1;
   const failed = Object.values(failures).reduce((a, b) => a + b, 0);

@@ -21,7 +21,15 @@ export function checkMessage(message: ProtocolMessage, value: unknown): void {
  */
 export async function rest<T = unknown>(
   url: string,
-  options: { method?: string; json?: unknown; binary?: Buffer[]; headers?: Record<string, string>; request?: ProtocolMessage; response?: ProtocolMessage; error?: ProtocolMessage },
+  options: {
+    method?: string;
+    json?: unknown;
+    binary?: Buffer[];
+    headers?: Record<string, string>;
+    request?: ProtocolMessage;
+    response?: ProtocolMessage;
+    error?: ProtocolMessage;
+  },
 ): Promise<RestAnswer<T>> {
   if (options.request && options.json !== undefined) checkMessage(options.request, options.json);
   const headers: Record<string, string> = { ...options.headers };
@@ -42,8 +50,16 @@ export async function rest<T = unknown>(
   const headerLength = response.headers.get('inference-header-content-length');
   const jsonPart = headerLength === null ? bytes : bytes.subarray(0, Number(headerLength));
   const parsed = jsonPart.length > 0 ? (JSON.parse(jsonPart.toString('utf8')) as T) : (undefined as T);
-  const answer = { status: response.status, headers: response.headers, body: parsed, binary: headerLength === null ? Buffer.alloc(0) : bytes.subarray(Number(headerLength)) };
-  const schema = response.status >= 400 ? (options.error ?? (options.response?.startsWith('tf#') ? 'tf#error_response' : 'v2#error_response')) : options.response;
+  const answer = {
+    status: response.status,
+    headers: response.headers,
+    body: parsed,
+    binary: headerLength === null ? Buffer.alloc(0) : bytes.subarray(Number(headerLength)),
+  };
+  const schema =
+    response.status >= 400
+      ? (options.error ?? (options.response?.startsWith('tf#') ? 'tf#error_response' : 'v2#error_response'))
+      : options.response;
   if (schema) checkMessage(schema, parsed);
   return answer;
 }

@@ -13,11 +13,24 @@ describe('/app: the web app build', () => {
   test('without a build the API still serves, says so in the log, and /app says how to build it', async () => {
     const api = await startServer({ models: ['iris'], webDir: join(dir, 'missing') });
     try {
-      expect(api.logs).toContainEqual(expect.objectContaining({ level: 40, msg: expect.stringMatching(/^web app not built/), webDir: join(dir, 'missing') }));
+      expect(api.logs).toContainEqual(
+        expect.objectContaining({
+          level: 40,
+          msg: expect.stringMatching(/^web app not built/),
+          webDir: join(dir, 'missing'),
+        }),
+      );
       for (const path of ['/app', '/app/', '/app/assets/x.js']) {
         const response = await fetch(`${api.url}${path}`);
         expect(response.status).toBe(404);
-        expect(await response.json()).toEqual({ errors: [{ message: `The web app is not built (no ${join(dir, 'missing', 'index.html')}): run \`npx nx build @mserve/web\`, then restart`, extensions: { code: 'NOT_FOUND' } }] });
+        expect(await response.json()).toEqual({
+          errors: [
+            {
+              message: `The web app is not built (no ${join(dir, 'missing', 'index.html')}): run \`npx nx build @mserve/web\`, then restart`,
+              extensions: { code: 'NOT_FOUND' },
+            },
+          ],
+        });
       }
       expect((await api.graphql('{ models { name } }')).status).toBe(200);
     } finally {
@@ -28,7 +41,10 @@ describe('/app: the web app build', () => {
   test('with a build: /app redirects to /app/, index.html is revalidated, hashed assets are cached for good', async () => {
     const build = join(dir, 'dist');
     await mkdir(join(build, 'assets'), { recursive: true });
-    await writeFile(join(build, 'index.html'), '<!doctype html><title>app</title><script type="module" src="./assets/index-abc.js"></script>');
+    await writeFile(
+      join(build, 'index.html'),
+      '<!doctype html><title>app</title><script type="module" src="./assets/index-abc.js"></script>',
+    );
     await writeFile(join(build, 'assets', 'index-abc.js'), 'console.log(1);');
     const api = await startServer({ models: ['iris'], webDir: build });
     try {

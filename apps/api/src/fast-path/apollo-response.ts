@@ -25,12 +25,19 @@ export function apolloResponse<Context extends BaseContext>(
   (requestContext as { errors?: readonly GraphQLError[] }).errors = errors;
   const formatted = errors.map((error) => {
     try {
-      const own = error.extensions ?? (error.originalError instanceof GraphQLError ? error.originalError.extensions : undefined);
+      const own =
+        error.extensions ?? (error.originalError instanceof GraphQLError ? error.originalError.extensions : undefined);
       const extensions: Record<string, unknown> = { ...own, code: own?.code ?? 'INTERNAL_SERVER_ERROR' };
       const head = extensions.http as { status?: unknown; headers?: unknown } | undefined;
-      if (!!head && typeof head === 'object' && (!('status' in head) || typeof head.status === 'number') && (!('headers' in head) || head.headers instanceof Map)) {
+      if (
+        !!head &&
+        typeof head === 'object' &&
+        (!('status' in head) || typeof head.status === 'number') &&
+        (!('headers' in head) || head.headers instanceof Map)
+      ) {
         if (typeof head.status === 'number') http.status = head.status;
-        if (head.headers instanceof Map) for (const [name, value] of head.headers as Map<string, string>) http.headers.set(name, value);
+        if (head.headers instanceof Map)
+          for (const [name, value] of head.headers as Map<string, string>) http.headers.set(name, value);
         delete extensions.http;
       }
       return formatError({ ...error.toJSON(), extensions }, error);

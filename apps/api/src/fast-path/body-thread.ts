@@ -27,7 +27,9 @@ export class BodyThread {
     vectorKeys: ReadonlySet<string>,
     private readonly log?: FastifyBaseLogger,
   ) {
-    const worker = startWorker(new URL('./body-thread-worker.js', import.meta.url), { vectorKeys: [...vectorKeys] } satisfies BodyThreadInit);
+    const worker = startWorker(new URL('./body-thread-worker.js', import.meta.url), {
+      vectorKeys: [...vectorKeys],
+    } satisfies BodyThreadInit);
     // Not a reason to keep the process alive; the server's close ends it.
     worker.unref();
     worker.on('message', ({ id, parsed }: BodyReply) => {

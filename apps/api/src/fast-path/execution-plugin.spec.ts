@@ -25,7 +25,9 @@ function makeSchema(seen: unknown[]) {
     throw new Error('a secret that must not leak');
   };
   fields.teapot.resolve = () => {
-    throw new GraphQLError('short and stout', { extensions: { code: 'TEAPOT', http: { status: 418, headers: new Map([['x-tea', 'earl grey']]) } } });
+    throw new GraphQLError('short and stout', {
+      extensions: { code: 'TEAPOT', http: { status: 418, headers: new Map([['x-tea', 'earl grey']]) } },
+    });
   };
   return schema;
 }
@@ -44,16 +46,27 @@ async function servers() {
       };
     },
   };
-  const make = (plugins: Array<ApolloServerPlugin<BaseContext>>) => new ApolloServer({ schema, formatError, includeStacktraceInErrorResponses: false, plugins: [probe, ...plugins] });
+  const make = (plugins: Array<ApolloServerPlugin<BaseContext>>) =>
+    new ApolloServer({ schema, formatError, includeStacktraceInErrorResponses: false, plugins: [probe, ...plugins] });
   const fast = make([fastExecutionPlugin(fastCoercionSchema(schema), formatError, new VectorBodies())]);
   const stock = make([]);
   await Promise.all([fast.start(), stock.start()]);
   const run = async (server: ApolloServer, query: string, variables?: Record<string, unknown>) => {
     errorsSeen.length = 0;
     const response = await server.executeOperation({ query, variables });
-    return { status: response.http.status, teaHeader: response.http.headers.get('x-tea'), body: response.body, errors: [...errorsSeen] };
+    return {
+      status: response.http.status,
+      teaHeader: response.http.headers.get('x-tea'),
+      body: response.body,
+      errors: [...errorsSeen],
+    };
   };
-  return { seen, fast: (query: string, variables?: Record<string, unknown>) => run(fast, query, variables), stock: (query: string, variables?: Record<string, unknown>) => run(stock, query, variables), stop: () => Promise.all([fast.stop(), stock.stop()]) };
+  return {
+    seen,
+    fast: (query: string, variables?: Record<string, unknown>) => run(fast, query, variables),
+    stock: (query: string, variables?: Record<string, unknown>) => run(stock, query, variables),
+    stop: () => Promise.all([fast.stop(), stock.stop()]),
+  };
 }
 
 describe('fastExecutionPlugin', () => {
@@ -96,7 +109,8 @@ describe('fastExecutionPlugin', () => {
   });
 
   test('leaves introspection to Apollo, on the API schema: pixels is still [Float!]!', async () => {
-    const query = '{ __type(name: "Item") { inputFields { name type { kind ofType { kind ofType { kind ofType { name } } } } } } }';
+    const query =
+      '{ __type(name: "Item") { inputFields { name type { kind ofType { kind ofType { kind ofType { name } } } } } } }';
     const fast = await s.fast(query);
     expect(fast).toEqual(await s.stock(query));
     expect(JSON.stringify(fast.body)).toContain('"kind":"LIST"');

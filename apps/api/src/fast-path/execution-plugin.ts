@@ -25,7 +25,11 @@ type Compiled = Map<string, CompiledQuery | undefined>;
  * (`executionDidStart`, `willResolveField`) do not fire for operations answered here; the server
  * uses none (Apollo's cache-control plugin then leaves the policy at its default, `no-store`).
  */
-export function fastExecutionPlugin<Context extends BaseContext>(twin: GraphQLSchema, formatError: FormatError, bodies: VectorBodies): ApolloServerPlugin<Context> {
+export function fastExecutionPlugin<Context extends BaseContext>(
+  twin: GraphQLSchema,
+  formatError: FormatError,
+  bodies: VectorBodies,
+): ApolloServerPlugin<Context> {
   const compiled = new WeakMap<DocumentNode, Compiled>();
   const introspects = new WeakMap<DocumentNode, boolean>();
   const compile = (document: DocumentNode, operationName: string | undefined): CompiledQuery | undefined => {
@@ -54,7 +58,12 @@ export function fastExecutionPlugin<Context extends BaseContext>(twin: GraphQLSc
             request.variables = bodies.plainVariables(request.variables);
             return null;
           }
-          return apolloResponse(requestContext, result.data as Record<string, unknown> | null, result.errors as readonly GraphQLError[] | undefined, formatError);
+          return apolloResponse(
+            requestContext,
+            result.data as Record<string, unknown> | null,
+            result.errors as readonly GraphQLError[] | undefined,
+            formatError,
+          );
         },
       };
     },

@@ -19,7 +19,11 @@ import { registerJsonBodyParser } from './json-body.js';
 import { fastCoercionSchema, fastListFieldNames } from './twin-schema.js';
 
 /** Installs the fast path's body parser on `app` and returns its Apollo plugin (add it to Apollo's plugins). */
-export function installFastPath<Context extends BaseContext>(app: FastifyInstance, schema: GraphQLSchema, formatError: FormatError): ApolloServerPlugin<Context> {
+export function installFastPath<Context extends BaseContext>(
+  app: FastifyInstance,
+  schema: GraphQLSchema,
+  formatError: FormatError,
+): ApolloServerPlugin<Context> {
   const bodies = registerJsonBodyParser(app, fastListFieldNames(schema));
   return fastExecutionPlugin<Context>(fastCoercionSchema(schema), formatError, bodies);
 }

@@ -8,7 +8,8 @@ describe('the JSON body parser', () => {
   app.post('/echo', async (request) => ({ body: request.body }));
   afterAll(() => app.close());
 
-  const post = (payload: string | Buffer) => app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload });
+  const post = (payload: string | Buffer) =>
+    app.inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/json' }, payload });
 
   test.each([
     ['ASCII', '{"a":[1,2.5],"b":"x"}', { a: [1, 2.5], b: 'x' }],
@@ -39,18 +40,30 @@ describe('the JSON body parser with vector keys', () => {
   app.post('/shape', async (request) => {
     const body = request.body as { variables?: { items: Array<{ pixels: unknown }> } };
     const items = body.variables?.items ?? [];
-    return { typed: items.map((item) => item.pixels instanceof Float64Array), values: items.map((item) => Array.from(item.pixels as ArrayLike<number>)), plain: vectorBodies.plainVariables(body.variables) };
+    return {
+      typed: items.map((item) => item.pixels instanceof Float64Array),
+      values: items.map((item) => Array.from(item.pixels as ArrayLike<number>)),
+      plain: vectorBodies.plainVariables(body.variables),
+    };
   });
   afterAll(() => app.close());
 
-  const post = (payload: string) => app.inject({ method: 'POST', url: '/shape', headers: { 'content-type': 'application/json' }, payload });
+  const post = (payload: string) =>
+    app.inject({ method: 'POST', url: '/shape', headers: { 'content-type': 'application/json' }, payload });
   /** Pads a body past LARGE_BODY_BYTES with a string field. */
   const large = (body: string) => `{"padding":"${'.'.repeat(LARGE_BODY_BYTES)}",${body.slice(1)}`;
 
   test('reads the lists under those keys of a large body into Float64Arrays; plainVariables gives them as JSON.parse does', async () => {
     const variables = { items: [{ pixels: [0, 0.25, 1e-3, -0.5, 0.9919999837875366] }, { pixels: [1, 2] }] };
     const response = await post(large(JSON.stringify({ query: '{ x }', variables })));
-    expect(response.json()).toEqual({ typed: [true, true], values: [[0, 0.25, 1e-3, -0.5, 0.9919999837875366], [1, 2]], plain: variables });
+    expect(response.json()).toEqual({
+      typed: [true, true],
+      values: [
+        [0, 0.25, 1e-3, -0.5, 0.9919999837875366],
+        [1, 2],
+      ],
+      plain: variables,
+    });
   });
 
   test('leaves a small body to JSON.parse (plain lists)', async () => {
@@ -78,7 +91,10 @@ describe('the JSON body parser with vector keys', () => {
   test.each([
     ['a __proto__ key', '{"variables":{"items":[{"pixels":[1],"__proto__":{"polluted":1}}]}}'],
     ['an escaped __proto__ key', '{"variables":{"items":[{"pixels":[1]}],"\\u005f_proto__":{"polluted":1}}}'],
-    ['a constructor.prototype key', '{"variables":{"items":[{"pixels":[1]}]},"a":[{"constructor":{"prototype":{"polluted":1}}}]}'],
+    [
+      'a constructor.prototype key',
+      '{"variables":{"items":[{"pixels":[1]}]},"a":[{"constructor":{"prototype":{"polluted":1}}}]}',
+    ],
   ])('refuses a large body with %s as fastify does', async (_name, payload) => {
     const response = await post(large(payload));
     expect(response.statusCode).toBe(400);
@@ -92,24 +108,38 @@ describe('the JSON body parser with vector keys and the body thread', () => {
   app.post('/shape', async (request) => {
     const body = request.body as { variables?: { items: Array<{ pixels: unknown }> } };
     const items = body.variables?.items ?? [];
-    return { typed: items.map((item) => item.pixels instanceof Float64Array), values: items.map((item) => Array.from(item.pixels as ArrayLike<number>)) };
+    return {
+      typed: items.map((item) => item.pixels instanceof Float64Array),
+      values: items.map((item) => Array.from(item.pixels as ArrayLike<number>)),
+    };
   });
   afterAll(() => app.close());
 
-  const post = (payload: string) => app.inject({ method: 'POST', url: '/shape', headers: { 'content-type': 'application/json' }, payload });
+  const post = (payload: string) =>
+    app.inject({ method: 'POST', url: '/shape', headers: { 'content-type': 'application/json' }, payload });
   /** Rows of float32 values printed as doubles, as bulk clients send them, enough for the thread. */
   const rows = (seed: number, count = 40) =>
-    Array.from({ length: count }, (_, row) => ({ pixels: Array.from({ length: 784 }, (_, k) => ((row * 784 + k + seed) % 7 === 0 ? Math.fround(((k * 31 + seed) % 255) / 255) : 0)) }));
+    Array.from({ length: count }, (_, row) => ({
+      pixels: Array.from({ length: 784 }, (_, k) =>
+        (row * 784 + k + seed) % 7 === 0 ? Math.fround(((k * 31 + seed) % 255) / 255) : 0,
+      ),
+    }));
 
   test('gives concurrent large bodies each its own values, as JSON.parse reads them', async () => {
-    const bodies = Array.from({ length: 24 }, (_, seed) => JSON.stringify({ query: '{ x }', variables: { items: rows(seed) } }));
+    const bodies = Array.from({ length: 24 }, (_, seed) =>
+      JSON.stringify({ query: '{ x }', variables: { items: rows(seed) } }),
+    );
     expect(bodies[0].length).toBeGreaterThan(LARGE_BODY_BYTES);
     const responses = await Promise.all(bodies.map((body) => post(body)));
     responses.forEach((response, seed) => {
       expect(response.statusCode).toBe(200);
       const { typed, values } = response.json() as { typed: boolean[]; values: number[][] };
       expect(typed.every(Boolean)).toBe(true);
-      expect(values).toEqual((JSON.parse(bodies[seed]) as { variables: { items: Array<{ pixels: number[] }> } }).variables.items.map((item) => item.pixels));
+      expect(values).toEqual(
+        (JSON.parse(bodies[seed]) as { variables: { items: Array<{ pixels: number[] }> } }).variables.items.map(
+          (item) => item.pixels,
+        ),
+      );
     });
   });
 
@@ -117,7 +147,9 @@ describe('the JSON body parser with vector keys and the body thread', () => {
     const parse = vi.spyOn(BodyThread.prototype, 'parse');
     try {
       // The compact form: its base64 column is named like the list field; it is read on the event loop.
-      const compact = JSON.stringify({ variables: { columns: { pixels: Buffer.alloc(LARGE_BODY_BYTES, 1).toString('base64') } } });
+      const compact = JSON.stringify({
+        variables: { columns: { pixels: Buffer.alloc(LARGE_BODY_BYTES, 1).toString('base64') } },
+      });
       expect((await post(compact)).statusCode).toBe(200);
       expect(parse).not.toHaveBeenCalled();
       // Pretty-printed lists (`"pixels": [`) still take the lane.
@@ -143,12 +175,18 @@ describe('the JSON body parser with vector keys and the body thread', () => {
 describe('BodyThread', () => {
   test('reads a body on its thread, and once closed leaves every body to the caller', async () => {
     const thread = new BodyThread(new Set(['pixels']));
-    const body = Buffer.from(JSON.stringify({ variables: { items: [{ pixels: [0, 0.9919999837875366, 1] }], id: 'a' } }));
-    expect(await thread.parse(body)).toStrictEqual({ variables: { items: [{ pixels: new Float64Array([0, 0.9919999837875366, 1]) }], id: 'a' } });
+    const body = Buffer.from(
+      JSON.stringify({ variables: { items: [{ pixels: [0, 0.9919999837875366, 1] }], id: 'a' } }),
+    );
+    expect(await thread.parse(body)).toStrictEqual({
+      variables: { items: [{ pixels: new Float64Array([0, 0.9919999837875366, 1]) }], id: 'a' },
+    });
     // The caller's bytes are its own still: the thread got a copy.
     expect(body.toString()).toContain('0.9919999837875366');
     // A compact column shares its list field's name; the thread reads it as the string it is.
-    const compact = Buffer.from(JSON.stringify({ variables: { columns: { pixels: Buffer.alloc(LARGE_BODY_BYTES, 7).toString('base64') } } }));
+    const compact = Buffer.from(
+      JSON.stringify({ variables: { columns: { pixels: Buffer.alloc(LARGE_BODY_BYTES, 7).toString('base64') } } }),
+    );
     expect(await thread.parse(compact)).toStrictEqual(JSON.parse(compact.toString()));
     expect(await thread.parse(Buffer.from('{"variables":'))).toBeUndefined();
     await thread.close();

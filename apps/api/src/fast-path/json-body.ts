@@ -51,7 +51,11 @@ export class VectorBodies {
  * Any other body, and any body that fails to parse, goes to fastify's parser, so errors and the
  * poisoning checks are exactly fastify's. Returns the record of vector-read variables.
  */
-export function registerJsonBodyParser(app: FastifyInstance, vectorKeys: ReadonlySet<string>, { bodyThread = true } = {}): VectorBodies {
+export function registerJsonBodyParser(
+  app: FastifyInstance,
+  vectorKeys: ReadonlySet<string>,
+  { bodyThread = true } = {},
+): VectorBodies {
   const careful = app.getDefaultJsonParser('error', 'error');
   const bodies = new VectorBodies();
   const readVectors = vectorKeys.size > 0;
@@ -66,7 +70,8 @@ export function registerJsonBodyParser(app: FastifyInstance, vectorKeys: Readonl
       done(null, parsed);
     };
     const general = () => {
-      const plain = bytes.length > 0 && !bytes.includes('__proto__') && !bytes.includes('constructor') && !bytes.includes('\\u');
+      const plain =
+        bytes.length > 0 && !bytes.includes('__proto__') && !bytes.includes('constructor') && !bytes.includes('\\u');
       const text = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
       if (!plain) return careful.call(app, request, text, done);
       let parsed: unknown;

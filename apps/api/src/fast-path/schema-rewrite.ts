@@ -24,7 +24,11 @@ import {
 /** What to change while copying a schema. Resolvers, descriptions and everything else are kept. */
 export interface SchemaRewrite {
   /** The type of input field `field` of input type `type` in the copy (default: the same type, rewired). */
-  inputFieldType?(type: GraphQLInputObjectType, field: string, fieldType: GraphQLInputType): GraphQLInputType | undefined;
+  inputFieldType?(
+    type: GraphQLInputObjectType,
+    field: string,
+    fieldType: GraphQLInputType,
+  ): GraphQLInputType | undefined;
 }
 
 /**
@@ -45,7 +49,13 @@ export function rewriteSchema(schema: GraphQLSchema, rewrite: SchemaRewrite): Gr
     Object.fromEntries(
       Object.entries(config).map(([name, field]): [string, GraphQLFieldConfig<unknown, unknown>] => [
         name,
-        { ...field, type: rewire(field.type), args: Object.fromEntries(Object.entries(field.args ?? {}).map(([arg, c]) => [arg, { ...c, type: rewire(c.type) }])) },
+        {
+          ...field,
+          type: rewire(field.type),
+          args: Object.fromEntries(
+            Object.entries(field.args ?? {}).map(([arg, c]) => [arg, { ...c, type: rewire(c.type) }]),
+          ),
+        },
       ]),
     );
 
@@ -53,10 +63,24 @@ export function rewriteSchema(schema: GraphQLSchema, rewrite: SchemaRewrite): Gr
     if (isIntrospectionType(type)) continue;
     if (isObjectType(type)) {
       const config = type.toConfig();
-      copies.set(type.name, new GraphQLObjectType({ ...config, interfaces: () => config.interfaces.map(named), fields: fields(config.fields) }));
+      copies.set(
+        type.name,
+        new GraphQLObjectType({
+          ...config,
+          interfaces: () => config.interfaces.map(named),
+          fields: fields(config.fields),
+        }),
+      );
     } else if (isInterfaceType(type)) {
       const config = type.toConfig();
-      copies.set(type.name, new GraphQLInterfaceType({ ...config, interfaces: () => config.interfaces.map(named), fields: fields(config.fields) }));
+      copies.set(
+        type.name,
+        new GraphQLInterfaceType({
+          ...config,
+          interfaces: () => config.interfaces.map(named),
+          fields: fields(config.fields),
+        }),
+      );
     } else if (isUnionType(type)) {
       const config = type.toConfig();
       copies.set(type.name, new GraphQLUnionType({ ...config, types: () => config.types.map(named) }));

@@ -1,4 +1,12 @@
-import { buildSchema, execute, getVariableValues, parse, printType, type GraphQLInputObjectType, type OperationDefinitionNode } from 'graphql';
+import {
+  buildSchema,
+  execute,
+  getVariableValues,
+  parse,
+  printType,
+  type GraphQLInputObjectType,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { fastCoercionSchema } from './twin-schema.js';
 
 // A plain graphql-js schema: the twin works on any schema, not only the generated one.
@@ -9,18 +17,24 @@ const schema = buildSchema(`
 const query = schema.getQueryType();
 if (query) {
   const fields = query.getFields();
-  fields.sum.resolve = (_source, args: { row: { xs: number[]; ids?: number[] | null } }) => args.row.xs.reduce((a, b) => a + b, 0) + (args.row.ids ?? []).reduce((a, b) => a + b, 0);
+  fields.sum.resolve = (_source, args: { row: { xs: number[]; ids?: number[] | null } }) =>
+    args.row.xs.reduce((a, b) => a + b, 0) + (args.row.ids ?? []).reduce((a, b) => a + b, 0);
   fields.count.resolve = (_source, args: { rows: unknown[] }) => args.rows.length;
 }
 const twin = fastCoercionSchema(schema);
 
 const operation = (source: string) => parse(source).definitions[0] as OperationDefinitionNode;
-const coerce = (on: typeof schema, variables: Record<string, unknown>) => getVariableValues(on, operation('query ($row: Row!) { sum(row: $row) }').variableDefinitions ?? [], variables);
+const coerce = (on: typeof schema, variables: Record<string, unknown>) =>
+  getVariableValues(on, operation('query ($row: Row!) { sum(row: $row) }').variableDefinitions ?? [], variables);
 
 describe('fastCoercionSchema', () => {
   test('replaces only non-null-item lists of Float and Int, and leaves the original schema alone', () => {
-    expect(printType(twin.getType('Row') as GraphQLInputObjectType)).toBe('input Row {\n  xs: _FastFloatList!\n  ids: _FastIntList\n  tags: [String!]\n  maybe: [Float]\n}');
-    expect(printType(schema.getType('Row') as GraphQLInputObjectType)).toBe('input Row {\n  xs: [Float!]!\n  ids: [Int!]\n  tags: [String!]\n  maybe: [Float]\n}');
+    expect(printType(twin.getType('Row') as GraphQLInputObjectType)).toBe(
+      'input Row {\n  xs: _FastFloatList!\n  ids: _FastIntList\n  tags: [String!]\n  maybe: [Float]\n}',
+    );
+    expect(printType(schema.getType('Row') as GraphQLInputObjectType)).toBe(
+      'input Row {\n  xs: [Float!]!\n  ids: [Int!]\n  tags: [String!]\n  maybe: [Float]\n}',
+    );
   });
 
   test('coerces valid variables to exactly what graphql-js does', () => {
@@ -46,7 +60,9 @@ describe('fastCoercionSchema', () => {
   });
 
   test('literals in the query mean what they always did', async () => {
-    const document = parse('query ($a: Float!) { sum(row: { xs: [1, 2.5, $a], ids: [3] }) count(rows: [{ xs: [] }, { xs: 1 }]) }');
+    const document = parse(
+      'query ($a: Float!) { sum(row: { xs: [1, 2.5, $a], ids: [3] }) count(rows: [{ xs: [] }, { xs: 1 }]) }',
+    );
     const args = { document, variableValues: { a: 0.5 } };
     const [fast, stock] = await Promise.all([execute({ schema: twin, ...args }), execute({ schema, ...args })]);
     expect(fast).toEqual({ data: { sum: 7, count: 2 } });

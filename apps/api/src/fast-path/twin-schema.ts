@@ -32,7 +32,10 @@ class NotFastPath extends Error {
  */
 function listScalar(item: typeof GraphQLFloat | typeof GraphQLInt): GraphQLScalarType {
   const list = new GraphQLList(new GraphQLNonNull(item));
-  const isItem = item === GraphQLInt ? (x: unknown) => Number.isInteger(x) && (x as number) <= 2147483647 && (x as number) >= -2147483648 : (x: unknown) => typeof x === 'number' && Number.isFinite(x);
+  const isItem =
+    item === GraphQLInt
+      ? (x: unknown) => Number.isInteger(x) && (x as number) <= 2147483647 && (x as number) >= -2147483648
+      : (x: unknown) => typeof x === 'number' && Number.isFinite(x);
   return new GraphQLScalarType({
     name: `_Fast${item.name}List`,
     description: `Execution-only stand-in for [${item.name}!]: checks the whole list in one loop.`,
@@ -51,7 +54,10 @@ function listScalar(item: typeof GraphQLFloat | typeof GraphQLInt): GraphQLScala
 }
 
 /** `[Float!]` / `[Int!]` (possibly non-null) → the twin scalar (keeping the outer non-null); else undefined. */
-function fastType(type: GraphQLInputType, scalars: { Float: GraphQLScalarType; Int: GraphQLScalarType }): GraphQLInputType | undefined {
+function fastType(
+  type: GraphQLInputType,
+  scalars: { Float: GraphQLScalarType; Int: GraphQLScalarType },
+): GraphQLInputType | undefined {
   const nonNull = isNonNullType(type);
   const inner = nonNull ? type.ofType : type;
   if (!isListType(inner) || !isNonNullType(inner.ofType)) return undefined;

@@ -7,7 +7,21 @@
  */
 
 /** Every datatype the protocol names (the server serves those of its dtype table). */
-export const V2_DATATYPE_NAMES = ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES'] as const;
+export const V2_DATATYPE_NAMES = [
+  'BOOL',
+  'UINT8',
+  'UINT16',
+  'UINT32',
+  'UINT64',
+  'INT8',
+  'INT16',
+  'INT32',
+  'INT64',
+  'FP16',
+  'FP32',
+  'FP64',
+  'BYTES',
+] as const;
 
 const parameters = {
   $id: 'v2#parameters',
@@ -31,10 +45,18 @@ const tensor = (id: string) =>
       name: { type: 'string' },
       shape: { type: 'array', items: { type: 'integer', minimum: 0 } },
       datatype: { enum: V2_DATATYPE_NAMES },
-      parameters: { allOf: [{ $ref: 'v2#parameters' }, { type: 'object', properties: { binary_data_size: { type: 'integer', minimum: 0 } } }] },
+      parameters: {
+        allOf: [
+          { $ref: 'v2#parameters' },
+          { type: 'object', properties: { binary_data_size: { type: 'integer', minimum: 0 } } },
+        ],
+      },
       data: { $ref: 'v2#tensor_data' },
     },
-    anyOf: [{ required: ['data'] }, { required: ['parameters'], properties: { parameters: { type: 'object', required: ['binary_data_size'] } } }],
+    anyOf: [
+      { required: ['data'] },
+      { required: ['parameters'], properties: { parameters: { type: 'object', required: ['binary_data_size'] } } },
+    ],
   }) as const;
 
 const requestOutput = {
@@ -43,7 +65,9 @@ const requestOutput = {
   required: ['name'],
   properties: {
     name: { type: 'string' },
-    parameters: { allOf: [{ $ref: 'v2#parameters' }, { type: 'object', properties: { binary_data: { type: 'boolean' } } }] },
+    parameters: {
+      allOf: [{ $ref: 'v2#parameters' }, { type: 'object', properties: { binary_data: { type: 'boolean' } } }],
+    },
   },
 } as const;
 
@@ -53,7 +77,9 @@ const inferenceRequest = {
   required: ['inputs'],
   properties: {
     id: { type: 'string' },
-    parameters: { allOf: [{ $ref: 'v2#parameters' }, { type: 'object', properties: { binary_data_output: { type: 'boolean' } } }] },
+    parameters: {
+      allOf: [{ $ref: 'v2#parameters' }, { type: 'object', properties: { binary_data_output: { type: 'boolean' } } }],
+    },
     inputs: { type: 'array', minItems: 1, items: { $ref: 'v2#request_input' } },
     outputs: { type: 'array', items: { $ref: 'v2#request_output' } },
   },
@@ -72,13 +98,22 @@ const inferenceResponse = {
   },
 } as const;
 
-const errorResponse = { $id: 'v2#error_response', type: 'object', required: ['error'], properties: { error: { type: 'string' } } } as const;
+const errorResponse = {
+  $id: 'v2#error_response',
+  type: 'object',
+  required: ['error'],
+  properties: { error: { type: 'string' } },
+} as const;
 
 const serverMetadataResponse = {
   $id: 'v2#metadata_server_response',
   type: 'object',
   required: ['name', 'version', 'extensions'],
-  properties: { name: { type: 'string' }, version: { type: 'string' }, extensions: { type: 'array', items: { type: 'string' } } },
+  properties: {
+    name: { type: 'string' },
+    version: { type: 'string' },
+    extensions: { type: 'array', items: { type: 'string' } },
+  },
 } as const;
 
 const metadataTensor = {
@@ -86,7 +121,11 @@ const metadataTensor = {
   type: 'object',
   required: ['name', 'datatype', 'shape'],
   // -1 marks a dim of any size (the batch axis).
-  properties: { name: { type: 'string' }, datatype: { enum: V2_DATATYPE_NAMES }, shape: { type: 'array', items: { type: 'integer', minimum: -1 } } },
+  properties: {
+    name: { type: 'string' },
+    datatype: { enum: V2_DATATYPE_NAMES },
+    shape: { type: 'array', items: { type: 'integer', minimum: -1 } },
+  },
 } as const;
 
 const modelMetadataResponse = {
@@ -102,8 +141,18 @@ const modelMetadataResponse = {
   },
 } as const;
 
-const liveResponse = { $id: 'v2#server_live_response', type: 'object', required: ['live'], properties: { live: { type: 'boolean' } } } as const;
-const readyResponse = { $id: 'v2#server_ready_response', type: 'object', required: ['ready'], properties: { ready: { type: 'boolean' } } } as const;
+const liveResponse = {
+  $id: 'v2#server_live_response',
+  type: 'object',
+  required: ['live'],
+  properties: { live: { type: 'boolean' } },
+} as const;
+const readyResponse = {
+  $id: 'v2#server_ready_response',
+  type: 'object',
+  required: ['ready'],
+  properties: { ready: { type: 'boolean' } },
+} as const;
 const modelReadyResponse = {
   $id: 'v2#model_ready_response',
   type: 'object',
@@ -111,14 +160,23 @@ const modelReadyResponse = {
   properties: { name: { type: 'string' }, ready: { type: 'boolean' } },
 } as const;
 
-const repositoryIndexRequest = { $id: 'v2#repository_index_request', type: 'object', properties: { ready: { type: 'boolean' } } } as const;
+const repositoryIndexRequest = {
+  $id: 'v2#repository_index_request',
+  type: 'object',
+  properties: { ready: { type: 'boolean' } },
+} as const;
 const repositoryIndexResponse = {
   $id: 'v2#repository_index_response',
   type: 'array',
   items: {
     type: 'object',
     required: ['name'],
-    properties: { name: { type: 'string' }, version: { type: 'string' }, state: { type: 'string' }, reason: { type: 'string' } },
+    properties: {
+      name: { type: 'string' },
+      version: { type: 'string' },
+      state: { type: 'string' },
+      reason: { type: 'string' },
+    },
   },
 } as const;
 

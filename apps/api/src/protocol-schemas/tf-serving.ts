@@ -34,7 +34,11 @@ const errorResponse = {
     // Per-instance errors of a bad request: which instance, which field, why.
     errors: {
       type: 'array',
-      items: { type: 'object', required: ['index', 'field', 'message'], properties: { index: { type: 'integer' }, field: { type: 'string' }, message: { type: 'string' } } },
+      items: {
+        type: 'object',
+        required: ['index', 'field', 'message'],
+        properties: { index: { type: 'integer' }, field: { type: 'string' }, message: { type: 'string' } },
+      },
     },
   },
 } as const;

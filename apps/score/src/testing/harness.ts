@@ -14,7 +14,10 @@ export interface CliResult {
 }
 
 /** Runs `score` in this process with `argv`, `stdin` as its input stream, stderr not a TTY. */
-export async function runCli(argv: string[], options: { stdin?: string; cwd?: string; signal?: AbortSignal } = {}): Promise<CliResult> {
+export async function runCli(
+  argv: string[],
+  options: { stdin?: string; cwd?: string; signal?: AbortSignal } = {},
+): Promise<CliResult> {
   const stdout = collect();
   const stderr = collect();
   const code = await run(argv, {

@@ -18,16 +18,30 @@ export interface LiveApi {
  * so its tests reach the API over HTTP only, as the browser does.
  */
 export async function startLiveApi(env: Record<string, string> = {}, startMs = 60_000): Promise<LiveApi> {
-  const child = spawn(process.execPath, ['--conditions', '@mserve/source', '--import', 'tsx/esm', 'apps/api/src/main.ts'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, NODE_ENV: 'production', TSX_TSCONFIG_PATH: 'tsconfig.base.json', PORT: '0', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--conditions', '@mserve/source', '--import', 'tsx/esm', 'apps/api/src/main.ts'],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        TSX_TSCONFIG_PATH: 'tsconfig.base.json',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const logs: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the API did not listen within ${startMs} ms: ${stderr.join('').slice(-2000)}`)), startMs);
+    const timer = setTimeout(
+      () => reject(new Error(`the API did not listen within ${startMs} ms: ${stderr.join('').slice(-2000)}`)),
+      startMs,
+    );
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`the API exited with code ${code} before listening: ${stderr.join('').slice(-2000)}`));

@@ -40,7 +40,10 @@ describe('MNIST preprocessing on real held-out digits, drawn large and off centr
     const response = await fetch(`${api.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: 'query D($i: [MnistInput!]!) { mnistBatch(inputs: $i) { classIndex } }', variables: { i: rows.map((r) => ({ pixels: Array.from(r) })) } }),
+      body: JSON.stringify({
+        query: 'query D($i: [MnistInput!]!) { mnistBatch(inputs: $i) { classIndex } }',
+        variables: { i: rows.map((r) => ({ pixels: Array.from(r) })) },
+      }),
     });
     const body = (await response.json()) as { data: { mnistBatch: Array<{ classIndex: number }> } };
     return body.data.mnistBatch.map((p) => p.classIndex);
@@ -59,8 +62,14 @@ describe('MNIST preprocessing on real held-out digits, drawn large and off centr
     // The naive way for comparison: the whole canvas shrunk to 28×28.
     const shrunk = drawn.map((image) => resampleArea(image, { x: 0, y: 0, width: CANVAS, height: CANVAS }, 28, 28).ink);
     const accuracy = (predicted: number[]) => predicted.filter((p, i) => p === truth[i]).length / DIGITS;
-    const [asIs, viaApp, naive] = [accuracy(await labels(rows)), accuracy(await labels(prepared)), accuracy(await labels(shrunk))];
-    console.log(JSON.stringify({ digits: DIGITS, accuracyAsIs: asIs, accuracyPreprocessed: viaApp, accuracyShrunkOnly: naive }));
+    const [asIs, viaApp, naive] = [
+      accuracy(await labels(rows)),
+      accuracy(await labels(prepared)),
+      accuracy(await labels(shrunk)),
+    ];
+    console.log(
+      JSON.stringify({ digits: DIGITS, accuracyAsIs: asIs, accuracyPreprocessed: viaApp, accuracyShrunkOnly: naive }),
+    );
     for (const image of prepared) expect(inkBounds({ ink: image, width: 28, height: 28 })).not.toBeNull();
     expect(asIs).toBeGreaterThan(0.9);
     expect(Math.abs(viaApp - asIs)).toBeLessThanOrEqual(0.02);

@@ -14,14 +14,14 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  query Models {\n    models {\n      name\n      description\n      state\n      reason\n      defaultVersion\n      versions { version state reason executionProvider fallbackReason pendingRows }\n      inputs { name fields { name description unit min max length } }\n      labels\n      batching { maxBatchSize maxQueueDelayMicros maxQueueSize timeoutMs }\n      instances\n      executionProvider\n    }\n  }\n": typeof types.ModelsDocument,
-    "\n  query IrisPredict($input: IrisInput!) {\n    iris(input: $input) { label confidence probabilities }\n  }\n": typeof types.IrisPredictDocument,
-    "\n  query DigitPredict($input: MnistInput!) {\n    mnist(input: $input) { label confidence probabilities }\n  }\n": typeof types.DigitPredictDocument,
+    "\n  query Models {\n    models {\n      name\n      description\n      state\n      reason\n      defaultVersion\n      versions {\n        version\n        state\n        reason\n        executionProvider\n        fallbackReason\n        pendingRows\n      }\n      inputs {\n        name\n        fields {\n          name\n          description\n          unit\n          min\n          max\n          length\n        }\n      }\n      labels\n      batching {\n        maxBatchSize\n        maxQueueDelayMicros\n        maxQueueSize\n        timeoutMs\n      }\n      instances\n      executionProvider\n    }\n  }\n": typeof types.ModelsDocument,
+    "\n  query IrisPredict($input: IrisInput!) {\n    iris(input: $input) {\n      label\n      confidence\n      probabilities\n    }\n  }\n": typeof types.IrisPredictDocument,
+    "\n  query DigitPredict($input: MnistInput!) {\n    mnist(input: $input) {\n      label\n      confidence\n      probabilities\n    }\n  }\n": typeof types.DigitPredictDocument,
 };
 const documents: Documents = {
-    "\n  query Models {\n    models {\n      name\n      description\n      state\n      reason\n      defaultVersion\n      versions { version state reason executionProvider fallbackReason pendingRows }\n      inputs { name fields { name description unit min max length } }\n      labels\n      batching { maxBatchSize maxQueueDelayMicros maxQueueSize timeoutMs }\n      instances\n      executionProvider\n    }\n  }\n": types.ModelsDocument,
-    "\n  query IrisPredict($input: IrisInput!) {\n    iris(input: $input) { label confidence probabilities }\n  }\n": types.IrisPredictDocument,
-    "\n  query DigitPredict($input: MnistInput!) {\n    mnist(input: $input) { label confidence probabilities }\n  }\n": types.DigitPredictDocument,
+    "\n  query Models {\n    models {\n      name\n      description\n      state\n      reason\n      defaultVersion\n      versions {\n        version\n        state\n        reason\n        executionProvider\n        fallbackReason\n        pendingRows\n      }\n      inputs {\n        name\n        fields {\n          name\n          description\n          unit\n          min\n          max\n          length\n        }\n      }\n      labels\n      batching {\n        maxBatchSize\n        maxQueueDelayMicros\n        maxQueueSize\n        timeoutMs\n      }\n      instances\n      executionProvider\n    }\n  }\n": types.ModelsDocument,
+    "\n  query IrisPredict($input: IrisInput!) {\n    iris(input: $input) {\n      label\n      confidence\n      probabilities\n    }\n  }\n": types.IrisPredictDocument,
+    "\n  query DigitPredict($input: MnistInput!) {\n    mnist(input: $input) {\n      label\n      confidence\n      probabilities\n    }\n  }\n": types.DigitPredictDocument,
 };
 
 /**
@@ -41,15 +41,15 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Models {\n    models {\n      name\n      description\n      state\n      reason\n      defaultVersion\n      versions { version state reason executionProvider fallbackReason pendingRows }\n      inputs { name fields { name description unit min max length } }\n      labels\n      batching { maxBatchSize maxQueueDelayMicros maxQueueSize timeoutMs }\n      instances\n      executionProvider\n    }\n  }\n"): (typeof documents)["\n  query Models {\n    models {\n      name\n      description\n      state\n      reason\n      defaultVersion\n      versions { version state reason executionProvider fallbackReason pendingRows }\n      inputs { name fields { name description unit min max length } }\n      labels\n      batching { maxBatchSize maxQueueDelayMicros maxQueueSize timeoutMs }\n      instances\n      executionProvider\n    }\n  }\n"];
+export function graphql(source: "\n  query Models {\n    models {\n      name\n      description\n      state\n      reason\n      defaultVersion\n      versions {\n        version\n        state\n        reason\n        executionProvider\n        fallbackReason\n        pendingRows\n      }\n      inputs {\n        name\n        fields {\n          name\n          description\n          unit\n          min\n          max\n          length\n        }\n      }\n      labels\n      batching {\n        maxBatchSize\n        maxQueueDelayMicros\n        maxQueueSize\n        timeoutMs\n      }\n      instances\n      executionProvider\n    }\n  }\n"): (typeof documents)["\n  query Models {\n    models {\n      name\n      description\n      state\n      reason\n      defaultVersion\n      versions {\n        version\n        state\n        reason\n        executionProvider\n        fallbackReason\n        pendingRows\n      }\n      inputs {\n        name\n        fields {\n          name\n          description\n          unit\n          min\n          max\n          length\n        }\n      }\n      labels\n      batching {\n        maxBatchSize\n        maxQueueDelayMicros\n        maxQueueSize\n        timeoutMs\n      }\n      instances\n      executionProvider\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query IrisPredict($input: IrisInput!) {\n    iris(input: $input) { label confidence probabilities }\n  }\n"): (typeof documents)["\n  query IrisPredict($input: IrisInput!) {\n    iris(input: $input) { label confidence probabilities }\n  }\n"];
+export function graphql(source: "\n  query IrisPredict($input: IrisInput!) {\n    iris(input: $input) {\n      label\n      confidence\n      probabilities\n    }\n  }\n"): (typeof documents)["\n  query IrisPredict($input: IrisInput!) {\n    iris(input: $input) {\n      label\n      confidence\n      probabilities\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query DigitPredict($input: MnistInput!) {\n    mnist(input: $input) { label confidence probabilities }\n  }\n"): (typeof documents)["\n  query DigitPredict($input: MnistInput!) {\n    mnist(input: $input) { label confidence probabilities }\n  }\n"];
+export function graphql(source: "\n  query DigitPredict($input: MnistInput!) {\n    mnist(input: $input) {\n      label\n      confidence\n      probabilities\n    }\n  }\n"): (typeof documents)["\n  query DigitPredict($input: MnistInput!) {\n    mnist(input: $input) {\n      label\n      confidence\n      probabilities\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
