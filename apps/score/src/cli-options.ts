@@ -107,7 +107,8 @@ in CSV the columns id|line, label, classIndex, confidence, then p_<label> for ea
 Output goes to <output>.partial and is renamed to <output> only when the run succeeds.
 
 Exit codes: 0 success; 1 usage or config error; 2 bad row under --on-error fail;
-3 I/O or internal error; 130 interrupted.`;
+3 I/O or internal error; 129 SIGHUP or the launching process exited;
+130 SIGINT; 143 SIGTERM (partial output deleted, nothing published).`;
 
 /**
  * Reads the command line. Throws a UsageError naming the flag on anything it cannot use; paths are

@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { InferenceError, type LoadedModel, type Logger, type ModelRepository } from '@mserve/inference';
 import type { Logger as PinoLogger } from 'pino';
 import { HELP_TEXT, parseCliOptions, parseThreadsFor, type CliRequest, type ScoreOptions } from './cli-options.js';
-import { BadRowError, EXIT, InterruptedError, UsageError, type ExitCode } from './exit-codes.js';
+import { BadRowError, EXIT, InterruptedError, interruptionOf, UsageError, type ExitCode } from './exit-codes.js';
 import { openModel } from './model-loading.js';
 import { createLogger, createProgress, reportSummary, type RunSummary } from './progress.js';
 import { openInput } from './readers.js';
@@ -19,8 +19,17 @@ export interface CliIo {
   stderr: Writable & { isTTY?: boolean };
   /** Relative paths resolve against it. */
   cwd: string;
-  /** Aborting it stops the run (exit 130) and discards the partial output. */
+  /**
+   * Aborting it stops the run and discards the partial output; the exit code is the reason's when
+   * that is an InterruptedError (130 otherwise). Once it has aborted, nothing is published.
+   */
   signal?: AbortSignal;
+  /**
+   * Looks for a stop now (a launcher that exited since the last poll) and aborts `signal` if it
+   * finds one; called before publishing and when a run fails, since a parent's death can end the
+   * input (a closed pipe) before the poll sees it.
+   */
+  checkStop?: () => void;
 }
 
 /**
@@ -51,12 +60,13 @@ async function score(options: ScoreOptions, io: CliIo): Promise<ExitCode> {
   let output: OutputFile | undefined;
   let rejects: OutputFile | undefined;
   let scoringStartedAt: number | undefined;
-  const summary = (outcome: RunSummary['outcome']) => {
+  const summary = (outcome: RunSummary['outcome'], exitCode: ExitCode) => {
     const now = performance.now();
     const output = options.output === '-' ? 'stdout' : options.output;
     reportSummary(
       {
         outcome,
+        exitCode,
         counts,
         wallMs: now - startedAt,
         scoringMs: now - (scoringStartedAt ?? now),
@@ -130,17 +140,25 @@ async function score(options: ScoreOptions, io: CliIo): Promise<ExitCode> {
     } finally {
       progress.stop();
     }
-    await output.commit();
-    await rejects?.commit();
-    summary('ok');
+    await output.flush();
+    await rejects?.flush();
+    // Checked and published in one synchronous step: an interrupt is either seen here or comes after.
+    io.checkStop?.();
+    if (io.signal?.aborted) throw interruptionOf(io.signal);
+    output.publishSync();
+    rejects?.publishSync();
+    summary('ok', EXIT.ok);
     return EXIT.ok;
-  } catch (error) {
+  } catch (caught) {
     await output?.abort();
     await rejects?.abort();
-    if (error instanceof UsageError) return usageFailure(error, io.stderr);
+    if (caught instanceof UsageError) return usageFailure(caught, io.stderr);
+    // A run that failed because it was being stopped (its input cut by the parent's exit) reports the stop.
+    io.checkStop?.();
+    const error = io.signal?.aborted ? interruptionOf(io.signal) : caught;
     const code = exitCodeOf(error);
     reportFailure(error, options, tty, io.stderr, logger);
-    summary(code === EXIT.interrupted ? 'interrupted' : 'failed');
+    summary(error instanceof InterruptedError ? 'interrupted' : 'failed', code);
     return code;
   } finally {
     // Closing waits for rows still in flight (after a bad row under fail); it has nothing to report.
@@ -167,7 +185,7 @@ function checkedBatchSize(options: ScoreOptions, model: LoadedModel): number {
 
 function exitCodeOf(error: unknown): ExitCode {
   if (error instanceof BadRowError) return EXIT.badRow;
-  if (error instanceof InterruptedError) return EXIT.interrupted;
+  if (error instanceof InterruptedError) return error.code;
   return EXIT.failure;
 }
 

@@ -4,9 +4,10 @@
  * 1 usage or configuration error (bad flag, unknown model, model that fails to load);
  * 2 a bad row under `--on-error fail` (the message names its line, field and reason);
  * 3 I/O or internal error (unreadable input, unwritable output, a model run that failed);
- * 130 interrupted (SIGINT/SIGTERM).
+ * 129 stopped by SIGHUP, or because the process that started it (npm, sh, tsx) exited;
+ * 130 interrupted by SIGINT; 143 stopped by SIGTERM (128 + the signal's number, as shells report).
  */
-export const EXIT = { ok: 0, usage: 1, badRow: 2, failure: 3, interrupted: 130 } as const;
+export const EXIT = { ok: 0, usage: 1, badRow: 2, failure: 3, hangup: 129, interrupted: 130, terminated: 143 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -41,7 +42,22 @@ export class BadRowError extends Error {
   }
 }
 
-/** The run was stopped by a signal: exit 130. */
+/** The exit codes of a stopped run. */
+export type StopCode = typeof EXIT.hangup | typeof EXIT.interrupted | typeof EXIT.terminated;
+
+/** The run was stopped by a signal or by its parent's exit: `code` is the exit code (130 by default). */
 export class InterruptedError extends Error {
   override readonly name = 'InterruptedError';
+
+  constructor(
+    message: string,
+    readonly code: StopCode = EXIT.interrupted,
+  ) {
+    super(message);
+  }
+}
+
+/** The error that stops a run aborted through `signal`: its reason when that is an InterruptedError. */
+export function interruptionOf(signal: AbortSignal): InterruptedError {
+  return signal.reason instanceof InterruptedError ? signal.reason : new InterruptedError('interrupted');
 }

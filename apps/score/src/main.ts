@@ -1,14 +1,14 @@
 import { EXIT } from './exit-codes.js';
 import { run } from './cli.js';
+import { stopOnSignalsAndParentExit } from './process-stop.js';
 
 /**
- * Entry point of `npm run score -- …`: runs the CLI on the process's streams. SIGINT/SIGTERM stop
- * the run between chunks, so the partial output is deleted before the process exits (code 130).
+ * Entry point of `npm run score -- …`: runs the CLI on the process's streams. SIGINT (130), SIGTERM
+ * (143), SIGHUP or the exit of the process that started it (129) stop the run: the partial output
+ * is deleted and nothing is published.
  */
 const controller = new AbortController();
-const stop = () => controller.abort();
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
+const checkStop = stopOnSignalsAndParentExit(controller);
 
 run(process.argv.slice(2), {
   stdin: process.stdin,
@@ -16,8 +16,12 @@ run(process.argv.slice(2), {
   stderr: process.stderr,
   cwd: process.cwd(),
   signal: controller.signal,
+  checkStop,
 }).then(
   (code) => {
+    // After a stop, exit now: a natural exit closes the signal handlers before it stops the model's
+    // worker threads, and a signal repeated in that window would kill the process by default.
+    if (controller.signal.aborted && code !== EXIT.ok) process.exit(code);
     process.exitCode = code;
   },
   (error: unknown) => {

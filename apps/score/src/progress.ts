@@ -24,6 +24,8 @@ export interface ProgressOptions {
 /** What the summary line says once a run ends. */
 export interface RunSummary {
   outcome: 'ok' | 'failed' | 'interrupted';
+  /** The process's exit code for this outcome (129/130/143 tell which stop it was). */
+  exitCode: number;
   counts: ScoreCounts;
   /** The whole run, model load included. */
   wallMs: number;
@@ -51,6 +53,7 @@ export function reportSummary(summary: RunSummary, tty: boolean, stderr: Writabl
   if (!tty) {
     const fields = {
       outcome: summary.outcome,
+      exitCode: summary.exitCode,
       ...counts,
       rowsPerSec,
       wallMs: Math.round(wallMs),

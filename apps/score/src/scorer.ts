@@ -1,6 +1,6 @@
 import { InferenceError, type Prediction, type Row } from '@mserve/inference';
 import type { OnError } from './cli-options.js';
-import { BadRowError, InterruptedError, type RowRejection } from './exit-codes.js';
+import { BadRowError, interruptionOf, type RowRejection } from './exit-codes.js';
 import {
   rejectionOf,
   type KeyColumn,
@@ -73,7 +73,7 @@ export async function scoreRows(source: PreparedSource, options: PipelineOptions
   const key = (): KeyColumn => layout?.key ?? 'line';
 
   for await (const chunk of source.chunks) {
-    if (options.signal?.aborted) throw new InterruptedError('interrupted');
+    if (options.signal?.aborted) throw interruptionOf(options.signal);
     if (layout === undefined && (layout = chunk.layout) !== undefined) options.onLayout?.(layout);
     counts.read += chunk.rows.length;
     inFlight.push({ rows: chunk.rows, results: options.model.predictEncoded(chunk.encoded) });

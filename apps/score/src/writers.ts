@@ -1,11 +1,12 @@
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { createWriteStream, renameSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { ModelConfig, Prediction } from '@mserve/inference';
 import type { OutputFormat } from './cli-options.js';
+import { trackPartial, untrackPartial } from './partial-files.js';
 import type { KeyColumn } from './row-preparer.js';
 import type { RejectedRow, ScoredRow } from './scorer.js';
 
@@ -15,7 +16,7 @@ export interface RowFormatter {
 }
 
 /**
- * A file written under `<path>.partial` and renamed to `<path>` only by `commit`, so a failed or
+ * A file written under `<path>.partial` and renamed to `<path>` only by `publishSync`, so a failed or
  * interrupted run never leaves output that looks complete. `-` writes to the given stdout instead
  * (nothing to rename: the consumer learns of a failure from the exit code).
  */
@@ -32,6 +33,7 @@ export class OutputFile {
   /** Opens `path` (or stdout for `-`); rejects if the `.partial` file cannot be created. */
   static async open(path: string, stdout: Writable): Promise<OutputFile> {
     if (path === '-') return new OutputFile(stdout, undefined);
+    trackPartial(`${path}.partial`);
     const stream = createWriteStream(`${path}.partial`, { highWaterMark: 1024 * 1024 });
     const file = new OutputFile(stream, path);
     // once() rejects if 'error' comes first; the constructor's listener has recorded it by then.
@@ -47,13 +49,24 @@ export class OutputFile {
     if (!this.stream.write(text)) await once(this.stream, 'drain');
   }
 
-  /** Flushes, closes and renames `<path>.partial` to `<path>`. */
-  async commit(): Promise<void> {
+  /** Flushes and closes `<path>.partial`; `publishSync` then makes it `<path>`. */
+  async flush(): Promise<void> {
     this.check();
     if (this.path === undefined) return;
     this.stream.end();
     await finished(this.stream);
-    await rename(`${this.path}.partial`, this.path);
+  }
+
+  /**
+   * Renames `<path>.partial` to `<path>` after `flush`. Synchronous on purpose: the caller checks
+   * for an interrupt and publishes in one turn of the event loop, so no signal handler runs between
+   * the check and the rename.
+   */
+  publishSync(): void {
+    this.check();
+    if (this.path === undefined) return;
+    renameSync(`${this.path}.partial`, this.path);
+    untrackPartial(`${this.path}.partial`);
   }
 
   /** Closes and deletes `<path>.partial`. Never rejects. */
@@ -61,6 +74,7 @@ export class OutputFile {
     if (this.path === undefined) return;
     this.stream.destroy();
     await rm(`${this.path}.partial`, { force: true }).catch(() => undefined);
+    untrackPartial(`${this.path}.partial`);
   }
 
   private check(): void {
