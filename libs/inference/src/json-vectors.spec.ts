@@ -329,6 +329,24 @@ describe('JsonVectorReader', () => {
     parsed.forEach((vector, i) => expect(Array.from(vector), `row ${i}`).toEqual(rows[i]));
   });
 
+  it('sizes its slabs by the body being read: one huge vector does not make later bodies allocate its size', () => {
+    // Bodies of one small vector each, moved to another thread as the body thread does: each body
+    // then starts a slab. Sized by the longest vector ever read, each would be 8 MB after the first.
+    const { port1 } = new MessageChannel();
+    const reader = new JsonVectorReader(VECTORS);
+    const read = (text: string) => reader.parse(Buffer.from(text))?.pixels as Float64Array;
+    try {
+      const huge = read(JSON.stringify({ pixels: Array.from({ length: 1_000_000 }, () => 0) }));
+      expect(huge.length).toBe(1_000_000);
+      port1.postMessage(null, [huge.buffer as ArrayBuffer]);
+      const small = read('{"pixels":[1,2,3]}');
+      expect(Array.from(small)).toEqual([1, 2, 3]);
+      expect(small.buffer.byteLength).toBeLessThanOrEqual(8 * 2 ** 16);
+    } finally {
+      port1.close();
+    }
+  });
+
   it('goes on reading once the memory of its vectors has been moved to another thread', () => {
     const { port1 } = new MessageChannel();
     try {

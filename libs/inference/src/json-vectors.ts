@@ -54,7 +54,11 @@ export class JsonVectorReader {
    */
   private slab = new Float64Array(SLAB_LENGTH);
   private slabUsed = 0;
-  /** The longest vector read so far: a slab with less room left is replaced before a vector is read. */
+  /**
+   * The longest vector read so far in this body: a slab with less room left is replaced before a
+   * vector is read. Per body, so that one huge vector (refused later by its contract) does not make
+   * every later body allocate a slab of its size.
+   */
   private longest = 0;
   /** Where the value that readObject, readArray or readValue last read ends. */
   private cursor = 0;
@@ -76,6 +80,7 @@ export class JsonVectorReader {
   parse(text: Buffer, start = 0, end = text.length): Record<string, unknown> | undefined {
     const pos = skipSpace(text, start, end);
     if (text[pos] !== OPEN_BRACE) return undefined;
+    this.longest = 0;
     const object = this.readObject(text, pos, end, this.vectorKeys, 0);
     // A token that ran past `end` (only in malformed text) leaves the cursor beyond it: never equal.
     if (object === INVALID || skipSpace(text, this.cursor, end) !== end) return undefined;
