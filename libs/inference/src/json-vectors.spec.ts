@@ -329,6 +329,17 @@ describe('JsonVectorReader', () => {
     parsed.forEach((vector, i) => expect(Array.from(vector), `row ${i}`).toEqual(rows[i]));
   });
 
+  it('declines a long list of scalars outside the vector keys (JSON.parse reads it faster), not a long vector or list of rows', () => {
+    const numbers = Array.from({ length: 5000 }, (_, i) => i / 8);
+    expect(parse(JSON.stringify({ variables: { p: numbers } }))).toBeUndefined();
+    expect(parse(JSON.stringify({ variables: { p: numbers.slice(0, 4096) } }))).toEqual({
+      variables: { p: numbers.slice(0, 4096) },
+    });
+    expect(parse(JSON.stringify({ pixels: numbers }))?.pixels).toEqual(new Float64Array(numbers));
+    const rows = numbers.map(() => ({}));
+    expect(parse(JSON.stringify({ variables: { r: rows } }))).toEqual({ variables: { r: rows } });
+  });
+
   it('sizes its slabs by the body being read: one huge vector does not make later bodies allocate its size', () => {
     // Bodies of one small vector each, moved to another thread as the body thread does: each body
     // then starts a slab. Sized by the longest vector ever read, each would be 8 MB after the first.

@@ -41,6 +41,11 @@ const MAX_DEPTH = 256;
 const SLAB_LENGTH = 1 << 16;
 const NO_VECTOR_KEYS: ReadonlySet<string> = new Set();
 const INVALID = Symbol('invalid');
+/**
+ * A list of more scalars than this, outside the vector keys, declines the body: JSON.parse reads
+ * such a list about 4× faster than one JSON.parse per scalar here (8M numbers: 0.27 s against 1.2 s).
+ */
+const LONG_SCALAR_LIST = 4096;
 
 /**
  * Reads JSON objects with the arrays of numbers under `vectorKeys` as Float64Arrays. One reader per
@@ -148,7 +153,7 @@ export class JsonVectorReader {
     for (;;) {
       const value = this.readValue(text, pos, end, depth);
       if (value === INVALID) return INVALID;
-      array.push(value);
+      if (array.push(value) > LONG_SCALAR_LIST && (typeof value !== 'object' || value === null)) return INVALID;
       pos = skipSpace(text, this.cursor, end);
       if (text[pos] === COMMA) {
         pos = skipSpace(text, pos + 1, end);
