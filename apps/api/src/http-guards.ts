@@ -36,13 +36,15 @@ export function loggableError(error: Error & { code?: unknown }): Record<string,
   };
 }
 
-/**
- * Guards for every route, before routing work: `x-content-type-options: nosniff` on every response,
- * and a 400 for a request whose Host header is not a host (Node refuses a missing one itself; an
- * empty or malformed one would reach URL parsing in the GraphQL integration and fail as a 500).
- */
 /** Routes a balancer's HTTP/1.0 health check may call without a Host header. */
 const PROBES = new Set(['/healthz', '/readyz']);
+
+/**
+ * Guards for every route, before routing work: `x-content-type-options: nosniff` on every response,
+ * and a 400 for a request whose Host header is not a host (Node refuses a missing one from HTTP/1.1
+ * itself; an empty or malformed one would reach URL parsing in the GraphQL integration and fail as a
+ * 500). An HTTP/1.0 request without Host is refused too, except on the probes.
+ */
 
 export function registerHttpGuards(app: FastifyInstance): void {
   app.addHook('onRequest', async (request, reply) => {

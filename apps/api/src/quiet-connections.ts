@@ -21,15 +21,16 @@ export class QuietConnections {
       const socket = request.socket;
       this.active.set(socket, (this.active.get(socket) ?? 0) + 1);
       response.once('close', () => {
-        const left = (this.active.get(socket) ?? 1) - 1;
-        if (!this.active.has(socket)) return;
+        const requests = this.active.get(socket);
+        if (requests === undefined) return;
+        const left = requests - 1;
         this.active.set(socket, left);
         if (left === 0 && this.closing) hangUp(socket);
       });
     });
   }
 
-  /** Destroys every connection without a request in progress, now and as the others finish. */
+  /** Hangs up every connection without a request in progress, now and as the others finish. */
   close(): void {
     this.closing = true;
     for (const [socket, requests] of this.active) if (requests === 0) hangUp(socket);

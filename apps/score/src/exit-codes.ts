@@ -4,7 +4,7 @@
  * 1 usage or configuration error (bad flag, unknown model, model that fails to load);
  * 2 a bad row under `--on-error fail` (the message names its line, field and reason);
  * 3 I/O or internal error (unreadable input, unwritable output, a model run that failed);
- * 129 stopped by SIGHUP, or because the process that started it (npm, sh, tsx) exited;
+ * 129 stopped by SIGHUP, or because the process that started it (npm, sh) exited;
  * 130 interrupted by SIGINT; 143 stopped by SIGTERM (128 + the signal's number, as shells report).
  */
 export const EXIT = { ok: 0, usage: 1, badRow: 2, failure: 3, hangup: 129, interrupted: 130, terminated: 143 } as const;

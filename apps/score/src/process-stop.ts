@@ -23,11 +23,11 @@ interface Launcher {
 
 /**
  * Aborts `controller` with an InterruptedError carrying the exit code when SIGHUP, SIGINT or SIGTERM
- * arrives, or when a process that launched this one exits: `npm run score` is npm → sh → tsx →
- * node, and npm does not pass a signal it receives down, so each of them is watched. The launchers
+ * arrives, or when a process that launched this one exits: `npm run score` is npm → sh → node,
+ * and npm does not pass a signal it receives down, so each of them is watched. The launchers
  * are the parent and the ancestors above it that share this process's group (the shell that ran
  * `npm` is in another group under job control, so `nohup`/`setsid` still detach a run). A second
- * signal is ignored rather than fatal (tsx relays the signal a group already got); if the run has
+ * signal is ignored rather than fatal (a wrapper may relay the signal its group already got); if the run has
  * not finished `GRACE_MS` after the first, the partial files are deleted and the process exits.
  * Returns the launcher check, to run at once where a stop must not be missed (before publishing).
  */

@@ -23,7 +23,7 @@ interface Run {
 
 /**
  * Starts `score` on stdin (`--input -`) in its own process group, as a terminal's job control would,
- * either directly (node + tsx loader, one process) or as `npm run score` (npm → sh → tsx → node).
+ * either directly (node + tsx loader, one process) or as `npm run score` (npm → sh → node).
  * The input never ends while it is fed, so the run is still going whenever the test signals it.
  */
 function startScore(how: 'node' | 'npm', dir: string): Run {
@@ -101,7 +101,7 @@ async function untilWriting(run: Run): Promise<void> {
   throw new Error('score never started writing');
 }
 
-/** The pids of live processes whose command line names `text` (npm, sh, tsx and node of one run). */
+/** The pids of live processes whose command line names `text` (npm, sh and node of one run). */
 function processesNaming(text: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
@@ -153,11 +153,15 @@ describe('score stops with a signal or with its parent', () => {
     await dir.cleanup();
   });
 
-  /** After a stop, the run publishes nothing and leaves no partial file, even once its input ends. */
-  async function expectNothingLeft(stopped: Run): Promise<void> {
+  /**
+   * After a stop, the run publishes nothing and leaves no partial file, even once its input ends,
+   * and its summary line says it was interrupted, with `exitCode`.
+   */
+  async function expectStopped(stopped: Run, exitCode: number): Promise<void> {
     stopped.stopFeeding();
     expect(await untilGone(stopped, 10_000)).toEqual([]);
     expect(readdirSync(dir.path)).toEqual([]);
+    expect(outcomeOf(stopped)).toEqual({ outcome: 'interrupted', exitCode });
   }
 
   it('exits 143 on SIGTERM, deleting the partial output', async () => {
@@ -165,11 +169,10 @@ describe('score stops with a signal or with its parent', () => {
     await untilWriting(run);
     run.child.kill('SIGTERM');
     expect(await run.exited).toEqual({ code: 143, signal: null });
-    await expectNothingLeft(run);
-    expect(outcomeOf(run)).toEqual({ outcome: 'interrupted', exitCode: 143 });
+    await expectStopped(run, 143);
   });
 
-  it('exits 130 on SIGINT, also when it comes twice (a terminal group, then tsx relaying it)', async () => {
+  it('exits 130 on SIGINT, also when it comes twice (to the terminal group, then relayed by a wrapper)', async () => {
     run = startScore('node', dir.path);
     await untilWriting(run);
     run.child.kill('SIGINT');
@@ -177,8 +180,7 @@ describe('score stops with a signal or with its parent', () => {
     await sleep(100);
     run.child.kill('SIGINT');
     expect(await run.exited).toEqual({ code: 130, signal: null });
-    await expectNothingLeft(run);
-    expect(outcomeOf(run)).toEqual({ outcome: 'interrupted', exitCode: 130 });
+    await expectStopped(run, 130);
   });
 
   it('exits 143 under `npm run score` when the group gets SIGTERM', async () => {
@@ -187,8 +189,7 @@ describe('score stops with a signal or with its parent', () => {
     process.kill(-(run.child.pid as number), 'SIGTERM');
     // npm re-raises the signal on itself: a shell reports 143 for it, as for the scorer's own exit.
     expect(shellStatus(await run.exited)).toBe(143);
-    await expectNothingLeft(run);
-    expect(outcomeOf(run)).toEqual({ outcome: 'interrupted', exitCode: 143 });
+    await expectStopped(run, 143);
   });
 
   it('stops by itself when npm is killed (SIGKILL)', async () => {
@@ -198,7 +199,6 @@ describe('score stops with a signal or with its parent', () => {
     await run.exited;
     // Fed a little longer: a scorer that outlived npm would keep scoring, then publish at the end.
     await sleep(2000);
-    await expectNothingLeft(run);
-    expect(outcomeOf(run)).toEqual({ outcome: 'interrupted', exitCode: 129 });
+    await expectStopped(run, 129);
   });
 });

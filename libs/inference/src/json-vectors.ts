@@ -43,7 +43,7 @@ const NO_VECTOR_KEYS: ReadonlySet<string> = new Set();
 const INVALID = Symbol('invalid');
 /**
  * A list of more scalars than this, outside the vector keys, declines the body: JSON.parse reads
- * such a list about 4× faster than one JSON.parse per scalar here (8M numbers: 0.27 s against 1.2 s).
+ * such a list several times faster than one JSON.parse per scalar here.
  */
 const LONG_SCALAR_LIST = 4096;
 
