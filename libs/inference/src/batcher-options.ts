@@ -50,6 +50,13 @@ export interface BatcherOptions<Row, Out> {
   priorityQueueSizes?: Partial<Record<Priority, number>>;
   /** A waiting row ranks one priority level higher for every this many ms it has waited (default 1000). */
   priorityAgingMs?: number;
+  /**
+   * Most rows of lower priority levels in a batch that takes rows of a higher level (the highest
+   * level waiting), so the higher rows' run, which cannot be preempted, stays short; the other
+   * lower rows run in the next batch. Default: an eighth of maxBatchSize, rounded up; maxBatchSize
+   * turns the cap off.
+   */
+  lowPriorityMaxBatch?: number;
   /** Default deadline of a row, counted from its submission. */
   timeoutMs: number;
   /** Batches that may run at once: one per model instance. */

@@ -6,7 +6,7 @@ const ids = (batch: { rows: Array<{ id: number }> }) => batch.rows.map((row) => 
 
 describe('DynamicBatcher priorities', () => {
   test('fills each batch from the highest level first, arrival order within a level', async () => {
-    const { model, batcher } = setup({ maxBatchSize: 4 });
+    const { model, batcher } = setup({ maxBatchSize: 4, lowPriorityMaxBatch: 4 });
     const busy = batcher.submit(rows(0));
     const low = batcher.submit(rows(1, 2), { priority: 'low' });
     const normal = batcher.submit(rows(3));
@@ -34,7 +34,7 @@ describe('DynamicBatcher priorities', () => {
   });
 
   test('each level has its own queue bound: a full low queue refuses low rows, not high ones', async () => {
-    const { model, batcher } = setup({ maxQueueSize: 100, priorityQueueSizes: { low: 2 } });
+    const { model, batcher } = setup({ maxQueueSize: 100, priorityQueueSizes: { low: 2 }, lowPriorityMaxBatch: 4 });
     void batcher.submit(rows(0));
     const low = batcher.submit(rows(1, 2), { priority: 'low' });
     const refused = await batcher.submit(rows(3), { priority: 'low' });
@@ -141,5 +141,88 @@ describe('DynamicBatcher priorities', () => {
     expect(runs).toEqual([['normal'], ['high', 'low']]);
     expect(settled).toEqual(['high OVERLOADED 1', 'normal ok 1', 'high ok 1', 'low ok 1']);
     expect(depths.at(-1)).toEqual({ high: 0, normal: 0, low: 0 });
+  });
+  test('a batch that takes high rows takes at most lowPriorityMaxBatch lower rows; later batches are full', async () => {
+    const { model, batcher } = setup({ maxBatchSize: 8, lowPriorityMaxBatch: 2 });
+    void batcher.submit(rows(0), { priority: 'low' });
+    const low = batcher.submit(rows(1, 2, 3, 4, 5, 6), { priority: 'low' });
+    const high = batcher.submit(rows(7, 8), { priority: 'high' });
+    model.batches[0].finish();
+    await flush();
+    expect(ids(model.batches[1])).toEqual([7, 8, 1, 2]);
+    model.batches[1].finish();
+    await flush();
+    // No higher row waits now: the cap is idle and the batch takes every low row.
+    expect(ids(model.batches[2])).toEqual([3, 4, 5, 6]);
+    model.batches[2].finish();
+    expect(await high).toEqual([70, 80]);
+    expect(await low).toEqual([10, 20, 30, 40, 50, 60]);
+  });
+
+  test('by default the cap is an eighth of maxBatchSize, rounded up', async () => {
+    const { model, batcher } = setup({ maxBatchSize: 16 });
+    void batcher.submit(rows(0), { priority: 'low' });
+    void batcher.submit(rows(1, 2, 3, 4, 5, 6), { priority: 'low' });
+    void batcher.submit(rows(7), { priority: 'high' });
+    model.batches[0].finish();
+    await flush();
+    expect(ids(model.batches[1])).toEqual([7, 1, 2]);
+  });
+
+  test('the cap bounds every level below the highest one waiting: normal and low under high, low under normal', async () => {
+    const { model, batcher } = setup({ maxBatchSize: 8, lowPriorityMaxBatch: 1 });
+    void batcher.submit(rows(0));
+    void batcher.submit(rows(1, 2), { priority: 'low' });
+    void batcher.submit(rows(3, 4, 5));
+    void batcher.submit(rows(6), { priority: 'high' });
+    model.batches[0].finish();
+    await flush();
+    expect(ids(model.batches[1])).toEqual([6, 3]);
+    model.batches[1].finish();
+    await flush();
+    expect(ids(model.batches[2])).toEqual([4, 5, 1]);
+    model.batches[2].finish();
+    await flush();
+    expect(ids(model.batches[3])).toEqual([2]);
+  });
+
+  test('a batch at its lower-row cap counts as full: it does not wait for maxQueueDelayMicros', async () => {
+    const { model, batcher } = setup({ maxBatchSize: 8, lowPriorityMaxBatch: 1, maxQueueDelayMicros: 50_000 });
+    void batcher.submit(rows(10, 11, 12, 13, 14, 15, 16, 17));
+    void batcher.submit(rows(1, 2), { priority: 'low' });
+    void batcher.submit(rows(3), { priority: 'high' });
+    model.batches[0].finish();
+    await flush();
+    expect(ids(model.batches[1])).toEqual([3, 1]);
+  });
+
+  test('no level starves under the cap: an aged low row still runs among saturating high rows', async () => {
+    const { time, model, batcher } = setup({ maxBatchSize: 2, lowPriorityMaxBatch: 1, priorityAgingMs: 100 });
+    void batcher.submit(rows(0), { priority: 'high' });
+    const low = batcher.submit(rows(1000), { priority: 'low' });
+    let next = 1;
+    let lowBatch = -1;
+    for (let i = 0; lowBatch < 0 && i < 100; i++) {
+      void batcher.submit(rows(next++), { priority: 'high' });
+      void batcher.submit(rows(next++), { priority: 'high' });
+      time.advance(10);
+      model.batches[i].finish();
+      await flush();
+      if (ids(model.batches[i + 1]).includes(1000)) lowBatch = i + 1;
+    }
+    expect(lowBatch).toBe(20);
+    model.batches[lowBatch].finish();
+    expect(await low).toEqual([10000]);
+  });
+
+  test('the next batch is dispatched before the ended batch settles its rows', async () => {
+    const { model, batcher } = setup({ maxBatchSize: 1 });
+    let dispatchedWhenSettled = -1;
+    const first = batcher.submit(rows(0)).then(() => (dispatchedWhenSettled = model.batches.length));
+    void batcher.submit(rows(1), { priority: 'high' });
+    model.batches[0].finish();
+    await first;
+    expect(dispatchedWhenSettled).toBe(2);
+    expect(ids(model.batches[1])).toEqual([1]);
   });
 });

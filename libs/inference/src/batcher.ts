@@ -5,11 +5,24 @@ import {
   type BatcherObserver,
   type BatcherOptions,
   type Clock,
+  type RowOutcome,
   type RowResult,
   type SubmitOptions,
   type Timers,
 } from './batcher-options.js';
-import { asInferenceError, inferenceError, type InferenceError } from './errors.js';
+import {
+  checkOutputs,
+  delayedUntil,
+  failBatch,
+  newSubmission,
+  overloaded,
+  settleEntry,
+  settleOutputs,
+  type Entry,
+  type Submission,
+} from './batcher-batch.js';
+import { EarliestTimer } from './batcher-timer.js';
+import { inferenceError, type InferenceError } from './errors.js';
 import { DEFAULT_PRIORITY_AGING_MS, PRIORITIES, PriorityQueues, type Priority } from './priority-queues.js';
 
 export type {
@@ -23,26 +36,6 @@ export type {
   Timers,
 } from './batcher-options.js';
 
-interface Submission<Out> {
-  readonly results: Array<RowResult<Out>>;
-  remaining: number;
-  readonly resolve: (results: Array<RowResult<Out>>) => void;
-  readonly priority: Priority;
-  detach?: () => void;
-}
-
-interface Entry<Row, Out> {
-  readonly row: Row;
-  readonly key: string;
-  readonly submission: Submission<Out>;
-  readonly index: number;
-  readonly enqueuedAt: number;
-  readonly deadline: number;
-  readonly timeoutMs: number;
-  readonly level: number;
-  state: 'queued' | 'running' | 'settled';
-}
-
 /**
  * A dynamic batcher for one model version, in the manner of Triton's: callers submit rows one at a
  * time or in groups, and the batcher runs them on the model's instances in batches.
@@ -52,7 +45,8 @@ interface Entry<Row, Out> {
  *   priority order (PriorityQueues: highest effective level first, where waiting raises a row's
  *   level one step per `priorityAgingMs`; then arrival) and takes, in that order, every other
  *   waiting row with the same shape key, up to `maxBatchSize`. With one priority level in use this
- *   is arrival order.
+ *   is arrival order. While rows of a higher level wait (the batch takes them first), the batch takes
+ *   at most `lowPriorityMaxBatch` rows of lower levels, so the high rows' run stays short.
  * - It is dispatched at once, unless `maxQueueDelayMicros` > 0 and it is under-full: then it waits
  *   until it fills or its oldest row has waited that long, whichever comes first.
  * - While every instance is busy nothing is dispatched, so rows accumulate and batches grow with
@@ -65,6 +59,8 @@ interface Entry<Row, Out> {
  *   A row that has started running is not expired: its result is delivered.
  * - With `mergeSubmissions: false` (no dynamic batching) a batch takes only the first row's
  *   submission's rows: one submission never shares a run with another, and never waits for one.
+ * - When a batch's run ends, the next batch is dispatched before the ended one's rows settle: their
+ *   callers' work (e.g. writing responses) then runs while the instance is busy, not idle.
  * - Output i of a batch settles row i of that batch, by offset, never by completion order. An Error at
  *   index i fails row i alone; a failed batch fails each of its rows. Every row settles exactly once.
  */
@@ -76,8 +72,9 @@ export class DynamicBatcher<Row, Out> {
   private running = 0;
   private closing = false;
   private idleWaiters: Array<() => void> = [];
-  private expiryTimer: { handle: unknown; at: number } | undefined;
-  private delayTimer: { handle: unknown; at: number } | undefined;
+  private readonly expiryTimer: EarliestTimer;
+  private readonly delayTimer: EarliestTimer;
+  private readonly lowPriorityMaxBatch: number;
   /** Recent run time per row (moving average over batches), for the retry hint of OVERLOADED. */
   private secondsPerRow = 0;
 
@@ -87,6 +84,11 @@ export class DynamicBatcher<Row, Out> {
     this.clock = options.clock ?? systemClock;
     this.timers = options.timers ?? systemTimers;
     this.shapeKey = options.shapeKey ?? (() => '');
+    this.lowPriorityMaxBatch = options.lowPriorityMaxBatch ?? Math.ceil(options.maxBatchSize / 8);
+    if (!(this.lowPriorityMaxBatch >= 1))
+      throw new RangeError(`lowPriorityMaxBatch must be ≥ 1, got ${options.lowPriorityMaxBatch}`);
+    this.expiryTimer = new EarliestTimer(this.clock, this.timers, () => this.expire());
+    this.delayTimer = new EarliestTimer(this.clock, this.timers, () => this.schedule());
     const bounds = PRIORITIES.map((p) => options.priorityQueueSizes?.[p] ?? options.maxQueueSize);
     this.queues = new PriorityQueues(bounds, options.priorityAgingMs ?? DEFAULT_PRIORITY_AGING_MS);
   }
@@ -119,30 +121,12 @@ export class DynamicBatcher<Row, Out> {
     const timeoutMs = Math.min(this.options.timeoutMs, options.timeoutMs ?? Infinity);
     const deadline = now + timeoutMs;
     return new Promise((resolve) => {
-      const submission: Submission<Out> = {
-        results: new Array(rows.length),
-        remaining: rows.length,
-        resolve,
-        priority,
-      };
-      const entries = rows.map((row, index): Entry<Row, Out> => {
-        const entry: Entry<Row, Out> = {
-          row,
-          key: this.shapeKey(row),
-          submission,
-          index,
-          enqueuedAt: now,
-          deadline,
-          timeoutMs,
-          level,
-          state: 'queued',
-        };
-        this.queues.push(entry);
-        return entry;
-      });
+      const queuing = { enqueuedAt: now, deadline, timeoutMs, level };
+      const { submission, entries } = newSubmission(rows, priority, resolve, queuing, this.shapeKey);
+      for (const entry of entries) this.queues.push(entry);
       if (options.signal) this.watchAbort(options.signal, submission, entries);
       this.reportDepth();
-      this.armExpiry(deadline);
+      this.expiryTimer.arm(deadline);
       this.schedule();
     });
   }
@@ -182,15 +166,9 @@ export class DynamicBatcher<Row, Out> {
     const model = this.options.model;
     if (this.closing) return inferenceError('SHUTTING_DOWN', { model });
     if (signal?.aborted) return inferenceError('CANCELLED', { model });
-    if (!this.queues.fits(level, count)) {
-      // When to retry: about when the rows queued now will have run, in whole seconds (HTTP's
-      // Retry-After unit), at least 1 and at most 60.
-      const drainSeconds = (this.queues.size * this.secondsPerRow) / this.options.instances;
-      const retryAfterSeconds = Math.min(60, Math.max(1, Math.ceil(drainSeconds)));
-      const { queued, limit } = this.queues.depth(level);
-      return inferenceError('OVERLOADED', { model, queued, limit }, { retryable: true, retryAfterSeconds });
-    }
-    return undefined;
+    if (this.queues.fits(level, count)) return undefined;
+    const { queued, limit } = this.queues.depth(level);
+    return overloaded(model, queued, limit, (this.queues.size * this.secondsPerRow) / this.options.instances);
   }
 
   /** Dispatches batches while an instance is idle and rows wait; see the rule above the class. */
@@ -199,22 +177,17 @@ export class DynamicBatcher<Row, Out> {
       const now = this.clock.now();
       const first = this.queues.head(now) as Entry<Row, Out>;
       const merge = this.options.mergeSubmissions !== false;
-      const batch = this.queues.collect(
-        now,
-        first.key,
-        this.options.maxBatchSize,
-        merge ? undefined : first.submission,
-      );
-      const delayMs = this.options.maxQueueDelayMicros / 1000;
+      const lower = { level: this.queues.topWaitingLevel(), max: this.lowPriorityMaxBatch };
+      const only = merge ? undefined : first.submission;
+      const batch = this.queues.collect(now, first.key, this.options.maxBatchSize, only, lower);
+      // A batch at its cap of lower rows is full too: rows of its own levels could not join it.
       // Unmerged submissions cannot grow by waiting: no other submission's rows may join them.
-      if (batch.length < this.options.maxBatchSize && delayMs > 0 && merge) {
-        let oldest = Infinity;
-        for (const entry of batch) oldest = Math.min(oldest, entry.enqueuedAt);
-        if (now < oldest + delayMs) {
-          this.armDelay(oldest + delayMs);
-          return;
-        }
-      }
+      const full =
+        !merge ||
+        batch.length >= this.options.maxBatchSize ||
+        batch.filter((entry) => entry.level > lower.level).length >= lower.max;
+      const due = delayedUntil(batch, full, this.options.maxQueueDelayMicros / 1000, now);
+      if (due !== undefined) return this.delayTimer.arm(due);
       this.dispatch(batch);
     }
   }
@@ -235,62 +208,43 @@ export class DynamicBatcher<Row, Out> {
     } catch (error) {
       run = Promise.reject(error);
     }
+    let released = false;
+    // Frees the instance and dispatches the next batch, once per batch.
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.running--;
+      this.schedule();
+    };
     run
       .then((outputs) => {
-        if (!Array.isArray(outputs) || outputs.length !== batch.length) {
-          const got = Array.isArray(outputs) ? outputs.length : typeof outputs;
-          throw new Error(`model ${this.options.model} returned ${got} results for a batch of ${batch.length} rows`);
-        }
+        checkOutputs<Out>(this.options.model, outputs, batch.length);
         const computeSeconds = (this.clock.now() - startedAt) / 1000;
+        release();
         const perRow = computeSeconds / batch.length;
         this.secondsPerRow = this.secondsPerRow === 0 ? perRow : 0.8 * this.secondsPerRow + 0.2 * perRow;
-        this.observe(
-          'batchRun',
-          batch.length,
-          queueSeconds,
-          computeSeconds,
-          batch.map((entry) => entry.submission.priority),
-        );
-        const ok = PRIORITIES.map(() => 0);
-        batch.forEach((entry, i) => {
-          const output = outputs[i];
-          if (output instanceof Error) {
-            const error = asInferenceError(output);
-            this.observe('rowsSettled', error.code, 1, entry.submission.priority);
-            this.settle(entry, error);
-          } else {
-            ok[entry.level]++;
-            this.settle(entry, output);
-          }
-        });
-        PRIORITIES.forEach((priority, level) => this.observe('rowsSettled', 'ok', ok[level], priority));
+        const priorities = batch.map((entry) => entry.submission.priority);
+        this.observe('batchRun', batch.length, queueSeconds, computeSeconds, priorities);
+        settleOutputs(batch, outputs, this.settle, this.rowsSettled);
       })
       .catch((failure: unknown) => {
-        const error = asInferenceError(failure);
-        for (const entry of batch) {
-          if (entry.state === 'settled') continue;
-          this.observe('rowsSettled', error.code, 1, entry.submission.priority);
-          this.settle(entry, error);
-        }
+        release();
+        failBatch(batch, failure, this.settle, this.rowsSettled);
       })
       .finally(() => {
-        this.running--;
-        this.schedule();
+        release();
         this.notifyIdle();
       });
   }
 
-  private settle(entry: Entry<Row, Out>, result: RowResult<Out>): void {
+  private readonly rowsSettled = (outcome: RowOutcome, count: number, priority: Priority): void =>
+    this.observe('rowsSettled', outcome, count, priority);
+
+  private readonly settle = (entry: Entry<Row, Out>, result: RowResult<Out>): void => {
     if (entry.state === 'settled') return;
     if (entry.state === 'queued') this.queues.leave(entry);
-    entry.state = 'settled';
-    const submission = entry.submission;
-    submission.results[entry.index] = result;
-    if (--submission.remaining === 0) {
-      submission.detach?.();
-      submission.resolve(submission.results);
-    }
-  }
+    settleEntry(entry, result);
+  };
 
   /** Settles every queued entry matching `expired` with `error`, counted per priority; returns how many. */
   private drop(
@@ -325,16 +279,8 @@ export class DynamicBatcher<Row, Out> {
     submission.detach = () => signal.removeEventListener('abort', onAbort);
   }
 
-  /** Keeps one timer at the earliest deadline of the waiting rows. */
-  private armExpiry(deadline: number): void {
-    if (this.expiryTimer && this.expiryTimer.at <= deadline) return;
-    if (this.expiryTimer) this.timers.clearTimeout(this.expiryTimer.handle);
-    const handle = this.timers.setTimeout(() => this.expire(), Math.max(0, deadline - this.clock.now()));
-    this.expiryTimer = { handle, at: deadline };
-  }
-
+  /** Fails the waiting rows whose deadline has passed, and re-arms for the earliest one left. */
   private expire(): void {
-    this.expiryTimer = undefined;
     const now = this.clock.now();
     const model = this.options.model;
     this.drop(
@@ -343,28 +289,12 @@ export class DynamicBatcher<Row, Out> {
     );
     let next = Infinity;
     for (const entry of this.queues.queued()) if (entry.deadline < next) next = entry.deadline;
-    if (next !== Infinity) this.armExpiry(next);
-  }
-
-  private armDelay(due: number): void {
-    if (this.delayTimer && this.delayTimer.at <= due) return;
-    if (this.delayTimer) this.timers.clearTimeout(this.delayTimer.handle);
-    const handle = this.timers.setTimeout(
-      () => {
-        this.delayTimer = undefined;
-        this.schedule();
-      },
-      Math.max(0, due - this.clock.now()),
-    );
-    this.delayTimer = { handle, at: due };
+    if (next !== Infinity) this.expiryTimer.arm(next);
   }
 
   private notifyIdle(): void {
     if (this.queues.size > 0 || this.running > 0) return;
-    if (this.expiryTimer) {
-      this.timers.clearTimeout(this.expiryTimer.handle);
-      this.expiryTimer = undefined;
-    }
+    this.expiryTimer.clear();
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
@@ -374,12 +304,8 @@ export class DynamicBatcher<Row, Out> {
     this.options.observer?.queueDepth?.(this.queues.size, this.queues.depths());
   }
 
-  private observe<K extends keyof BatcherObserver>(
-    hook: K,
-    ...args: Parameters<NonNullable<BatcherObserver[K]>>
-  ): void {
+  private observe<K extends keyof BatcherObserver>(hook: K, ...args: Parameters<NonNullable<BatcherObserver[K]>>) {
     if (hook === 'rowsSettled' && args[1] === 0) return;
-    const fn = this.options.observer?.[hook] as ((...a: typeof args) => void) | undefined;
-    fn?.(...args);
+    (this.options.observer?.[hook] as ((...a: typeof args) => void) | undefined)?.(...args);
   }
 }

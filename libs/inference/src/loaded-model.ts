@@ -65,6 +65,7 @@ export class LoadedModel {
       maxQueueSize: config.batching.maxQueueSize,
       priorityQueueSizes: config.batching.priorityQueueSizes,
       priorityAgingMs: config.batching.priorityAgingMs,
+      lowPriorityMaxBatch: config.batching.lowPriorityMaxBatch,
       timeoutMs: config.batching.timeoutMs,
       mergeSubmissions: config.batching.dynamic,
       instances: config.instances,

@@ -122,6 +122,8 @@ export interface BatchingConfig {
   priorityQueueSizes?: Partial<Record<Priority, number>>;
   /** A waiting row ranks one priority level higher per this many ms waited, so none starves (default 1000). */
   priorityAgingMs?: number;
+  /** Most rows of lower priority levels in a batch that takes rows of a higher one (default: maxBatchSize / 8, rounded up). */
+  lowPriorityMaxBatch?: number;
   /** Default deadline of a row, from submission. A request may shorten it, never lengthen it. */
   timeoutMs: number;
   /**

@@ -7,6 +7,12 @@ export const PRIORITIES: readonly Priority[] = ['high', 'normal', 'low'];
 /** Default of `priorityAgingMs`: how long a row waits before it ranks one level higher. */
 export const DEFAULT_PRIORITY_AGING_MS = 1000;
 
+/** A bound on the rows of a batch whose own level is below `level` (see `collect`). */
+export interface LowerRowsCap {
+  level: number;
+  max: number;
+}
+
 /** What the queues need of a queued row. */
 export interface QueuedEntry {
   readonly key: string;
@@ -72,6 +78,12 @@ export class PriorityQueues<E extends QueuedEntry> {
     this.total++;
   }
 
+  /** The highest level (lowest rank) with rows waiting; the lowest level when none wait. */
+  topWaitingLevel(): number {
+    const level = this.counts.findIndex((count) => count > 0);
+    return level < 0 ? PRIORITIES.length - 1 : level;
+  }
+
   /** Counts `entry`, which was queued, as gone (running or settled); the caller changes its state. */
   leave(entry: E): void {
     this.counts[entry.level]--;
@@ -104,10 +116,14 @@ export class PriorityQueues<E extends QueuedEntry> {
 
   /**
    * Up to `max` queued entries with shape key `key`, in the order above; only those of `only` when
-   * submissions are not merged (a submission's entries are contiguous in one level's queue).
+   * submissions are not merged (a submission's entries are contiguous in one level's queue). With
+   * `lower`, at most `lower.max` of them have an own level below `lower.level`; once that many are
+   * in, such rows are passed over (they keep their place) and only higher ones are taken.
    */
-  collect(now: number, key: string, max: number, only?: object): E[] {
+  collect(now: number, key: string, max: number, only?: object, lower?: LowerRowsCap): E[] {
     const batch: E[] = [];
+    let lowerLeft = lower ? lower.max : Infinity;
+    const below = lower ? lower.level : Infinity;
     for (let rank = 0; rank < this.levels.length && batch.length < max; rank++) {
       // The candidates of each level at this rank, then merged by arrival.
       const candidates: E[] = [];
@@ -125,6 +141,10 @@ export class PriorityQueues<E extends QueuedEntry> {
       }
       if (rank < this.levels.length - 1) candidates.sort((a, b) => a.enqueuedAt - b.enqueuedAt);
       for (const entry of candidates) {
+        if (entry.level > below) {
+          if (lowerLeft === 0) continue;
+          lowerLeft--;
+        }
         batch.push(entry);
         if (batch.length === max) break;
       }
