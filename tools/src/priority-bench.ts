@@ -5,9 +5,13 @@
  * - `alone`: single rows only, no header;
  * - `priorities`: single rows with `x-priority: high`, bulk with `x-priority: low`;
  * - `no priorities`: the same traffic with no header (one level: arrival order).
- * Target: the single rows' p99 with priorities ≤ 2 × their p99 alone.
+ * Target: the single rows' p99 with priorities ≤ 2 × their p99 alone. `--low-max-batch` (default
+ * `default,off`) repeats `alone` and `priorities` on a server per value of
+ * `batching.lowPriorityMaxBatch`, in the order given (`default`: not set, `off`: maxBatchSize, or
+ * a number); `no priorities` runs once, on the last (one level in use: the cap is idle). Besides
+ * the clients' latency it reads the single rows' wait in the batcher and the event-loop delay.
  *
- *   npm run bench:priority [-- --rate 50 --bulk-clients 4 --bulk-rows 256 --seconds 5 --max-batch 64]
+ *   npm run bench:priority [-- --rate 50 --bulk-clients 4 --bulk-rows 256 --seconds 5 --max-batch 64 --low-max-batch default,off]
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -31,6 +35,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '1' },
     'max-batch': { type: 'string', default: '64' },
+    'low-max-batch': { type: 'string', default: 'default,off' },
     threads: { type: 'string', default: '1' },
     out: { type: 'string', default: 'tmp/bench/priority' },
     'no-build': { type: 'boolean', default: false },
@@ -39,104 +44,124 @@ const { values: args } = parseArgs({
 
 interface Phase {
   name: string;
+  /** batching.lowPriorityMaxBatch of the server: a number, `default` (not set) or `off` (maxBatchSize). */
+  lowMaxBatch: string;
   single: ServingPoint;
   bulk?: ServingPoint;
+  /** The alone phase of the same server: the reference of `p99 / alone`. */
+  aloneP99: number;
 }
 
 async function main(): Promise<void> {
   if (!args['no-build']) buildApi(ROOT);
-  const modelsDir = resolve(ROOT, 'tmp/bench/priority-models');
-  rmSync(modelsDir, { recursive: true, force: true });
   const contract = parseModelConfig(JSON.parse(readFileSync(join(ROOT, 'models/mnist/config.json'), 'utf8')));
   const maxBatch = Number(args['max-batch']);
-  writeWideModel(modelsDir, 'mnist', contract, {
-    threadsPerInstance: Number(args.threads),
-    batching: { ...contract.batching, maxBatchSize: maxBatch },
-  });
-  const seconds = Number(args.seconds);
-  const warmupSeconds = Number(args.warmup);
+  const variants = (args['low-max-batch'] as string).split(',').map((v) => v.trim());
   const single = bodiesFor('mnist', contract, 'single', { bulkRows: 1 });
   const bulk = bodiesFor('mnist', contract, 'bulk-compact', { bulkRows: Number(args['bulk-rows']) });
+  const seconds = Number(args.seconds);
   const started = new Date();
   const load0 = loadavg();
-  const server = await startBenchServer({ root: ROOT, model: 'mnist', env: { MODELS_DIR: modelsDir } });
   const interactive = startLoadProcess();
   const backfill = startLoadProcess();
   const phases: Phase[] = [];
   try {
-    const singleRun = (headers?: Record<string, string>) =>
-      measureServing(interactive, server, {
-        model: 'mnist',
-        bodies: single.bodies,
-        rowsPerRequest: 1,
-        mode: { kind: 'open', rate: Number(args.rate), seed: 7, maxInFlight: 1024 },
-        warmupSeconds,
-        seconds,
-        instances: 1,
-        headers,
+    for (const [i, lowMaxBatch] of variants.entries()) {
+      const modelsDir = resolve(ROOT, 'tmp/bench/priority-models');
+      rmSync(modelsDir, { recursive: true, force: true });
+      writeWideModel(modelsDir, 'mnist', contract, {
+        threadsPerInstance: Number(args.threads),
+        batching: {
+          ...contract.batching,
+          maxBatchSize: maxBatch,
+          ...(lowMaxBatch === 'default'
+            ? {}
+            : { lowPriorityMaxBatch: lowMaxBatch === 'off' ? maxBatch : Number(lowMaxBatch) }),
+        },
       });
-    /** Bulk load that starts first and outlasts the single rows' window. */
-    const withBulk = async (
-      name: string,
-      singleHeaders?: Record<string, string>,
-      bulkHeaders?: Record<string, string>,
-    ) => {
-      const bulkRun = measureBulk(
-        backfill,
-        server,
-        bulk.bodies,
-        bulk.rowsPerRequest,
-        bulkHeaders,
-        warmupSeconds + seconds + 1,
-      );
-      await new Promise((r) => setTimeout(r, 500));
-      const point = await singleRun(singleHeaders);
-      phases.push({ name, single: point, bulk: await bulkRun });
-    };
-    phases.push({ name: 'alone', single: await singleRun() });
-    await withBulk('priorities (high over low)', { 'x-priority': 'high' }, { 'x-priority': 'low' });
-    await withBulk('no priorities', undefined, undefined);
+      const server = await startBenchServer({
+        root: ROOT,
+        model: 'mnist',
+        env: { MODELS_DIR: modelsDir },
+      });
+      try {
+        const run = (bulkHeaders: Record<string, string> | false, singleHeaders?: Record<string, string>) =>
+          runPhase(interactive, backfill, server, single.bodies, bulk, bulkHeaders, singleHeaders);
+        const alone = await run(false);
+        const push = (name: string, point: Awaited<ReturnType<typeof run>>) =>
+          phases.push({ name, lowMaxBatch, ...point, aloneP99: alone.single.latency.p99 });
+        push('alone', alone);
+        push('priorities (high over low)', await run({ 'x-priority': 'low' }, { 'x-priority': 'high' }));
+        if (i === variants.length - 1) push('no priorities', await run({}));
+      } finally {
+        await server.stop();
+      }
+    }
   } finally {
     await interactive.close();
     await backfill.close();
-    await server.stop();
   }
-  const alone = phases[0].single.latency.p99;
   const f = (n: number, d = 1) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
   const table = [
-    '| phase | single req/s | single p50 ms | single p99 ms | p99 / alone | bulk rows/s | mean batch | loop cores | other cores |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| phase | low cap | single req/s | single p50 ms | single p99 ms | p99 / alone | batcher wait p50 / p99 ms | run ms | bulk rows/s | mean batch | loop delay p99 ms | loop cores | other cores |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...phases.map(
       (p) =>
-        `| ${p.name} | ${f(p.single.requestsPerSecond, 0)} | ${f(p.single.latency.p50)} | ${f(p.single.latency.p99)} | ${f(p.single.latency.p99 / alone, 2)}× | ${p.bulk ? f(p.bulk.predictionsPerSecond, 0) : '–'} | ${f((p.bulk ?? p.single).meanBatch)} | ${f(p.single.loopCores, 2)} | ${f(p.single.otherCores, 2)} |`,
+        `| ${p.name} | ${p.lowMaxBatch} | ${f(p.single.requestsPerSecond, 0)} | ${f(p.single.latency.p50)} | ${f(p.single.latency.p99)} | ${f(p.single.latency.p99 / p.aloneP99, 2)}× | ${f(p.single.waitP50Ms)} / ${f(p.single.waitP99Ms)} | ${f((p.bulk ?? p.single).computeMs)} | ${p.bulk ? f(p.bulk.predictionsPerSecond, 0) : '–'} | ${f((p.bulk ?? p.single).meanBatch)} | ${f(p.single.loopDelayP99Ms)} | ${f(p.single.loopCores, 2)} | ${f(p.single.otherCores, 2)} |`,
     ),
   ].join('\n');
-  const header = `\`npm run bench:priority -- ${process.argv.slice(2).join(' ')}\`, ${started.toISOString()}, load average ${load0.map((x) => x.toFixed(1)).join(' ')} at the start: wide 784-2048-2048-10 model, 1 instance × ${args.threads} thread(s), maxBatchSize ${maxBatch}; single rows open loop at ${args.rate} req/s; bulk ${args['bulk-rows']}-row compact requests from ${args['bulk-clients']} closed-loop clients; ${seconds} s windows.`;
+  const header = `\`npm run bench:priority -- ${process.argv.slice(2).join(' ')}\`, ${started.toISOString()}, load average ${load0.map((x) => x.toFixed(1)).join(' ')} at the start, ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(
+      ' ',
+    )} at the end: wide 784-2048-2048-10 model, 1 instance × ${args.threads} thread(s), maxBatchSize ${maxBatch}; single rows open loop at ${args.rate} req/s; bulk ${args['bulk-rows']}-row compact requests from ${args['bulk-clients']} closed-loop clients; ${seconds} s windows. "batcher wait": the single rows' wait in the batcher's queue (bucket bounds).`;
   const out = resolve(ROOT, args.out as string);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(`${out}.json`, `${JSON.stringify({ started: started.toISOString(), args, phases }, null, 2)}\n`);
   console.log(`\n${header}\n\n${table}\n\nwrote ${out}.json`);
 }
 
-/** Closed-loop bulk requests for `seconds` (no warm-up), with their own reading of the server. */
-function measureBulk(
-  load: LoadProcess,
+/**
+ * One phase on `server`: single rows at the open-loop rate, alone (`bulkHeaders` false) or while
+ * closed-loop bulk requests, started half a second earlier, keep the model saturated past the end
+ * of the single rows' window.
+ */
+async function runPhase(
+  interactive: LoadProcess,
+  backfill: LoadProcess,
   server: BenchServer,
-  bodies: string[],
-  rowsPerRequest: number,
-  headers: Record<string, string> | undefined,
-  seconds: number,
-): Promise<ServingPoint> {
-  return measureServing(load, server, {
+  singleBodies: string[],
+  bulk: { bodies: string[]; rowsPerRequest: number },
+  bulkHeaders: Record<string, string> | false,
+  singleHeaders?: Record<string, string>,
+): Promise<{ single: ServingPoint; bulk?: ServingPoint }> {
+  const seconds = Number(args.seconds);
+  const warmupSeconds = Number(args.warmup);
+  const bulkRun =
+    bulkHeaders &&
+    measureServing(backfill, server, {
+      model: 'mnist',
+      bodies: bulk.bodies,
+      rowsPerRequest: bulk.rowsPerRequest,
+      mode: { kind: 'closed', clients: Number(args['bulk-clients']) },
+      warmupSeconds: 0,
+      seconds: warmupSeconds + seconds + 1,
+      instances: 1,
+      headers: bulkHeaders,
+    });
+  if (bulkRun) await new Promise((r) => setTimeout(r, 500));
+  const single = await measureServing(interactive, server, {
     model: 'mnist',
-    bodies,
-    rowsPerRequest,
-    mode: { kind: 'closed', clients: Number(args['bulk-clients']) },
-    warmupSeconds: 0,
+    bodies: singleBodies,
+    rowsPerRequest: 1,
+    mode: { kind: 'open', rate: Number(args.rate), seed: 7, maxInFlight: 1024 },
+    warmupSeconds,
     seconds,
     instances: 1,
-    headers,
+    headers: singleHeaders,
+    waitPriority: singleHeaders?.['x-priority'] === 'high' ? 'high' : 'normal',
   });
+  return bulkRun ? { single, bulk: await bulkRun } : { single };
 }
 
 main().catch((error: unknown) => {

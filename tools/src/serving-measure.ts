@@ -5,8 +5,8 @@
  * threads, GC helpers, libuv). For the compute-heavy benchmark and the batching tuner.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { summarize, type LatencySummary } from './bench-report.js';
-import { sumMetric, type BenchServer } from './bench-server.js';
+import { histogramQuantile, summarize, type LatencySummary } from './bench-report.js';
+import { histogramBuckets, sumMetric, type BenchServer } from './bench-server.js';
 import type { LoadMode, LoadProcess } from './load-generator.js';
 
 /** What one run measured. */
@@ -24,6 +24,11 @@ export interface ServingPoint {
   otherCores: number;
   /** Of the window: share the model's instances spent running batches (1 = always busy, per instance). */
   instanceBusy: number;
+  /** With `waitPriority`: that level's rows' wait in the batcher's queue, p50 and p99 (ms, from buckets). */
+  waitP50Ms: number;
+  waitP99Ms: number;
+  /** The server's event-loop delay p99 over the window (ms). */
+  loopDelayP99Ms: number;
 }
 
 interface Reading {
@@ -35,6 +40,8 @@ interface Reading {
   computeSum: number;
   loopTicks: number;
   otherTicks: number;
+  waitBuckets: Array<[number, number]>;
+  loopDelayP99: number;
 }
 
 /** Clock ticks per second of /proc's utime and stime (USER_HZ, 100 on Linux). */
@@ -59,7 +66,7 @@ function threadTicks(pid: number): { main: number; other: number } {
   return { main, other };
 }
 
-async function read(server: BenchServer, model: string): Promise<Reading> {
+async function read(server: BenchServer, model: string, priority = 'normal'): Promise<Reading> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
   const labels = { model };
   const ticks = threadTicks(server.process.pid as number);
@@ -72,6 +79,8 @@ async function read(server: BenchServer, model: string): Promise<Reading> {
     computeSum: sumMetric(text, 'inference_compute_seconds_sum', labels),
     loopTicks: ticks.main,
     otherTicks: ticks.other,
+    waitBuckets: histogramBuckets(text, 'inference_priority_queue_seconds', { model, priority }),
+    loopDelayP99: sumMetric(text, 'eventloop_delay_p99_seconds'),
   };
 }
 
@@ -86,6 +95,8 @@ export interface ServingRun {
   instances: number;
   /** Extra headers on every request (e.g. x-priority). */
   headers?: Record<string, string>;
+  /** The priority level whose batcher wait to report (default normal). */
+  waitPriority?: 'high' | 'normal' | 'low';
 }
 
 /** Runs `run` against `server` and reads the server's counters at the window's edges. */
@@ -103,8 +114,8 @@ export async function measureServing(load: LoadProcess, server: BenchServer, run
       ...(run.headers ? { headers: run.headers } : {}),
     },
     async (phase) => {
-      if (phase === 'start') before = await read(server, run.model);
-      else after = await read(server, run.model);
+      if (phase === 'start') before = await read(server, run.model, run.waitPriority);
+      else after = await read(server, run.model, run.waitPriority);
     },
   );
   if (!before || !after) throw new Error('the load generator did not report its window');
@@ -125,5 +136,9 @@ export async function measureServing(load: LoadProcess, server: BenchServer, run
     loopCores: (after.loopTicks - before.loopTicks) / TICKS / wall,
     otherCores: (after.otherTicks - before.otherTicks) / TICKS / wall,
     instanceBusy: (after.computeSum - before.computeSum) / wall / run.instances,
+    waitP50Ms: histogramQuantile(before.waitBuckets, after.waitBuckets, 0.5) * 1000,
+    waitP99Ms: histogramQuantile(before.waitBuckets, after.waitBuckets, 0.99) * 1000,
+    // The gauge covers the time since the previous scrape: here, the window.
+    loopDelayP99Ms: after.loopDelayP99 * 1000,
   };
 }
