@@ -51,8 +51,8 @@ export interface BatcherOptions<Row, Out> {
   /** A waiting row ranks one priority level higher for every this many ms it has waited (default 1000). */
   priorityAgingMs?: number;
   /**
-   * Most rows of lower priority levels in a batch that takes rows of a higher level (the highest
-   * level waiting), so the higher rows' run, which cannot be preempted, stays short; the other
+   * Most rows below the highest priority level waiting in a batch formed while that level's rows
+   * wait (the batch takes them first), so the higher rows' run, which cannot be preempted, stays short; the other
    * lower rows run in the next batch. Default: an eighth of maxBatchSize, rounded up; maxBatchSize
    * turns the cap off.
    */

@@ -122,7 +122,7 @@ export interface BatchingConfig {
   priorityQueueSizes?: Partial<Record<Priority, number>>;
   /** A waiting row ranks one priority level higher per this many ms waited, so none starves (default 1000). */
   priorityAgingMs?: number;
-  /** Most rows of lower priority levels in a batch that takes rows of a higher one (default: maxBatchSize / 8, rounded up). */
+  /** Most rows below the highest level waiting in one batch (default: maxBatchSize / 8, rounded up; see the batcher). */
   lowPriorityMaxBatch?: number;
   /** Default deadline of a row, from submission. A request may shorten it, never lengthen it. */
   timeoutMs: number;
