@@ -60,7 +60,9 @@ export function checkVariableSizes(
 ): GraphQLError | undefined {
   if (!variables || !operation.variableDefinitions?.length) return undefined;
   const bounds = boundsOf(repository, maxRows);
-  const { where, literalRows } = variableLocations(schema, document, operation);
+  let locations = locationsOf.get(operation);
+  if (locations === undefined) locationsOf.set(operation, (locations = variableLocations(schema, document, operation)));
+  const { where, literalRows } = locations;
   const state = { rows: 0 };
   // A literal shape beside a variable's values (`shape: [750000, 4], values: $v`): refused before
   // the values are coerced.
@@ -76,6 +78,12 @@ export function checkVariableSizes(
   }
   return undefined;
 }
+
+/**
+ * Each operation's variable locations: Apollo keeps a parsed document (and so its operation nodes)
+ * per query text, so a document is walked once, not once a request.
+ */
+const locationsOf = new WeakMap<OperationDefinitionNode, ReturnType<typeof variableLocations>>();
 
 /**
  * Every use of each variable in the operation and its fragments: its type there, and the input
