@@ -204,6 +204,8 @@ async function stall(api: Api): Promise<string[]> {
       () =>
         `{"query":"query($v: [Float!]) { infer(model: \\"mnist\\", inputs: [{ name: \\"pixels\\", shape: [10000, 784], values: $v }]) { version } }","variables":{"v":[${zeros(7_840_000)}]}}`,
     ],
+    ['a list of 3M strings', () => `{"query":"{ __typename }","variables":{"s":[${'"a",'.repeat(2_999_999)}"a"]}}`],
+    ['lists nested 5M deep', () => `{"query":"{ __typename }","variables":{"a":${'['.repeat(5e6)}${']'.repeat(5e6)}}}`],
     [
       'an object of 1M keys',
       () =>
