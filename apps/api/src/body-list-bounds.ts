@@ -38,10 +38,10 @@ KIND[0x3a] = COLON;
 /** Smaller bodies are parsed unscanned: their lists cannot cost much. */
 export const LIST_SCAN_FROM_BYTES = 64 * 1024;
 /**
- * Deeper bodies are refused: no contract nests so deep, and JSON.parse of a body of 5M `[` takes
- * seconds.
+ * Deeper bodies are refused: no contract nests so deep (KServe's nested `data` needs a few levels),
+ * and JSON.parse of a body of 5M `[` takes seconds.
  */
-export const MAX_DEPTH = 128;
+export const MAX_DEPTH = 64;
 
 /**
  * The first list in a JSON body that holds more objects or elements than `bounds` allow (or object
