@@ -6,7 +6,7 @@ import { parse } from 'csv-parse/sync';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { ModelRepository, type Prediction } from '@mserve/inference';
 import { HELP_TEXT } from './cli-options.js';
-import { irisFlowers, mnistDigits, type IrisFlower } from './sample-data.js';
+import { irisFlowers, mnistDigits, type IrisFlower } from '@mserve/tools/score-sample-data';
 import { jsonLines, readJsonl, runCli, summaryOf, tempDir } from './testing/harness.js';
 
 const MODELS = fileURLToPath(new URL('../../../models', import.meta.url));
