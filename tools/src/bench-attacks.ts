@@ -6,8 +6,10 @@
  * - idle: POSTs served (of those sent, one every 50 ms) while 4 connections each declare a body of
  *   BODY_LIMIT_BYTES and send nothing;
  * - chunked: the server's RSS growth while 40 chunked bodies of 15 MiB are held open;
- * - stall: for each large request, its status and the longest a /healthz probe (one at a time, back
- *   to back) waited while it ran: how long the event loop was held.
+ * - stall: for each large request, its status, the longest a /healthz probe (one at a time, back to
+ *   back, from a process of its own) waited while it ran, and the server's own longest event-loop
+ *   delay meanwhile (prom-client's nodejs_eventloop_lag_max_seconds, 10 ms resolution, reset by
+ *   each scrape): how long the event loop was held.
  *
  *   npm run bench:attacks [-- --only idle,chunked,stall] [--seconds 15] [SETTING=value …]
  */
@@ -95,6 +97,12 @@ async function post(url: string, body: string): Promise<number> {
     async (r) => (await r.arrayBuffer(), r.status),
     () => 0,
   );
+}
+
+/** The server's longest event-loop delay since the last scrape, in ms (the scrape resets it). */
+async function loopDelayMax(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return 1000 * Number(/^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text)?.[1] ?? NaN);
 }
 
 async function rss(url: string): Promise<number> {
@@ -187,6 +195,21 @@ async function stall(api: Api): Promise<string[]> {
         `{"query":"query($r: [MnistInput!]!) { mnistBatch(inputs: $r) { label } }","variables":{"r":[${Array.from({ length: 10_000 }, () => `{"pixels":[${zeros(784)}]}`).join(',')}]}}`,
     ],
     [
+      'infer, mnist [10000, 784] as a TensorInput variable (the row limit)',
+      () =>
+        `{"query":"query($t: [TensorInput!]!) { infer(model: \\"mnist\\", inputs: $t) { version } }","variables":{"t":[{"name":"pixels","shape":[10000,784],"values":[${zeros(7_840_000)}]}]}}`,
+    ],
+    [
+      'infer, mnist [10000, 784] as a top-level [Float!] variable',
+      () =>
+        `{"query":"query($v: [Float!]) { infer(model: \\"mnist\\", inputs: [{ name: \\"pixels\\", shape: [10000, 784], values: $v }]) { version } }","variables":{"v":[${zeros(7_840_000)}]}}`,
+    ],
+    [
+      'an object of 1M keys',
+      () =>
+        `{"query":"{ __typename }","variables":{${Array.from({ length: 1_000_000 }, (_, i) => `"k${i}":0`).join(',')}}}`,
+    ],
+    [
       'mnistBatchCompact, 4,000 rows',
       () =>
         JSON.stringify({
@@ -200,9 +223,13 @@ async function stall(api: Api): Promise<string[]> {
     const body = make();
     const probe = startProbe(api.url);
     await sleep(100);
+    await loopDelayMax(api.url);
     const status = await post(api.url, body);
+    const held = await loopDelayMax(api.url);
     const longest = await probe.stop();
-    lines.push(`stall: ${name} (${mb(body.length)}): HTTP ${status}, longest /healthz wait ${longest.toFixed(0)} ms`);
+    lines.push(
+      `stall: ${name} (${mb(body.length)}): HTTP ${status}, longest /healthz wait ${longest.toFixed(0)} ms, event-loop delay max ${held.toFixed(0)} ms`,
+    );
     await sleep(300);
   }
   return lines;

@@ -5,6 +5,7 @@ import type { ModelRepository } from '@mserve/inference';
 import type { FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
+import { LIST_SCAN_FROM_BYTES, registerBoundedJsonParser } from './body-list-bounds.js';
 import type { ApiConfig } from './config.js';
 import type { RequestContext } from './context.js';
 import { formatError } from './errors.js';
@@ -14,6 +15,7 @@ import { loopSlices } from './loop-slices.js';
 import type { ApiMetrics } from './metrics.js';
 import { operationPlugin } from './operation-plugin.js';
 import { requestGuardsPlugin, withoutSuggestions } from './request-guards.js';
+import { bodyListBounds } from './variable-sizes.js';
 
 export interface GraphqlRouteOptions {
   config: ApiConfig;
@@ -36,9 +38,11 @@ export async function registerGraphql(
   const format = config.introspection ? formatError : withoutSuggestions(formatError);
   // The one seam of the fast path (FAST_PATH): its body parser and execution plugin, loaded only
   // when it is on. Off, fastify's JSON parser and Apollo's execution run (see fast-path/index.ts).
+  const listBounds = () => bodyListBounds(repository, config.maxRowsPerRequest);
   const fastPath = config.fastPath
-    ? (await import('./fast-path/index.js')).installFastPath<RequestContext>(app, schema, format)
+    ? (await import('./fast-path/index.js')).installFastPath<RequestContext>(app, schema, format, listBounds)
     : undefined;
+  if (!fastPath) registerBoundedJsonParser(app, listBounds, LIST_SCAN_FROM_BYTES);
   const apollo = new ApolloServer<RequestContext>({
     schema,
     introspection: config.introspection,

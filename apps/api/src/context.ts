@@ -11,6 +11,7 @@ import {
 import type { SchemaContext } from '@mserve/schema';
 import DataLoader from 'dataloader';
 import type { Priority } from './request-priority.js';
+import { encodeInSlices } from './encode-slices.js';
 
 export interface RequestContextOptions {
   repository: ModelRepository;
@@ -86,7 +87,7 @@ export class RequestContext implements SchemaContext {
     this.admit(loaded, items.length);
     // Items are checked and packed per field, so an error names the item by its index in its field
     // (or by the number the caller gives it: an entity's index among the representations).
-    return this.run(loaded, loaded.encode(items, indices));
+    return this.run(loaded, await encodeInSlices(loaded, items, indices));
   }
 
   /**
@@ -100,7 +101,7 @@ export class RequestContext implements SchemaContext {
   ): Promise<{ predictions: Prediction[] } | { invalid: Array<InferenceError | undefined> }> {
     const loaded = this.repository.get(model, version);
     this.admit(loaded, items.length);
-    const encoded = loaded.encode(items);
+    const encoded = await encodeInSlices(loaded, items);
     if (encoded.some((entry) => entry instanceof Error))
       return { invalid: encoded.map((entry) => (entry instanceof Error ? entry : undefined)) };
     const results = await this.run(loaded, encoded);

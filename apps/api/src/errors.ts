@@ -58,6 +58,17 @@ export const API_ERRORS = {
     template: 'This server does not serve {operation}s: it answers queries only (POST or GET /graphql).',
   },
   VARIABLE_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413, template: 'Request too large: variable {what}' },
+  SHAPE_TOO_LARGE: {
+    code: 'PAYLOAD_TOO_LARGE',
+    httpStatus: 413,
+    template:
+      'Request too large: a literal shape in argument "{argument}" asks for {rows} rows, past the limit of {limit} (MAX_ROWS_PER_REQUEST)',
+  },
+  LIST_TOO_LONG: {
+    code: 'PAYLOAD_TOO_LARGE',
+    httpStatus: 413,
+    template: 'Request too large: {path} holds more than {limit} {what}, more than any request may hold',
+  },
   NAME_TOO_LONG: {
     code: 'BAD_USER_INPUT',
     httpStatus: 400,
@@ -96,6 +107,22 @@ export function apiErrorReply(
 ): { status: number; body: { errors: GraphQLFormattedError[] } } {
   const { code, httpStatus } = API_ERRORS[name];
   return { status: httpStatus, body: { errors: [{ message: apiErrorMessage(name, params), extensions: { code } }] } };
+}
+
+/**
+ * A catalogue error raised outside Apollo (a body parser's refusal): the HTTP error handler answers
+ * it as its entry says, in its route's shape.
+ */
+export class ApiError extends Error {
+  readonly statusCode: number;
+  constructor(
+    readonly reason: ApiErrorName,
+    readonly params: Record<string, string | number> = {},
+  ) {
+    super(apiErrorMessage(reason, params));
+    this.name = 'ApiError';
+    this.statusCode = API_ERRORS[reason].httpStatus;
+  }
 }
 
 /** A catalogue error thrown inside Apollo (context, plugins): a request error with its status. */

@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Logger } from 'pino';
 import type { ApiConfig } from './config.js';
 import { replyToBodyRefusal } from './body-admission.js';
-import { apiErrorReply, type ApiErrorName } from './errors.js';
+import { ApiError, apiErrorReply, type ApiErrorName } from './errors.js';
 import { loggableError, redactUrl, registerHttpGuards, requestIdOf } from './http-guards.js';
 
 /**
@@ -34,6 +34,7 @@ export function createHttpApp(config: ApiConfig, logger: Logger): FastifyInstanc
   };
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     if (replyToBodyRefusal(error, reply)) return reply;
+    if (error instanceof ApiError) return send(reply, error.reason, error.params);
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
       return send(reply, 'BODY_TOO_LARGE', { limit: config.bodyLimitBytes });
     // fastify's own refusals (unparsable body, unsupported content type) keep their 4xx status.

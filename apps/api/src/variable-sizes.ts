@@ -1,5 +1,6 @@
 import type { ModelRepository } from '@mserve/inference';
 import {
+  Kind,
   TypeInfo,
   getNamedType,
   getNullableType,
@@ -15,6 +16,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
+import type { ListBounds } from './body-list-bounds.js';
 import { apiGraphQLError } from './errors.js';
 
 /** Where a value sits: the input object type and field holding it, or an argument (no type). */
@@ -58,8 +60,15 @@ export function checkVariableSizes(
 ): GraphQLError | undefined {
   if (!variables || !operation.variableDefinitions?.length) return undefined;
   const bounds = boundsOf(repository, maxRows);
-  const where = variableLocations(schema, document, operation);
+  const { where, literalRows } = variableLocations(schema, document, operation);
   const state = { rows: 0 };
+  // A literal shape beside a variable's values (`shape: [750000, 4], values: $v`): refused before
+  // the values are coerced.
+  for (const { rows, argument } of literalRows) {
+    state.rows += rows;
+    if (state.rows > bounds.maxRows)
+      return apiGraphQLError('SHAPE_TOO_LARGE', { argument, rows, limit: bounds.maxRows });
+  }
   for (const { name, type, at } of where) {
     if (!(name in variables)) continue;
     const error = check(variables[name], type, at, `$${name}`, bounds, state);
@@ -71,15 +80,27 @@ export function checkVariableSizes(
 /**
  * Every use of each variable in the operation and its fragments: its type there, and the input
  * field or argument that holds it. A variable is checked against each, so the tightest bound holds.
+ * Also the rows of each literal TensorInput's literal `shape`.
  */
 function variableLocations(
   schema: GraphQLSchema,
   document: DocumentNode,
   operation: OperationDefinitionNode,
-): Array<{ name: string; type: GraphQLInputType; at: Location }> {
+): {
+  where: Array<{ name: string; type: GraphQLInputType; at: Location }>;
+  literalRows: Array<{ rows: number; argument: string }>;
+} {
   const found: Array<{ name: string; type: GraphQLInputType; at: Location }> = [];
+  const literalRows: Array<{ rows: number; argument: string }> = [];
   const typeInfo = new TypeInfo(schema);
   const visitor = visitWithTypeInfo(typeInfo, {
+    ObjectValue(node) {
+      const type = typeInfo.getInputType();
+      if (!type || getNamedType(type).name !== TENSOR_INPUT) return;
+      const shape = node.fields.find((field) => field.name.value === 'shape')?.value;
+      const rows = shape?.kind === Kind.LIST && shape.values[0]?.kind === Kind.INT ? Number(shape.values[0].value) : 0;
+      if (rows > 0) literalRows.push({ rows, argument: typeInfo.getArgument()?.name ?? '' });
+    },
     Variable(node, _key, parent) {
       const type = typeInfo.getInputType();
       if (!type || !parent) return;
@@ -98,7 +119,7 @@ function variableLocations(
   visit(operation, visitor);
   for (const definition of document.definitions)
     if (definition.kind === 'FragmentDefinition') visit(definition, visitor);
-  return found;
+  return { where: found, literalRows };
 }
 
 /** Walks `value` as `type` at `at`; one step per list and object. */
@@ -192,6 +213,11 @@ function listOf(value: unknown): ArrayLike<unknown> | undefined {
 
 function tooLarge(what: string): GraphQLError {
   return apiGraphQLError('VARIABLE_TOO_LARGE', { what });
+}
+
+/** The longest lists any body may hold with the models served now (see findLongList). */
+export function bodyListBounds(repository: ModelRepository, maxRows: number): ListBounds {
+  return { objects: maxRows, elements: boundsOf(repository, maxRows).longestList };
 }
 
 /** The bounds from every contract read so far (a model still loading its config adds none). */

@@ -21,12 +21,13 @@ describe('hardening: request errors before work', () => {
 
   test('a vector variable longer than any contract allows is refused (413) before coercion', async () => {
     const response = await api.graphql('query($p: [Float!]!) { mnist(input: { pixels: $p }) { label } }', {
-      p: new Array(100_000).fill(0),
+      // Within the lists any request may hold (10 rows of 784), past the contract's vector.
+      p: new Array(5_000).fill(0),
     });
     expect(response.status).toBe(413);
     expect(response.body.data).toBeUndefined();
     expect(codeOf(response.body)).toBe('PAYLOAD_TOO_LARGE');
-    expect(response.body.errors?.[0]?.message).toContain('$p (MnistInput.pixels) holds 100000 elements');
+    expect(response.body.errors?.[0]?.message).toContain('$p (MnistInput.pixels) holds 5000 elements');
     expect(response.body.errors?.[0]?.message).toContain('784');
   });
 
@@ -80,6 +81,40 @@ describe('hardening: request errors before work', () => {
     );
     expect(ok.status).toBe(200);
     expect(ok.body.data?.infer).toEqual({ version: 1 });
+  });
+
+  test('a literal shape beside a values variable is counted before the values are coerced', async () => {
+    const response = await api.graphql(
+      'query($v: [Float!]) { infer(model: "iris", inputs: [{ name: "features", shape: [11, 4], values: $v }]) { version } }',
+      { v: new Array(44).fill(0.5) },
+    );
+    expect(response.status).toBe(413);
+    expect(response.body.data).toBeUndefined();
+    expect(codeOf(response.body)).toBe('PAYLOAD_TOO_LARGE');
+    expect(response.body.errors?.[0]?.message).toContain('a literal shape in argument "inputs" asks for 11 rows');
+  });
+
+  test('a large body with a list past any request is refused before it is parsed, on both paths', async () => {
+    const rows = `[${'{},'.repeat(29_999)}{}]`;
+    const body = `{"query":"query($r: [IrisInput!]!) { irisBatch(inputs: $r) { label } }","variables":{"r":${rows}}}`;
+    const numbers = `{"query":"query($p: [Float!]!) { mnist(input: { pixels: $p }) { label } }","variables":{"p":[${'0,'.repeat(40_000)}0]}}`;
+    const stock = await startServer({ models: ['iris', 'mnist'], maxRowsPerRequest: MAX_ROWS, fastPath: false });
+    try {
+      for (const server of [api, stock]) {
+        const refused = await server.post(body);
+        expect(refused.status).toBe(413);
+        expect(codeOf(refused.body)).toBe('PAYLOAD_TOO_LARGE');
+        expect(refused.body.errors?.[0]?.message).toBe(
+          'Request too large: variables.r holds more than 10 objects (rows, MAX_ROWS_PER_REQUEST), more than any request may hold',
+        );
+        // 40,001 numbers: more than 10 rows of mnist's 784 (7,840) can hold.
+        const long = await server.post(numbers);
+        expect(long.status).toBe(413);
+        expect(long.body.errors?.[0]?.message).toContain('variables.p holds more than 7840 elements');
+      }
+    } finally {
+      await stock.close();
+    }
   });
 
   test('mutations and subscriptions are request errors (400) saying what the server serves', async () => {

@@ -1,26 +1,31 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { JsonVectorReader } from '@mserve/inference/tensors';
-import type { BodyReply, BodyRequest, BodyThreadInit } from './body-thread.js';
+import { findLongList } from '../body-list-bounds.js';
+import type { BodyParse, BodyReply, BodyRequest, BodyThreadInit } from './body-thread.js';
 
 /**
  * The body thread of body-thread.ts: a large JSON body's bytes in, the object back with its vectors
- * (Float64Array views of a few slabs) moved, not copied. A body it declines goes back as undefined
- * and the main thread parses it as any other. One reader serves the thread for its life.
+ * (Float64Array views of a few slabs) moved, not copied. A body with a list past the request's
+ * bounds goes back as that list, unread; a body it declines goes back empty and the main thread
+ * parses it as any other. One reader serves the thread for its life.
  */
 function serve(port: NonNullable<typeof parentPort>, { vectorKeys }: BodyThreadInit): void {
   const reader = new JsonVectorReader(new Set(vectorKeys), { atAnyDepth: true });
-  port.on('message', ({ id, bytes }: BodyRequest) => {
-    let parsed: Record<string, unknown> | undefined;
+  port.on('message', ({ id, bytes, bounds }: BodyRequest) => {
+    let reply: BodyParse = {};
     try {
-      parsed = reader.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      const tooLong = findLongList(bytes, bounds);
+      reply = tooLong
+        ? { tooLong }
+        : { parsed: reader.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) };
     } catch {
-      // It never throws; were it to, the main thread's own parse decides.
-      parsed = undefined;
+      // Neither throws; were one to, the main thread's own parse decides.
+      reply = {};
     }
     const slabs = new Set<ArrayBuffer>();
-    if (parsed !== undefined) collectBuffers(parsed, slabs);
+    if (reply.parsed !== undefined) collectBuffers(reply.parsed, slabs);
     // Moving the slabs detaches them here: the reader's next vector starts a new one.
-    port.postMessage({ id, parsed } satisfies BodyReply, [...slabs]);
+    port.postMessage({ id, ...reply } satisfies BodyReply, [...slabs]);
   });
 }
 

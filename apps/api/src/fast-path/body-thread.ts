@@ -1,13 +1,16 @@
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '@mserve/inference/tensors';
 import type { FastifyBaseLogger } from 'fastify';
+import type { ListBounds, LongList } from '../body-list-bounds.js';
 
 /** What the body thread gets at start. */
 export interface BodyThreadInit {
   vectorKeys: string[];
 }
-export type BodyRequest = { id: number; bytes: Uint8Array };
-export type BodyReply = { id: number; parsed: Record<string, unknown> | undefined };
+export type BodyRequest = { id: number; bytes: Uint8Array; bounds: ListBounds };
+/** The body's object; neither (parse it yourself); or the list that makes it too large. */
+export type BodyParse = { parsed?: Record<string, unknown>; tooLong?: LongList };
+export type BodyReply = { id: number } & BodyParse;
 
 /**
  * A thread that reads large JSON bodies with a JsonVectorReader (body-thread-worker.ts), so the
@@ -20,7 +23,7 @@ export type BodyReply = { id: number; parsed: Record<string, unknown> | undefine
  */
 export class BodyThread {
   private worker: Worker | undefined;
-  private readonly waiting = new Map<number, (parsed: Record<string, unknown> | undefined) => void>();
+  private readonly waiting = new Map<number, (parsed: BodyParse) => void>();
   private nextId = 0;
 
   constructor(
@@ -32,26 +35,29 @@ export class BodyThread {
     } satisfies BodyThreadInit);
     // Not a reason to keep the process alive; the server's close ends it.
     worker.unref();
-    worker.on('message', ({ id, parsed }: BodyReply) => {
+    worker.on('message', ({ id, parsed, tooLong }: BodyReply) => {
       const resolve = this.waiting.get(id);
       this.waiting.delete(id);
-      resolve?.(parsed);
+      resolve?.(tooLong ? { tooLong } : { parsed });
     });
     worker.on('error', (error) => this.stop(`the body thread failed: ${error.message}`));
     worker.on('exit', (code) => this.stop(`the body thread exited (code ${code})`));
     this.worker = worker;
   }
 
-  /** The body's object with its vectors as Float64Arrays, or undefined: parse it yourself. */
-  parse(bytes: Buffer): Promise<Record<string, unknown> | undefined> {
+  /**
+   * The body's object with its vectors as Float64Arrays; undefined: parse it yourself; or the list
+   * past `bounds` that refuses it (findLongList runs first, on the thread).
+   */
+  parse(bytes: Buffer, bounds: ListBounds): Promise<BodyParse> {
     const worker = this.worker;
-    if (worker === undefined) return Promise.resolve(undefined);
+    if (worker === undefined) return Promise.resolve({});
     const copy = new Uint8Array(bytes.length);
     copy.set(bytes);
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
-      worker.postMessage({ id, bytes: copy } satisfies BodyRequest, [copy.buffer]);
+      worker.postMessage({ id, bytes: copy, bounds } satisfies BodyRequest, [copy.buffer]);
     });
   }
 
@@ -66,7 +72,7 @@ export class BodyThread {
     if (this.worker === undefined) return;
     if (failure) this.log?.error({ reason: failure }, 'JSON bodies are parsed on the event loop from now on');
     this.worker = undefined;
-    for (const resolve of this.waiting.values()) resolve(undefined);
+    for (const resolve of this.waiting.values()) resolve({});
     this.waiting.clear();
   }
 }

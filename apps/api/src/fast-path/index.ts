@@ -12,6 +12,7 @@
  */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { FastifyInstance } from 'fastify';
+import type { ListBounds } from '../body-list-bounds.js';
 import type { GraphQLSchema } from 'graphql';
 import type { FormatError } from './apollo-response.js';
 import { fastExecutionPlugin } from './execution-plugin.js';
@@ -23,7 +24,8 @@ export function installFastPath<Context extends BaseContext>(
   app: FastifyInstance,
   schema: GraphQLSchema,
   formatError: FormatError,
+  listBounds: () => ListBounds,
 ): ApolloServerPlugin<Context> {
-  const bodies = registerJsonBodyParser(app, fastListFieldNames(schema));
+  const bodies = registerJsonBodyParser(app, fastListFieldNames(schema), listBounds);
   return fastExecutionPlugin<Context>(fastCoercionSchema(schema), formatError, bodies);
 }

@@ -2,9 +2,12 @@ import Fastify from 'fastify';
 import { BodyThread } from './body-thread.js';
 import { LARGE_BODY_BYTES, registerJsonBodyParser } from './json-body.js';
 
+/** Bounds no body of these tests comes near: findLongList has tests of its own. */
+const WIDE_BOUNDS = () => ({ objects: 1e6, elements: 1e8 });
+
 describe('the JSON body parser', () => {
   const app = Fastify();
-  registerJsonBodyParser(app, new Set());
+  registerJsonBodyParser(app, new Set(), WIDE_BOUNDS);
   app.post('/echo', async (request) => ({ body: request.body }));
   afterAll(() => app.close());
 
@@ -36,7 +39,7 @@ describe('the JSON body parser', () => {
 
 describe('the JSON body parser with vector keys', () => {
   const app = Fastify();
-  const vectorBodies = registerJsonBodyParser(app, new Set(['pixels']), { bodyThread: false });
+  const vectorBodies = registerJsonBodyParser(app, new Set(['pixels']), WIDE_BOUNDS, { bodyThread: false });
   app.post('/shape', async (request) => {
     const body = request.body as { variables?: { items: Array<{ pixels: unknown }> } };
     const items = body.variables?.items ?? [];
@@ -104,7 +107,7 @@ describe('the JSON body parser with vector keys', () => {
 
 describe('the JSON body parser with vector keys and the body thread', () => {
   const app = Fastify();
-  registerJsonBodyParser(app, new Set(['pixels']));
+  registerJsonBodyParser(app, new Set(['pixels']), WIDE_BOUNDS);
   app.post('/shape', async (request) => {
     const body = request.body as { variables?: { items: Array<{ pixels: unknown }> } };
     const items = body.variables?.items ?? [];
@@ -173,13 +176,14 @@ describe('the JSON body parser with vector keys and the body thread', () => {
 });
 
 describe('BodyThread', () => {
-  test('reads a body on its thread, and once closed leaves every body to the caller', async () => {
+  test('reads a body on its thread, refuses one past its bounds, and once closed leaves every body to the caller', async () => {
     const thread = new BodyThread(new Set(['pixels']));
+    const bounds = WIDE_BOUNDS();
     const body = Buffer.from(
       JSON.stringify({ variables: { items: [{ pixels: [0, 0.9919999837875366, 1] }], id: 'a' } }),
     );
-    expect(await thread.parse(body)).toStrictEqual({
-      variables: { items: [{ pixels: new Float64Array([0, 0.9919999837875366, 1]) }], id: 'a' },
+    expect(await thread.parse(body, bounds)).toStrictEqual({
+      parsed: { variables: { items: [{ pixels: new Float64Array([0, 0.9919999837875366, 1]) }], id: 'a' } },
     });
     // The caller's bytes are its own still: the thread got a copy.
     expect(body.toString()).toContain('0.9919999837875366');
@@ -187,9 +191,12 @@ describe('BodyThread', () => {
     const compact = Buffer.from(
       JSON.stringify({ variables: { columns: { pixels: Buffer.alloc(LARGE_BODY_BYTES, 7).toString('base64') } } }),
     );
-    expect(await thread.parse(compact)).toStrictEqual(JSON.parse(compact.toString()));
-    expect(await thread.parse(Buffer.from('{"variables":'))).toBeUndefined();
+    expect(await thread.parse(compact, bounds)).toStrictEqual({ parsed: JSON.parse(compact.toString()) });
+    expect(await thread.parse(Buffer.from('{"variables":'), bounds)).toStrictEqual({ parsed: undefined });
+    expect(await thread.parse(body, { objects: 1, elements: 2 })).toStrictEqual({
+      tooLong: { path: 'variables.items[0].pixels', limit: 2, kind: 'elements' },
+    });
     await thread.close();
-    expect(await thread.parse(body)).toBeUndefined();
+    expect(await thread.parse(body, bounds)).toStrictEqual({});
   });
 });

@@ -1,6 +1,7 @@
 import { isAscii } from 'node:buffer';
 import { JsonVectorReader, skipJsonSpace } from '@mserve/inference/tensors';
 import type { FastifyInstance } from 'fastify';
+import { findLongList, longListError, type ListBounds } from '../body-list-bounds.js';
 import { BodyThread } from './body-thread.js';
 
 /**
@@ -49,11 +50,14 @@ export class VectorBodies {
  *   so the event loop goes on serving; others (a compact body: its base64 column shares the list
  *   field's name) are read here, where the trip to the thread costs more than it saves.
  * Any other body, and any body that fails to parse, goes to fastify's parser, so errors and the
- * poisoning checks are exactly fastify's. Returns the record of vector-read variables.
+ * poisoning checks are exactly fastify's. Before any of that, a large body with a list past
+ * `listBounds` is refused (413, findLongList), on the thread for those that go there, as the stock
+ * path's parser does. Returns the record of vector-read variables.
  */
 export function registerJsonBodyParser(
   app: FastifyInstance,
   vectorKeys: ReadonlySet<string>,
+  listBounds: () => ListBounds,
   { bodyThread = true } = {},
 ): VectorBodies {
   const careful = app.getDefaultJsonParser('error', 'error');
@@ -82,14 +86,19 @@ export function registerJsonBodyParser(
       }
       return done(null, parsed);
     };
-    if (readVectors && bytes.length >= LARGE_BODY_BYTES) {
-      if (thread && holdsList(bytes, listKeys)) {
-        void thread.parse(bytes).then((parsed) => (parsed === undefined ? general() : withVectors(parsed)));
-        return;
-      }
-      const parsed = reader.parse(bytes);
-      if (parsed !== undefined) return withVectors(parsed);
+    if (bytes.length < LARGE_BODY_BYTES) return general();
+    const bounds = listBounds();
+    if (thread && holdsList(bytes, listKeys)) {
+      void thread.parse(bytes, bounds).then(({ parsed, tooLong }) => {
+        if (tooLong) return done(longListError(tooLong), undefined);
+        return parsed === undefined ? general() : withVectors(parsed);
+      });
+      return;
     }
+    const tooLong = findLongList(bytes, bounds);
+    if (tooLong) return done(longListError(tooLong), undefined);
+    const parsed = readVectors ? reader.parse(bytes) : undefined;
+    if (parsed !== undefined) return withVectors(parsed);
     general();
   });
   return bodies;

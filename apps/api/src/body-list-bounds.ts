@@ -1,0 +1,182 @@
+import type { FastifyInstance } from 'fastify';
+import { ApiError } from './errors.js';
+
+/** The longest lists any request may hold, whatever it asks for (see checkVariableSizes). */
+export interface ListBounds {
+  /** Objects in one list (rows, MAX_ROWS_PER_REQUEST), and keys in one object. */
+  objects: number;
+  /** Elements of any kind in one list: a raw tensor of MAX_ROWS_PER_REQUEST rows of the widest input. */
+  elements: number;
+}
+
+/** A list past its bound: where it is (a JSON path such as `variables.r`) and which bound it passed. */
+export interface LongList {
+  path: string;
+  limit: number;
+  kind: 'objects' | 'elements' | 'keys';
+}
+
+const QUOTE_BYTE = 0x22;
+const OPEN_BRACKET = 0x5b;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+/** Each byte's part in the structure (KIND): most bytes have none. */
+const OTHER = 0;
+const COMMA = 1;
+const QUOTE = 2;
+const OPEN = 3;
+const CLOSE = 4;
+const COLON = 5;
+const KIND = new Uint8Array(256);
+KIND[0x2c] = COMMA;
+KIND[QUOTE_BYTE] = QUOTE;
+KIND[OPEN_BRACKET] = KIND[OPEN_BRACE] = OPEN;
+KIND[0x5d] = KIND[0x7d] = CLOSE;
+KIND[0x3a] = COLON;
+/** Smaller bodies are parsed unscanned: their lists cannot cost much. */
+export const LIST_SCAN_FROM_BYTES = 64 * 1024;
+/** Deeper bodies are left to the parser, whose own depth limit answers them. */
+const MAX_DEPTH = 512;
+
+/**
+ * The first list in a JSON body that holds more objects or elements than `bounds` allow (or object
+ * with more keys than a list may hold objects), found in
+ * one pass over the bytes before anything is parsed: JSON.parse of 5M `{}` rows costs seconds and
+ * gigabytes before any check could count them. Reads structure only (brackets, braces, commas and
+ * where strings end), so it costs a byte loop; a body that is not valid JSON gets undefined or a
+ * meaningless answer, and the parser after it reports the syntax error. Returns undefined when
+ * every list is within bounds.
+ */
+export function findLongList(bytes: Uint8Array, bounds: ListBounds): LongList | undefined {
+  // Per open list or object: whether it is a list, its commas (a list's elements are commas + 1),
+  // objects held (lists), and where its last key starts and ends (objects), for the path. The
+  // innermost one's list flag and commas live in locals, the stack's top, for the loop's speed.
+  const isList = new Uint8Array(MAX_DEPTH);
+  const commas = new Int32Array(MAX_DEPTH);
+  const objects = new Int32Array(MAX_DEPTH);
+  const keyStart = new Int32Array(MAX_DEPTH);
+  const keyEnd = new Int32Array(MAX_DEPTH);
+  const maxElements = bounds.elements;
+  const maxObjects = bounds.objects;
+  let depth = -1;
+  let inList = false;
+  let count = 0;
+  let expectKey = false;
+  const end = bytes.length;
+  for (let i = 0; i < end; i++) {
+    // One table load per byte: digits, letters and spaces, nearly all of a large body, go on at once.
+    const kind = KIND[bytes[i]];
+    if (kind === OTHER) continue;
+    if (kind === COMMA) {
+      count++;
+      if (inList) {
+        if (count >= maxElements) break;
+      } else {
+        if (count >= maxObjects) break;
+        expectKey = true;
+      }
+    } else if (kind === QUOTE) {
+      const close = stringEnd(bytes, i + 1);
+      if (close < 0) return undefined;
+      if (expectKey && !inList && depth >= 0) {
+        keyStart[depth] = i + 1;
+        keyEnd[depth] = close;
+        expectKey = false;
+      }
+      i = close;
+    } else if (kind === OPEN) {
+      if (inList && bytes[i] === OPEN_BRACE && ++objects[depth] > maxObjects) {
+        commas[depth] = count;
+        return longList(bytes, depth, isList, commas, keyStart, keyEnd, 'objects', maxObjects);
+      }
+      if (depth >= 0) commas[depth] = count;
+      if (++depth >= MAX_DEPTH) return undefined;
+      inList = bytes[i] === OPEN_BRACKET;
+      isList[depth] = inList ? 1 : 0;
+      count = 0;
+      objects[depth] = 0;
+      keyStart[depth] = keyEnd[depth] = -1;
+      expectKey = !inList;
+    } else if (kind === CLOSE) {
+      if (--depth >= 0) {
+        inList = isList[depth] === 1;
+        count = commas[depth];
+      }
+      expectKey = false;
+    } else {
+      expectKey = false;
+    }
+  }
+  if (depth < 0 || (count < maxElements && (inList || count < maxObjects))) return undefined;
+  // The loop stopped at a list or object past its bound.
+  commas[depth] = count;
+  return longList(
+    bytes,
+    depth,
+    isList,
+    commas,
+    keyStart,
+    keyEnd,
+    inList ? 'elements' : 'keys',
+    inList ? maxElements : maxObjects,
+  );
+}
+
+/** Where the closing quote of the string whose content starts at `from` is, or -1. */
+function stringEnd(bytes: Uint8Array, from: number): number {
+  for (let at = bytes.indexOf(QUOTE_BYTE, from); at >= 0; at = bytes.indexOf(QUOTE_BYTE, at + 1)) {
+    // Escaped when an odd number of backslashes stands right before it.
+    let slashes = 0;
+    while (at - slashes - 1 >= from && bytes[at - slashes - 1] === BACKSLASH) slashes++;
+    if (slashes % 2 === 0) return at;
+  }
+  return -1;
+}
+
+/** The LongList for the list or object open at `depth` (no closure over the loop's state: it would slow the loop). */
+function longList(
+  bytes: Uint8Array,
+  depth: number,
+  isList: Uint8Array,
+  commas: Int32Array,
+  keyStart: Int32Array,
+  keyEnd: Int32Array,
+  kind: LongList['kind'],
+  limit: number,
+): LongList {
+  let path = '';
+  // The innermost list or object itself is the one named; its own index or key is not part of the path.
+  for (let d = 0; d < depth; d++) {
+    if (isList[d] === 1) path += `[${commas[d]}]`;
+    else if (keyStart[d] >= 0) {
+      const key = Buffer.from(bytes.buffer, bytes.byteOffset + keyStart[d], keyEnd[d] - keyStart[d]).toString();
+      path += `${path ? '.' : ''}${key.length > 64 ? `${key.slice(0, 64)}…` : key}`;
+    }
+  }
+  return { path: path || '(the body)', limit, kind };
+}
+
+const WHAT = { objects: 'objects (rows, MAX_ROWS_PER_REQUEST)', elements: 'elements', keys: 'keys' } as const;
+
+/** The 413 for `list`, from the catalogue. */
+export function longListError(list: LongList): ApiError {
+  return new ApiError('LIST_TOO_LONG', {
+    path: list.path,
+    limit: list.limit,
+    what: WHAT[list.kind],
+  });
+}
+
+/**
+ * Fastify's own JSON parser with findLongList before it, for the stock path (the fast path's parser
+ * runs the same check itself). Bodies under `fromBytes` are parsed as they are.
+ */
+export function registerBoundedJsonParser(app: FastifyInstance, bounds: () => ListBounds, fromBytes: number): void {
+  const stock = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const bytes = body as Buffer;
+    const long = bytes.length >= fromBytes ? findLongList(bytes, bounds()) : undefined;
+    if (long) return done(longListError(long), undefined);
+    return stock.call(app, request, bytes.toString('utf8'), done);
+  });
+}
