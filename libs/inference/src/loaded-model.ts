@@ -16,7 +16,8 @@ import { interpret, nonFiniteOutput, type Prediction } from './predictions.js';
 import { intraOpThreads } from './thread-budget.js';
 import { SessionPool } from './session-pool.js';
 import { checkSignature } from './signature.js';
-import { assembleBatch, ContractCodec, splitBatch, type Row, type RowOutput } from './tensor-codec.js';
+import { assembleBatch, splitBatch, type Row, type RowOutput } from './row-batches.js';
+import { ContractCodec } from './tensor-codec.js';
 import type { ModelSignature } from './worker-protocol.js';
 import { rowsFromTensors, tensorsFromRows, type RawTensorInput, type RawTensorOutput } from './raw-tensors.js';
 
