@@ -237,11 +237,8 @@ describe('ModelRepository with broken models', () => {
   test('a worker killed mid-batch fails that batch, is replaced, and the model serves again', async () => {
     let onReplaced: () => void = () => undefined;
     const replaced = new Promise<void>((resolve) => (onReplaced = resolve));
-    const logger = {
-      ...silentLogger,
-      info: (_fields: object, message: string) => void (message === 'session worker replaced' && onReplaced()),
-    };
-    const repository = await ModelRepository.open({ root, logger });
+    const info = (_fields: object, message: string) => void (message === 'session worker replaced' && onReplaced());
+    const repository = await ModelRepository.open({ root, logger: { ...silentLogger, info } });
     await repository.ready();
     try {
       const mnist = repository.get('mnist');
