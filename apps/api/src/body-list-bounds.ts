@@ -40,12 +40,11 @@ const MAX_DEPTH = 512;
 
 /**
  * The first list in a JSON body that holds more objects or elements than `bounds` allow (or object
- * with more keys than a list may hold objects), found in
- * one pass over the bytes before anything is parsed: JSON.parse of 5M `{}` rows costs seconds and
- * gigabytes before any check could count them. Reads structure only (brackets, braces, commas and
- * where strings end), so it costs a byte loop; a body that is not valid JSON gets undefined or a
- * meaningless answer, and the parser after it reports the syntax error. Returns undefined when
- * every list is within bounds.
+ * with more keys than a list may hold objects), found in one pass over the bytes before anything is
+ * parsed: JSON.parse of 5M `{}` rows costs seconds and gigabytes before any check could count them.
+ * Reads structure only (brackets, braces, commas and where strings end), so it costs a byte loop; a
+ * body that is not valid JSON gets undefined or a meaningless answer, and the parser after it
+ * reports the syntax error. Returns undefined when every list is within bounds.
  */
 export function findLongList(bytes: Uint8Array, bounds: ListBounds): LongList | undefined {
   // Per open list or object: whether it is a list, its commas (a list's elements are commas + 1),

@@ -178,3 +178,27 @@ describe('JsonVectorReader', () => {
     expect(parse('{"pixels":[1,2]}', new Set(['other']))?.pixels).toEqual([1, 2]);
   });
 });
+
+describe('JsonVectorReader with longNumberLists', () => {
+  const reader = new JsonVectorReader(new Set(['pixels']), { atAnyDepth: true, longNumberLists: true });
+  const long = Array.from({ length: 5000 }, (_, i) => i / 7 - 300);
+
+  it('reads a long list of numbers under any key as a Float64Array, and short ones as arrays', () => {
+    const text = JSON.stringify({ variables: { v: long, shape: [10, 500], nested: { w: long } } });
+    const parsed = reader.parse(Buffer.from(text)) as { variables: Record<string, unknown> };
+    const plain = JSON.parse(text) as { variables: Record<string, unknown> };
+    expect(parsed.variables.v).toBeInstanceOf(Float64Array);
+    expect(Array.from(parsed.variables.v as Float64Array)).toEqual(plain.variables.v);
+    expect((parsed.variables.nested as { w: unknown }).w).toBeInstanceOf(Float64Array);
+    expect(parsed.variables.shape).toEqual([10, 500]);
+    expect(Array.isArray(parsed.variables.shape)).toBe(true);
+  });
+
+  it('leaves a long list that is not all numbers to JSON.parse, as without the option', () => {
+    const text = JSON.stringify({ v: [...long, 'x'] });
+    expect(reader.parse(Buffer.from(text))).toBeUndefined();
+    expect(new JsonVectorReader(new Set(), { atAnyDepth: true }).parse(Buffer.from(JSON.stringify({ v: long })))).toBe(
+      undefined,
+    );
+  });
+});

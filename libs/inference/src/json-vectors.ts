@@ -23,6 +23,12 @@ export interface JsonVectorReaderOptions {
    * a value to pass on as it is, lists and all.
    */
   atAnyDepth?: boolean;
+  /**
+   * Also every list of more than LONG_SCALAR_LIST numbers, under any key, as a Float64Array (a
+   * GraphQL body's top-level `[Float!]` variable) rather than declining the body; shorter lists of
+   * numbers stay arrays, as JSON.parse gives them.
+   */
+  longNumberLists?: boolean;
 }
 
 // Character codes, local to this module (see json-numbers.ts).
@@ -42,10 +48,11 @@ const SLAB_LENGTH = 1 << 16;
 const NO_VECTOR_KEYS: ReadonlySet<string> = new Set();
 const INVALID = Symbol('invalid');
 /**
- * A list of more scalars than this, outside the vector keys, declines the body: JSON.parse reads
- * such a list several times faster than one JSON.parse per scalar here.
+ * A list of more scalars than this, outside the vector keys, declines the body (JSON.parse reads
+ * such a list several times faster than one JSON.parse per scalar here), unless it is numbers and
+ * the reader takes long number lists.
  */
-const LONG_SCALAR_LIST = 4096;
+export const LONG_SCALAR_LIST = 4096;
 
 /**
  * Reads JSON objects with the arrays of numbers under `vectorKeys` as Float64Arrays. One reader per
@@ -69,12 +76,14 @@ export class JsonVectorReader {
   private cursor = 0;
   private readonly read: NumbersRead = { length: 0 };
   private readonly nestedKeys: ReadonlySet<string>;
+  private readonly longNumberLists: boolean;
 
   constructor(
     private readonly vectorKeys: ReadonlySet<string>,
     options: JsonVectorReaderOptions = {},
   ) {
     this.nestedKeys = options.atAnyDepth ? vectorKeys : NO_VECTOR_KEYS;
+    this.longNumberLists = options.longNumberLists ?? false;
   }
 
   /**
@@ -142,8 +151,12 @@ export class JsonVectorReader {
   }
 
   /** The array whose `[` is at `pos`, or INVALID. */
-  private readArray(text: Buffer, pos: number, end: number, depth: number): unknown[] | typeof INVALID {
+  private readArray(text: Buffer, pos: number, end: number, depth: number): unknown[] | Float64Array | typeof INVALID {
     if (depth > MAX_DEPTH) return INVALID;
+    if (this.longNumberLists && startsNumber(text, skipSpace(text, pos + 1, end))) {
+      const numbers = this.readNumberList(text, pos);
+      if (numbers !== INVALID) return numbers;
+    }
     const array: unknown[] = [];
     pos = skipSpace(text, pos + 1, end);
     if (text[pos] === CLOSE_BRACKET) {
@@ -219,8 +232,25 @@ export class JsonVectorReader {
     return vector;
   }
 
+  /** A list of numbers: a vector when long, else an array (its slab room given back); INVALID if not all numbers. */
+  private readNumberList(text: Buffer, pos: number): unknown[] | Float64Array | typeof INVALID {
+    const slab = this.slab;
+    const used = this.slabUsed;
+    const vector = this.readVector(text, pos);
+    if (vector === INVALID || vector.length > LONG_SCALAR_LIST) return vector;
+    const array = Array.from(vector);
+    if (this.slab === slab) this.slabUsed = used;
+    return array;
+  }
+
   private newSlab(room: number): void {
     this.slab = new Float64Array(Math.max(SLAB_LENGTH, room));
     this.slabUsed = 0;
   }
+}
+
+/** Whether the byte at `pos` can start a JSON number. */
+function startsNumber(text: Buffer, pos: number): boolean {
+  const c = text[pos];
+  return c === 0x2d || (c >= 0x30 && c <= 0x39);
 }

@@ -113,6 +113,22 @@ describe('the fast path against the stock path', () => {
     expect(JSON.stringify(types.body)).toContain('"kind":"LIST"');
   });
 
+  test('a raw tensor in a top-level [Float!] variable (read as a Float64Array, coerced in one loop): the same answers and errors', async () => {
+    const INFER =
+      'query($v: [Float!]) { infer(model: "mnist", inputs: [{ name: "pixels", shape: [24, 784], values: $v }]) { outputs { name shape values } } }';
+    const values = digits.slice(0, 24).flat();
+    const body = JSON.stringify({ query: INFER, variables: { v: values } });
+    expect(body.length).toBeGreaterThan(LARGE_BODY_BYTES);
+    const answered = await same(body);
+    expect(answered.status).toBe(200);
+    expect(JSON.stringify(answered.body.data)).toContain('"shape":[24,10]');
+    // A bad element: graphql-js's own message on both; a nullable-item variable: the same validation error.
+    const bad = await same(JSON.stringify({ query: INFER, variables: { v: [...values.slice(1), 'x'] } }));
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors?.[0]?.message).toContain('Float cannot represent');
+    await same(JSON.stringify({ query: INFER.replace('[Float!]', '[Float]'), variables: { v: values } }));
+  });
+
   test('errors by status: unknown model 200 with its code, too many rows 413, validation and parse errors 400, a bad header 400', async () => {
     const unknown = await query('{ infer(model: "nope", inputs: [{ name: "x", shape: [1], values: [1] }]) { model } }');
     expect(unknown.status).toBe(200);

@@ -10,7 +10,7 @@ import type { BodyParse, BodyReply, BodyRequest, BodyThreadInit } from './body-t
  * parses it as any other. One reader serves the thread for its life.
  */
 function serve(port: NonNullable<typeof parentPort>, { vectorKeys }: BodyThreadInit): void {
-  const reader = new JsonVectorReader(new Set(vectorKeys), { atAnyDepth: true });
+  const reader = new JsonVectorReader(new Set(vectorKeys), { atAnyDepth: true, longNumberLists: true });
   port.on('message', ({ id, bytes, bounds }: BodyRequest) => {
     let reply: BodyParse = {};
     try {

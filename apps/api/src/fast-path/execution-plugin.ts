@@ -3,6 +3,7 @@ import { BREAK, visit, type DocumentNode, type GraphQLError, type GraphQLSchema 
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { apolloResponse, type FormatError } from './apollo-response.js';
 import type { VectorBodies } from './json-body.js';
+import { withFastListVariables } from './twin-schema.js';
 
 /** A document's compiled form per operation name (`''` for none); undefined: graphql-jit declined it. */
 type Compiled = Map<string, CompiledQuery | undefined>;
@@ -12,7 +13,8 @@ type Compiled = Map<string, CompiledQuery | undefined>;
  * plugin's `responseForOperation` hook, the public way to answer an operation instead of Apollo's
  * execution. Apollo still parses and validates against the API schema, serves it to introspection,
  * and runs its plugins' request hooks; only execution changes:
- * - each document is compiled once per operation name, on first use, and kept as long as Apollo
+ * - each document is compiled once per operation name, on first use, with its `[Float!]`/`[Int!]`
+ *   variables declared as the twin's list scalars (withFastListVariables), and kept as long as Apollo
  *   keeps the parsed document (its document cache); a document graphql-jit cannot compile is left
  *   to Apollo;
  * - an operation that introspects (`__schema`, `__type`) is left to Apollo, on the API schema, so
@@ -38,7 +40,9 @@ export function fastExecutionPlugin<Context extends BaseContext>(
     const key = operationName ?? '';
     if (!byName.has(key)) {
       // Resolver errors keep their own stack (originalError); the wrapper's is never shown.
-      const query = compileQuery(twin, document, operationName, { disablingCapturingStackErrors: true });
+      const query = compileQuery(twin, withFastListVariables(document, twin), operationName, {
+        disablingCapturingStackErrors: true,
+      });
       byName.set(key, isCompiledQuery(query) ? query : undefined);
     }
     return byName.get(key);

@@ -108,6 +108,10 @@ describe('the JSON body parser with vector keys', () => {
 describe('the JSON body parser with vector keys and the body thread', () => {
   const app = Fastify();
   registerJsonBodyParser(app, new Set(['pixels']), WIDE_BOUNDS);
+  app.post('/flat', async (request) => {
+    const v = (request.body as { variables: { v: unknown } }).variables.v;
+    return { typed: v instanceof Float64Array, values: Array.from(v as ArrayLike<number>) };
+  });
   app.post('/shape', async (request) => {
     const body = request.body as { variables?: { items: Array<{ pixels: unknown }> } };
     const items = body.variables?.items ?? [];
@@ -146,7 +150,24 @@ describe('the JSON body parser with vector keys and the body thread', () => {
     });
   });
 
-  test('sends a body to the thread only when it holds a list under a vector key', async () => {
+  test('reads a long list of numbers under any key on the thread, as a Float64Array', async () => {
+    const parse = vi.spyOn(BodyThread.prototype, 'parse');
+    try {
+      const v = Array.from({ length: 9000 }, (_, i) => Math.fround(i / 9));
+      const response = await app.inject({
+        method: 'POST',
+        url: '/flat',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ query: '{ x }', variables: { v } }),
+      });
+      expect(parse).toHaveBeenCalledTimes(1);
+      expect(response.json()).toEqual({ typed: true, values: v });
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  test('sends a body to the thread only when it holds a list under a vector key or a long list of numbers', async () => {
     const parse = vi.spyOn(BodyThread.prototype, 'parse');
     try {
       // The compact form: its base64 column is named like the list field; it is read on the event loop.

@@ -46,8 +46,9 @@ export class VectorBodies {
  * - A body of LARGE_BODY_BYTES or more is read by a JsonVectorReader first, without those searches
  *   (it declines the keys they look for, and a body it declines gets them): the lists under
  *   `vectorKeys` (the twin schema's list fields, mnist's `pixels`) become Float64Arrays, read from
- *   the bytes. One that holds such a list (`"pixels": [`, any spacing) is read on the body thread,
- *   so the event loop goes on serving; others (a compact body: its base64 column shares the list
+ *   the bytes. One that holds such a list (`"pixels": [`, any spacing), or any list of more than a
+ *   few numbers (a top-level `[Float!]` variable, read as a Float64Array there too), is read on the
+ *   body thread, so the event loop goes on serving; others (a compact body: its base64 column shares the list
  *   field's name) are read here, where the trip to the thread costs more than it saves.
  * Any other body, and any body that fails to parse, goes to fastify's parser, so errors and the
  * poisoning checks are exactly fastify's. Before any of that, a large body with a list past
@@ -88,7 +89,7 @@ export function registerJsonBodyParser(
     };
     if (bytes.length < LARGE_BODY_BYTES) return general();
     const bounds = listBounds();
-    if (thread && holdsList(bytes, listKeys)) {
+    if (thread && (holdsList(bytes, listKeys) || holdsNumberList(bytes))) {
       void thread.parse(bytes, bounds).then(({ parsed, tooLong }) => {
         if (tooLong) return done(longListError(tooLong), undefined);
         return parsed === undefined ? general() : withVectors(parsed);
@@ -107,14 +108,46 @@ export function registerJsonBodyParser(
 const COLON = 0x3a;
 const OPEN_BRACKET = 0x5b;
 
+/**
+ * Where holdsList and holdsNumberList give up: they only choose where a body is read, and a body
+ * built of matches that lead nowhere (a string of a million `[`) must not cost a search per match.
+ */
+const MAX_PROBES = 64;
+
 /** Whether one of `keys` (each `"name"` with its quotes) is followed by a colon and a list: one search per key. */
 function holdsList(bytes: Buffer, keys: readonly Buffer[]): boolean {
   for (const key of keys) {
-    for (let at = bytes.indexOf(key); at >= 0; at = bytes.indexOf(key, at + key.length)) {
+    let probes = 0;
+    for (let at = bytes.indexOf(key); at >= 0 && probes++ < MAX_PROBES; at = bytes.indexOf(key, at + key.length)) {
       const colon = skipJsonSpace(bytes, at + key.length, bytes.length);
       if (bytes[colon] !== COLON) continue;
       if (bytes[skipJsonSpace(bytes, colon + 1, bytes.length)] === OPEN_BRACKET) return true;
     }
+  }
+  return false;
+}
+
+const CLOSE_BRACKET = 0x5d;
+/** A list of numbers with no `]` this soon after its `[` holds more than a few numbers. */
+const SHORT_LIST_BYTES = 64;
+
+/**
+ * Whether the body holds a list of numbers longer than a few (a top-level `[Float!]` variable, a
+ * raw tensor's values): one native search per `[`. Short lists (a shape) do not count, so a body of
+ * base64 columns with a shape beside them stays on the event loop.
+ */
+function holdsNumberList(bytes: Buffer): boolean {
+  let probes = 0;
+  for (
+    let at = bytes.indexOf(OPEN_BRACKET);
+    at >= 0 && probes++ < MAX_PROBES;
+    at = bytes.indexOf(OPEN_BRACKET, at + 1)
+  ) {
+    const first = skipJsonSpace(bytes, at + 1, bytes.length);
+    const c = bytes[first];
+    if (c !== 0x2d && (c < 0x30 || c > 0x39)) continue;
+    const close = bytes.indexOf(CLOSE_BRACKET, first);
+    if (close < 0 || close - first > SHORT_LIST_BYTES) return true;
   }
   return false;
 }

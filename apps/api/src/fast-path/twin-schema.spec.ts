@@ -3,11 +3,12 @@ import {
   execute,
   getVariableValues,
   parse,
+  print,
   printType,
   type GraphQLInputObjectType,
   type OperationDefinitionNode,
 } from 'graphql';
-import { fastCoercionSchema } from './twin-schema.js';
+import { fastCoercionSchema, withFastListVariables } from './twin-schema.js';
 
 // A plain graphql-js schema: the twin works on any schema, not only the generated one.
 const schema = buildSchema(`
@@ -67,5 +68,25 @@ describe('fastCoercionSchema', () => {
     const [fast, stock] = await Promise.all([execute({ schema: twin, ...args }), execute({ schema, ...args })]);
     expect(fast).toEqual({ data: { sum: 7, count: 2 } });
     expect(fast).toEqual(stock);
+  });
+});
+
+describe('withFastListVariables', () => {
+  test('declares [Float!] and [Int!] variables as the twin scalars, and leaves every other type alone', () => {
+    const document = parse(
+      'query ($a: [Float!], $b: [Float!]!, $c: [Int!], $d: [Float], $e: Row!, $f: [[Float!]!]) { sum(row: $e) }',
+    );
+    const rewritten = print(withFastListVariables(document, twin));
+    expect(rewritten).toContain('$a: _FastFloatList, $b: _FastFloatList!, $c: _FastIntList, $d: [Float], $e: Row!');
+    expect(rewritten).toContain('$f: [[Float!]!]');
+    expect(print(document)).toContain('$a: [Float!]');
+  });
+
+  test('the rewritten document runs on the twin with a Float64Array variable', async () => {
+    const document = withFastListVariables(parse('query ($xs: [Float!]!) { sum(row: { xs: $xs }) }'), twin);
+    const result = await execute({ schema: twin, document, variableValues: { xs: new Float64Array([1, 2, 3.5]) } });
+    expect(result).toEqual({ data: { sum: 6.5 } });
+    const bad = await execute({ schema: twin, document, variableValues: { xs: new Float64Array([1, Number.NaN]) } });
+    expect(bad.data).toBeUndefined();
   });
 });

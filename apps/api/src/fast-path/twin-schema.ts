@@ -7,12 +7,21 @@ import {
   isInputObjectType,
   isListType,
   isNonNullType,
+  Kind,
   valueFromAST,
+  visit,
+  type DocumentNode,
   type GraphQLInputType,
+  type NamedTypeNode,
+  type NonNullTypeNode,
+  type TypeNode,
   type GraphQLSchema,
   type ValueNode,
 } from 'graphql';
 import { rewriteSchema } from './schema-rewrite.js';
+
+const FLOAT_LIST = '_FastFloatList';
+const INT_LIST = '_FastIntList';
 
 /** Thrown by a twin scalar for any value it does not take as is; the caller then runs the stock schema. */
 class NotFastPath extends Error {
@@ -37,11 +46,17 @@ function listScalar(item: typeof GraphQLFloat | typeof GraphQLInt): GraphQLScala
       ? (x: unknown) => Number.isInteger(x) && (x as number) <= 2147483647 && (x as number) >= -2147483648
       : (x: unknown) => typeof x === 'number' && Number.isFinite(x);
   return new GraphQLScalarType({
-    name: `_Fast${item.name}List`,
+    name: item === GraphQLInt ? INT_LIST : FLOAT_LIST,
     description: `Execution-only stand-in for [${item.name}!]: checks the whole list in one loop.`,
     serialize: (value) => value,
     parseValue(value) {
-      if (!Array.isArray(value) && !(value instanceof Float64Array)) throw new NotFastPath();
+      if (value instanceof Float64Array) {
+        // A loop of its own keeps each monomorphic; every double is a number, so only finiteness
+        // (and, for Int, integrality and range) is left to check.
+        for (let i = 0; i < value.length; i++) if (!isItem(value[i])) throw new NotFastPath();
+        return value;
+      }
+      if (!Array.isArray(value)) throw new NotFastPath();
       for (let i = 0; i < value.length; i++) if (!isItem(value[i])) throw new NotFastPath();
       return value;
     },
@@ -99,4 +114,32 @@ export function fastListFieldNames(schema: GraphQLSchema): Set<string> {
     for (const field of Object.values(type.getFields())) if (fastType(field.type, probe)) names.add(field.name);
   }
   return names;
+}
+
+/**
+ * `document` with each variable declared `[Float!]` or `[Int!]` (non-null or not) declared as the
+ * twin's list scalar instead, for execution on `twin` only: graphql-jit, like graphql-js, coerces a
+ * list variable element by element (a top-level `$values: [Float!]` of a raw tensor holds up to
+ * millions), the scalar checks it in one loop, and takes the Float64Array the body thread reads
+ * such a list into. The document itself is left as it is; one without such variables comes back
+ * unchanged.
+ */
+export function withFastListVariables(document: DocumentNode, twin: GraphQLSchema): DocumentNode {
+  const scalars: Record<string, string | undefined> = {
+    Float: twin.getType(FLOAT_LIST) ? FLOAT_LIST : undefined,
+    Int: twin.getType(INT_LIST) ? INT_LIST : undefined,
+  };
+  return visit(document, {
+    VariableDefinition(node) {
+      const nonNull = node.type.kind === Kind.NON_NULL_TYPE;
+      const list = nonNull ? (node.type as NonNullTypeNode).type : node.type;
+      if (list.kind !== Kind.LIST_TYPE || list.type.kind !== Kind.NON_NULL_TYPE) return undefined;
+      const item = list.type.type;
+      const scalar = item.kind === Kind.NAMED_TYPE ? scalars[item.name.value] : undefined;
+      if (!scalar) return undefined;
+      const named: NamedTypeNode = { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: scalar } };
+      const type: TypeNode = nonNull ? { kind: Kind.NON_NULL_TYPE, type: named } : named;
+      return { ...node, type };
+    },
+  });
 }
