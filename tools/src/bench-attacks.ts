@@ -6,8 +6,8 @@
  * - idle: POSTs served (of those sent, one every 50 ms) while 4 connections each declare a body of
  *   BODY_LIMIT_BYTES and send nothing;
  * - chunked: the server's RSS growth while 40 chunked bodies of 15 MiB are held open;
- * - stall: for each large request, its status, the longest a /healthz probe (one at a time, back to
- *   back, from a process of its own) waited while it ran, and the server's own longest event-loop
+ * - stall: for each large request, its status, the longest a /healthz probe (one at a time, every
+ *   5 ms, from a process of its own) waited while it ran, and the server's own longest event-loop
  *   delay meanwhile (prom-client's nodejs_eventloop_lag_max_seconds, 10 ms resolution, reset by
  *   each scrape): how long the event loop was held.
  *
@@ -204,6 +204,8 @@ async function stall(api: Api): Promise<string[]> {
       () =>
         `{"query":"query($v: [Float!]) { infer(model: \\"mnist\\", inputs: [{ name: \\"pixels\\", shape: [10000, 784], values: $v }]) { version } }","variables":{"v":[${zeros(7_840_000)}]}}`,
     ],
+    ['a list of 3M strings', () => `{"query":"{ __typename }","variables":{"s":[${'"a",'.repeat(2_999_999)}"a"]}}`],
+    ['lists nested 5M deep', () => `{"query":"{ __typename }","variables":{"a":${'['.repeat(5e6)}${']'.repeat(5e6)}}}`],
     [
       'an object of 1M keys',
       () =>
@@ -236,9 +238,9 @@ async function stall(api: Api): Promise<string[]> {
 }
 
 /**
- * Probes /healthz back to back from a process of its own until stopped, and resolves with the
- * longest wait: from this process, the wait would also count this process's own work on the large
- * request's body.
+ * Probes /healthz every 5 ms from a process of its own until stopped, and resolves with the longest
+ * wait: from this process, the wait would also count this process's own work on the large request's
+ * body, and back-to-back probes would take a core of the two the server needs.
  */
 function startProbe(url: string): { stop(): Promise<number> } {
   const script = `let longest = 0, running = true;
@@ -247,6 +249,7 @@ while (running) {
   const started = performance.now();
   await fetch(${JSON.stringify(url)} + '/healthz').then((r) => r.arrayBuffer());
   longest = Math.max(longest, performance.now() - started);
+  await new Promise((resolve) => setTimeout(resolve, 5));
 }
 console.log(longest);`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });

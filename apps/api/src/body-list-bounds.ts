@@ -7,13 +7,15 @@ export interface ListBounds {
   objects: number;
   /** Elements of any kind in one list: a raw tensor of MAX_ROWS_PER_REQUEST rows of the widest input. */
   elements: number;
+  /** Strings in one list: MAX_ROWS_PER_REQUEST rows of the widest string input (or of one string). */
+  strings: number;
 }
 
 /** A list past its bound: where it is (a JSON path such as `variables.r`) and which bound it passed. */
 export interface LongList {
   path: string;
   limit: number;
-  kind: 'objects' | 'elements' | 'keys';
+  kind: 'objects' | 'elements' | 'keys' | 'strings' | 'depth';
 }
 
 const QUOTE_BYTE = 0x22;
@@ -35,8 +37,11 @@ KIND[0x5d] = KIND[0x7d] = CLOSE;
 KIND[0x3a] = COLON;
 /** Smaller bodies are parsed unscanned: their lists cannot cost much. */
 export const LIST_SCAN_FROM_BYTES = 64 * 1024;
-/** Deeper bodies are left to the parser, whose own depth limit answers them. */
-const MAX_DEPTH = 512;
+/**
+ * Deeper bodies are refused: no contract nests so deep (KServe's nested `data` needs a few levels),
+ * and JSON.parse of a body of 5M `[` takes seconds.
+ */
+export const MAX_DEPTH = 64;
 
 /**
  * The first list in a JSON body that holds more objects or elements than `bounds` allow (or object
@@ -53,10 +58,12 @@ export function findLongList(bytes: Uint8Array, bounds: ListBounds): LongList | 
   const isList = new Uint8Array(MAX_DEPTH);
   const commas = new Int32Array(MAX_DEPTH);
   const objects = new Int32Array(MAX_DEPTH);
+  const strings = new Int32Array(MAX_DEPTH);
   const keyStart = new Int32Array(MAX_DEPTH);
   const keyEnd = new Int32Array(MAX_DEPTH);
   const maxElements = bounds.elements;
   const maxObjects = bounds.objects;
+  const maxStrings = bounds.strings;
   let depth = -1;
   let inList = false;
   let count = 0;
@@ -77,6 +84,10 @@ export function findLongList(bytes: Uint8Array, bounds: ListBounds): LongList | 
     } else if (kind === QUOTE) {
       const close = stringEnd(bytes, i + 1);
       if (close < 0) return undefined;
+      if (inList && ++strings[depth] > maxStrings) {
+        commas[depth] = count;
+        return longList(bytes, depth, isList, commas, keyStart, keyEnd, 'strings', maxStrings);
+      }
       if (expectKey && !inList && depth >= 0) {
         keyStart[depth] = i + 1;
         keyEnd[depth] = close;
@@ -89,11 +100,13 @@ export function findLongList(bytes: Uint8Array, bounds: ListBounds): LongList | 
         return longList(bytes, depth, isList, commas, keyStart, keyEnd, 'objects', maxObjects);
       }
       if (depth >= 0) commas[depth] = count;
-      if (++depth >= MAX_DEPTH) return undefined;
+      if (depth + 1 >= MAX_DEPTH) return longList(bytes, depth, isList, commas, keyStart, keyEnd, 'depth', MAX_DEPTH);
+      depth++;
       inList = bytes[i] === OPEN_BRACKET;
       isList[depth] = inList ? 1 : 0;
       count = 0;
       objects[depth] = 0;
+      strings[depth] = 0;
       keyStart[depth] = keyEnd[depth] = -1;
       expectKey = !inList;
     } else if (kind === CLOSE) {
@@ -123,6 +136,18 @@ export function findLongList(bytes: Uint8Array, bounds: ListBounds): LongList | 
 
 /** Where the closing quote of the string whose content starts at `from` is, or -1. */
 function stringEnd(bytes: Uint8Array, from: number): number {
+  // Most strings are short (keys, labels): a few bytes read here cost less than a native search.
+  const near = Math.min(bytes.length, from + 16);
+  for (let at = from; at < near; at++) {
+    const c = bytes[at];
+    if (c === QUOTE_BYTE) return at;
+    if (c === BACKSLASH) return escapedStringEnd(bytes, from);
+  }
+  return near < bytes.length ? escapedStringEnd(bytes, from) : -1;
+}
+
+/** stringEnd, for strings that hold a backslash or run long: one native search per quote. */
+function escapedStringEnd(bytes: Uint8Array, from: number): number {
   for (let at = bytes.indexOf(QUOTE_BYTE, from); at >= 0; at = bytes.indexOf(QUOTE_BYTE, at + 1)) {
     // Escaped when an odd number of backslashes stands right before it.
     let slashes = 0;
@@ -152,10 +177,17 @@ function longList(
       path += `${path ? '.' : ''}${key.length > 64 ? `${key.slice(0, 64)}…` : key}`;
     }
   }
+  if (path.length > 200) path = `${path.slice(0, 200)}…`;
   return { path: path || '(the body)', limit, kind };
 }
 
-const WHAT = { objects: 'objects (rows, MAX_ROWS_PER_REQUEST)', elements: 'elements', keys: 'keys' } as const;
+const WHAT = {
+  objects: 'objects (rows, MAX_ROWS_PER_REQUEST)',
+  elements: 'elements',
+  keys: 'keys',
+  strings: 'strings',
+  depth: 'levels of nesting',
+} as const;
 
 /** The 413 for `list`, from the catalogue. */
 export function longListError(list: LongList): ApiError {

@@ -117,7 +117,7 @@ async function infer(
   context: RequestContext,
 ) {
   const { json, binary } = splitBody(request);
-  const body = parseJsonBody(json) as InferenceRequest;
+  const body = parseJsonBody(json, deps) as InferenceRequest;
   const violation = protocolViolation('v2#inference_request', body);
   if (violation) throw new RestRequestError(violation);
   const model = deps.repository.get(request.params.model, versionParam(request.params.version));

@@ -69,7 +69,7 @@ export async function registerModelControl(app: FastifyInstance, deps: ModelCont
 /** Every version of every model, with its state (and why it failed); `{"ready": true}` keeps the ready ones. */
 function index(deps: RestDeps, request: FastifyRequest) {
   const body = request.body as Buffer | undefined;
-  const filter = body && body.length > 0 ? parseJsonBody(body) : {};
+  const filter = body && body.length > 0 ? parseJsonBody(body, deps) : {};
   const violation = protocolViolation('v2#repository_index_request', filter);
   if (violation) throw new RestRequestError(violation);
   const onlyReady = (filter as { ready?: boolean }).ready === true;

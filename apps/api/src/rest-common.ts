@@ -4,8 +4,10 @@ import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import type { RequestContext } from './context.js';
 import { replyToBodyRefusal } from './body-admission.js';
+import { MAX_DEPTH, findLongList, longListError } from './body-list-bounds.js';
 import { API_ERRORS, apiErrorMessage, MASKED_MESSAGE, type ApiErrorName } from './errors.js';
 import { httpRequestContext, type HttpContextOptions } from './http-context.js';
+import { bodyListBounds } from './variable-sizes.js';
 
 /** What the REST protocols (KServe v2, TF Serving) are built on: the same pieces as GraphQL's. */
 export interface RestDeps {
@@ -158,39 +160,21 @@ export function versionParam(raw: string | undefined): number | undefined {
   return Number(raw);
 }
 
-/** Deepest nesting of arrays and objects a REST body may have (KServe's nested `data` needs a few). */
-export const MAX_JSON_DEPTH = 64;
-
 /**
  * Parses a JSON body given as bytes; a 400 naming the problem when it is not JSON or nests deeper
- * than MAX_JSON_DEPTH (the schema check and the tensor reader recurse, and a body of a million `[`
- * would otherwise exhaust the stack: a 500 any client could cause).
+ * than MAX_DEPTH (the schema check and the tensor reader recurse, and a body of a million `[` would
+ * otherwise exhaust the stack: a 500 any client could cause), and a 413 when a list is longer than
+ * any request may hold (findLongList: before JSON.parse, which would take seconds over such lists).
  */
-export function parseJsonBody(bytes: Buffer | undefined): unknown {
+export function parseJsonBody(bytes: Buffer | undefined, deps: RestDeps): unknown {
   if (!bytes || bytes.length === 0) throw new RestRequestError('The request has no body; send a JSON object');
-  if (jsonDepth(bytes) > MAX_JSON_DEPTH)
-    throw new RestRequestError(`The body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`);
+  const long = findLongList(bytes, bodyListBounds(deps.repository, deps.contextOptions.maxRowsPerRequest));
+  if (long?.kind === 'depth')
+    throw new RestRequestError(`The body nests arrays and objects deeper than ${MAX_DEPTH} levels`);
+  if (long) throw new RestRequestError(longListError(long).message, 413, 'PAYLOAD_TOO_LARGE');
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch (error) {
     throw new RestRequestError(`The body is not JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
-}
-
-/** The deepest nesting of `[` and `{` in JSON bytes, strings skipped; stops counting past MAX_JSON_DEPTH. */
-function jsonDepth(bytes: Buffer): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i];
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > deepest && (deepest = depth) > MAX_JSON_DEPTH) return deepest;
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return deepest;
 }

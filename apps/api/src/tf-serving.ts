@@ -38,13 +38,13 @@ export async function registerTfServing(app: FastifyInstance, deps: RestDeps): P
     // The action is part of the last segment (`iris:predict`), which a route pattern cannot split.
     for (const url of ['/v1/models/:action', '/v1/models/:model/versions/:action']) {
       scope.post(url, { config: ADMITTED }, (request: FastifyRequest<{ Params: PredictParams }>, reply) =>
-        handleRest('tf-serving', request, reply, deps, (context) => predict(request, context)),
+        handleRest('tf-serving', request, reply, deps, (context) => predict(request, deps, context)),
       );
     }
   });
 }
 
-async function predict(request: FastifyRequest<{ Params: PredictParams }>, context: RequestContext) {
+async function predict(request: FastifyRequest<{ Params: PredictParams }>, deps: RestDeps, context: RequestContext) {
   const match = /^(.+):predict$/.exec(request.params.action);
   if (!match)
     throw new RestRequestError(
@@ -54,7 +54,7 @@ async function predict(request: FastifyRequest<{ Params: PredictParams }>, conte
     );
   const name = request.params.model ?? match[1];
   const version = versionParam(request.params.model === undefined ? undefined : match[1]);
-  const body = parseJsonBody(request.body as Buffer | undefined) as PredictRequest;
+  const body = parseJsonBody(request.body as Buffer | undefined, deps) as PredictRequest;
   const shapes =
     typeof body === 'object' && body !== null ? ['instances', 'inputs'].filter((key) => key in body).length : 0;
   if (shapes !== 1)

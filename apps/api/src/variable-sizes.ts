@@ -34,6 +34,8 @@ interface Bounds {
   longestList: number;
   /** Longest model or input tensor name. */
   longestName: number;
+  /** Elements of the widest string input tensor, or 1 when none is. */
+  widestStrings: number;
 }
 
 /** The raw-tensor input type of `infer`: its lists are tensors of up to maxRows rows. */
@@ -60,7 +62,9 @@ export function checkVariableSizes(
 ): GraphQLError | undefined {
   if (!variables || !operation.variableDefinitions?.length) return undefined;
   const bounds = boundsOf(repository, maxRows);
-  const { where, literalRows } = variableLocations(schema, document, operation);
+  let locations = locationsOf.get(operation);
+  if (locations === undefined) locationsOf.set(operation, (locations = variableLocations(schema, document, operation)));
+  const { where, literalRows } = locations;
   const state = { rows: 0 };
   // A literal shape beside a variable's values (`shape: [750000, 4], values: $v`): refused before
   // the values are coerced.
@@ -76,6 +80,12 @@ export function checkVariableSizes(
   }
   return undefined;
 }
+
+/**
+ * Each operation's variable locations: Apollo keeps a parsed document (and so its operation nodes)
+ * per query text, so a document is walked once, not once a request.
+ */
+const locationsOf = new WeakMap<OperationDefinitionNode, ReturnType<typeof variableLocations>>();
 
 /**
  * Every use of each variable in the operation and its fragments: its type there, and the input
@@ -217,13 +227,15 @@ function tooLarge(what: string): GraphQLError {
 
 /** The longest lists any body may hold with the models served now (see findLongList). */
 export function bodyListBounds(repository: ModelRepository, maxRows: number): ListBounds {
-  return { objects: maxRows, elements: boundsOf(repository, maxRows).longestList };
+  const bounds = boundsOf(repository, maxRows);
+  return { objects: maxRows, elements: bounds.longestList, strings: maxRows * bounds.widestStrings };
 }
 
 /** The bounds from every contract read so far (a model still loading its config adds none). */
 function boundsOf(repository: ModelRepository, maxRows: number): Bounds {
   const vectorLength = new Map<string, number>();
   let widest = 1;
+  let widestStrings = 1;
   let longestName = 1;
   for (const entry of repository.list()) {
     longestName = Math.max(longestName, entry.name.length);
@@ -235,11 +247,10 @@ function boundsOf(repository: ModelRepository, maxRows: number): Bounds {
         if (field.length !== undefined)
           vectorLength.set(field.name, Math.max(vectorLength.get(field.name) ?? 0, field.length));
       }
-      widest = Math.max(
-        widest,
-        (input.shape ?? [width]).reduce((n, d) => n * d, 1),
-      );
+      const elements = (input.shape ?? [width]).reduce((n, d) => n * d, 1);
+      widest = Math.max(widest, elements);
+      if (input.dtype === 'string') widestStrings = Math.max(widestStrings, elements);
     }
   }
-  return { maxRows, vectorLength, longestList: maxRows * widest, longestName };
+  return { maxRows, vectorLength, longestList: maxRows * widest, longestName, widestStrings };
 }

@@ -223,6 +223,16 @@ describe('Open Inference Protocol (KServe v2) over HTTP', () => {
       400,
       'BAD_REQUEST: The body nests arrays and objects deeper than 64 levels',
     ]);
+    // A list longer than any request may hold: refused from the bytes, before JSON.parse reads it.
+    const long = await fetch(`${api.url}/v2/models/iris/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"inputs": [{"name": "features", "shape": [1, 4], "datatype": "BYTES", "data": [${'"a",'.repeat(50_000)}"a"]}]}`,
+    });
+    expect([long.status, ((await long.json()) as V2Error).error]).toEqual([
+      413,
+      'PAYLOAD_TOO_LARGE: Request too large: inputs[0].data holds more than 100 strings, more than any request may hold',
+    ]);
     const unknownModel = await v2('/v2/models/nope', { response: 'v2#metadata_model_response' });
     expect([unknownModel.status, (unknownModel.body as V2Error).error]).toEqual([
       404,

@@ -3,7 +3,7 @@ import { BodyThread } from './body-thread.js';
 import { LARGE_BODY_BYTES, registerJsonBodyParser } from './json-body.js';
 
 /** Bounds no body of these tests comes near: findLongList has tests of its own. */
-const WIDE_BOUNDS = () => ({ objects: 1e6, elements: 1e8 });
+const WIDE_BOUNDS = () => ({ objects: 1e6, elements: 1e8, strings: 1e6 });
 
 describe('the JSON body parser', () => {
   const app = Fastify();
@@ -214,7 +214,7 @@ describe('BodyThread', () => {
     );
     expect(await thread.parse(compact, bounds)).toStrictEqual({ parsed: JSON.parse(compact.toString()) });
     expect(await thread.parse(Buffer.from('{"variables":'), bounds)).toStrictEqual({ parsed: undefined });
-    expect(await thread.parse(body, { objects: 1, elements: 2 })).toStrictEqual({
+    expect(await thread.parse(body, { objects: 1, elements: 2, strings: 1 })).toStrictEqual({
       tooLong: { path: 'variables.items[0].pixels', limit: 2, kind: 'elements' },
     });
     await thread.close();
