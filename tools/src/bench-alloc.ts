@@ -16,7 +16,7 @@ import { parseModelConfig } from '@mserve/inference';
 import { buildApi, settingsEnv, startBenchServer } from './bench-server.js';
 import { bodiesFor } from './bench-workload.js';
 import { renderAllocations, summarizeAllocations, type SamplingHeapProfile } from './heap-profile.js';
-import { startLoadProcess } from './load-generator.js';
+import { startLoadProcess } from './load-process.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -10,10 +10,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { summarize } from './bench-report.js';
+import { summarize } from './bench-stats.js';
 import { buildApi, settingsEnv, startBenchServer } from './bench-server.js';
 import { TYPENAME_BODY } from './bench-workload.js';
-import { startLoadProcess } from './load-generator.js';
+import { startLoadProcess } from './load-process.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

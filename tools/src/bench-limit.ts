@@ -6,7 +6,8 @@
  * contract's instances and threads.
  */
 import { ModelRepository, type InferenceMetrics, type ModelObserver, type Row } from '@mserve/inference';
-import { summarize, type RunResult, type Traffic } from './bench-report.js';
+import type { RunResult, Traffic } from './bench-report.js';
+import { summarize } from './bench-stats.js';
 import { benchItems } from './bench-workload.js';
 
 export interface LimitOptions {

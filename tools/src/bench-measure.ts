@@ -2,11 +2,13 @@
  * One load run of the benchmark against a started API server, and what each server-side scenario
  * is: its settings and the traffic it plays.
  */
-import { histogramQuantile, summarize, type RunResult, type Scenario, type Traffic } from './bench-report.js';
+import type { RunResult, Scenario, Traffic } from './bench-report.js';
+import { histogramQuantile, summarize } from './bench-stats.js';
 import type { BenchServer, ServerReading } from './bench-server.js';
 import { writeCeilingModels, type CeilingModels } from './ceiling-model.js';
 import type { Bodies } from './bench-workload.js';
-import type { LoadMode, LoadProcess } from './load-generator.js';
+import type { LoadMode } from './load-generator.js';
+import type { LoadProcess } from './load-process.js';
 
 /** The env of each server-side scenario but the ceiling, whose model repository is made per run. */
 const SERVER_ENV: Partial<Record<Scenario, Record<string, string>>> = {

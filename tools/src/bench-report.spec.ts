@@ -1,16 +1,7 @@
-import {
-  evaluateTargets,
-  halfPeak,
-  histogramQuantile,
-  percentile,
-  renderChart,
-  renderOpenLoopTable,
-  renderTable,
-  summarize,
-  type RunResult,
-  type Scenario,
-  type Traffic,
-} from './bench-report.js';
+import { renderChart } from './bench-chart.js';
+import { renderOpenLoopTable, renderTable, type RunResult, type Scenario, type Traffic } from './bench-report.js';
+import { histogramQuantile, percentile, summarize } from './bench-stats.js';
+import { evaluateTargets, halfPeak } from './bench-targets.js';
 
 function run(
   traffic: Traffic,

@@ -12,10 +12,10 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { summarize } from './bench-report.js';
+import { summarize } from './bench-stats.js';
 import { buildApi, freePort, startBenchServer } from './bench-server.js';
 import { TYPENAME_BODY } from './bench-workload.js';
-import { startLoadProcess } from './load-generator.js';
+import { startLoadProcess } from './load-process.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const REPLY = JSON.stringify({ data: { __typename: 'Query' } });

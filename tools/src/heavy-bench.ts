@@ -21,7 +21,7 @@ import { parseModelConfig } from '@mserve/inference';
 import { runLimit } from './bench-limit.js';
 import { buildApi, settingsEnv, startBenchServer, type BenchServer } from './bench-server.js';
 import { bodiesFor } from './bench-workload.js';
-import { startLoadProcess } from './load-generator.js';
+import { startLoadProcess } from './load-process.js';
 import { measureServing, type ServingPoint } from './serving-measure.js';
 import { writeWideModel } from './synthetic-model.js';
 

@@ -24,91 +24,42 @@
  *   --rates 0.25,0.5,0.75,0.9,1,1.1 --repeat 3 --traffic single,bulk-compact,bulk-json
  *   --scenarios limit,ceiling,naive,coalesced,coalesced-stock --server-env K=V,… --no-build
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { parseModelConfig, type ModelConfig } from '@mserve/inference';
+import { parseModelConfig } from '@mserve/inference';
+import { renderChart } from './bench-chart.js';
 import { runLimit } from './bench-limit.js';
-import {
-  evaluateTargets,
-  halfPeak,
-  renderChart,
-  renderOpenLoopTable,
-  renderTable,
-  renderTargets,
-  summarize,
-  type RunResult,
-  type Scenario,
-  type SoakResult,
-  type Traffic,
-} from './bench-report.js';
 import { measure, plays, scenarioEnv } from './bench-measure.js';
-import { buildApi, settingsEnv, startBenchServer, type BenchServer } from './bench-server.js';
+import { renderOpenLoopTable, renderTable, type RunResult, type Scenario, type SoakResult } from './bench-report.js';
+import { buildApi, startBenchServer, type BenchServer } from './bench-server.js';
+import { evaluateTargets, halfPeak, renderTargets } from './bench-targets.js';
 import { bodiesFor, TYPENAME_BODY, type Bodies } from './bench-workload.js';
-import { renderProfile, summarizeProfile, type CpuProfile } from './cpu-profile.js';
-import { generatorPriority, startLoadProcess } from './load-generator.js';
+import { parseLoadArgs, timingOf } from './load-bench-settings.js';
+import { generatorPriority, startLoadProcess } from './load-process.js';
+import { profile } from './load-profile.js';
+import { soak } from './load-soak.js';
+import { replaceSection, section } from './report-sections.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-// `--heavy` hands the run to the compute-heavy benchmark (heavy-bench.ts), which has options of its own.
-const heavy = process.argv.includes('--heavy');
-const { values: args } = parseArgs({
-  strict: !heavy,
-  options: {
-    model: { type: 'string', default: 'mnist' },
-    seconds: { type: 'string', default: '5' },
-    warmup: { type: 'string', default: '2' },
-    clients: { type: 'string', default: '64' },
-    'bulk-clients': { type: 'string', default: '8' },
-    'bulk-rows': { type: 'string', default: '256' },
-    rates: { type: 'string', default: '0.25,0.5,0.75,0.9,1,1.1' },
-    repeat: { type: 'string', default: '3' },
-    traffic: { type: 'string', default: 'single,bulk-compact,bulk-json' },
-    scenarios: { type: 'string', default: 'limit,ceiling,naive,coalesced,coalesced-stock' },
-    'limit-sizes': { type: 'string', default: '64,128,256,512,1024' },
-    'server-env': { type: 'string', default: '' },
-    out: { type: 'string', default: 'tmp/bench/load' },
-    smoke: { type: 'boolean', default: false },
-    soak: { type: 'string' },
-    profile: { type: 'string' },
-    'no-build': { type: 'boolean', default: false },
-  },
-});
-
-const smoke = args.smoke as boolean;
-const settings = {
-  model: args.model as string,
-  seconds: smoke ? 0.6 : Number(args.seconds),
-  warmup: smoke ? 0.3 : Number(args.warmup),
-  clients: Number(args.clients),
-  bulkClients: Number(args['bulk-clients']),
-  bulkRows: smoke ? 32 : Number(args['bulk-rows']),
-  rates: (smoke ? '0.5' : (args.rates as string)).split(',').map(Number),
-  repeat: smoke ? 1 : Number(args.repeat),
-  traffic: (args.traffic as string).split(',') as Traffic[],
-  scenarios: (args.scenarios as string).split(',') as Scenario[],
-  limitSizes: (smoke ? '64' : (args['limit-sizes'] as string)).split(',').map(Number),
-  serverEnv: settingsEnv((args['server-env'] as string).split(',')),
-  out: resolve(ROOT, args.out as string),
-};
+const { settings, heavy, soakSeconds, profileDir, build } = parseLoadArgs(process.argv.slice(2), ROOT);
 
 /** Every batch size of the limit sweep (the table shows the best), and every closed-loop round (the table shows each median). */
 let limitSweep: RunResult[] = [];
 const allRounds: RunResult[] = [];
 
 /** The warm-up and window of every load run. */
-const timing = () => ({ warmup: settings.warmup, seconds: settings.seconds });
+const timing = () => timingOf(settings);
 
 async function main(): Promise<void> {
   if (heavy) return void (await import('./heavy-bench.js'));
-  if (!args['no-build']) buildApi(ROOT);
+  if (build) buildApi(ROOT);
   const config = parseModelConfig(
     JSON.parse(readFileSync(join(ROOT, 'models', settings.model, 'config.json'), 'utf8')),
   );
-  if (args.soak) return soak(config, Number(args.soak));
-  if (args.profile) return profile(config, resolve(ROOT, args.profile as string));
+  if (soakSeconds !== undefined) return soak(ROOT, settings, config, soakSeconds);
+  if (profileDir !== undefined) return profile(ROOT, settings, config, profileDir);
 
   const results: RunResult[] = [];
   const started = new Date();
@@ -264,149 +215,12 @@ function write(results: RunResult[], started: Date): void {
     '',
     // A section of its own, so that a soak run, which comes after, can fill in its row.
     section('load-bench-targets', targets),
-    '',
-    '<details><summary>Open-loop runs (the chart’s points)</summary>',
-    '',
-    renderOpenLoopTable(results),
-    '',
-    '</details>',
   ].join('\n');
   replaceSection(`${settings.out}.md`, 'load-bench', text);
-  console.log(`\n${renderTable(results)}\n\n${targets}\n\nwrote ${settings.out}.{json,md,svg}`);
-}
-
-/** Puts `text` between `<!-- name:begin -->` and `<!-- name:end -->` in `file`, or writes the file with it. */
-const markers = (name: string) => ({ begin: `<!-- ${name}:begin -->`, end: `<!-- ${name}:end -->` });
-
-/** `text` between the markers of section `name`, which replaceSection finds again. */
-function section(name: string, text: string): string {
-  const { begin, end } = markers(name);
-  return `${begin}\n${text}\n${end}`;
-}
-
-/** Replaces section `name` of `file` with `text`; a file without it gets it appended, unless `onlyIfPresent`. */
-function replaceSection(file: string, name: string, text: string, { onlyIfPresent = false } = {}): void {
-  const { begin, end } = markers(name);
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const from = current.indexOf(begin);
-  const to = current.indexOf(end);
-  if (from >= 0 && to > from)
-    writeFileSync(file, `${current.slice(0, from)}${section(name, text)}${current.slice(to + end.length)}`);
-  else if (!onlyIfPresent) writeFileSync(file, `${current}${current ? '\n' : ''}${section(name, text)}\n`);
-}
-
-/** `--soak S`: single-row closed-loop load on the coalesced server for S seconds after 30 s of warm-up; RSS every 5 s. */
-async function soak(config: ModelConfig, seconds: number): Promise<void> {
-  const warmupSeconds = smoke ? 2 : 30;
-  const server = await startBenchServer({ root: ROOT, model: settings.model, env: settings.serverEnv });
-  const load = startLoadProcess();
-  const rss: Array<[number, number]> = [];
-  const t0 = performance.now();
-  const sample = async () => rss.push([(performance.now() - t0) / 1000, (await server.read()).rssBytes / 2 ** 20]);
-  const timer = setInterval(() => void sample(), 5000);
-  try {
-    const bodies = bodiesFor(settings.model, config, 'single', { bulkRows: settings.bulkRows });
-    let afterWarmup = 0;
-    const outcome = await load.run(
-      {
-        url: `${server.url}/graphql`,
-        bodies: bodies.bodies,
-        mode: { kind: 'closed', clients: settings.clients },
-        warmupMs: warmupSeconds * 1000,
-        durationMs: seconds * 1000,
-        timeoutMs: 10_000,
-      },
-      async (phase) => {
-        await sample();
-        if (phase === 'start') afterWarmup = rss[rss.length - 1][1];
-      },
-    );
-    clearInterval(timer);
-    const result: SoakResult = {
-      seconds,
-      warmupSeconds,
-      rss,
-      rssAfterWarmupMiB: afterWarmup,
-      rssEndMiB: rss[rss.length - 1][1],
-      predictionsPerSecond: outcome.ok / seconds,
-      latency: summarize(outcome.latencies),
-      failed: outcome.failed,
-    };
-    mkdirSync(dirname(settings.out), { recursive: true });
-    writeFileSync(`${settings.out}.soak.json`, `${JSON.stringify(result, null, 2)}\n`);
-    const text = [
-      `Command: \`npm run bench:load -- ${process.argv.slice(2).join(' ')}\`, ${new Date().toISOString().slice(0, 10)}.`,
-      '',
-      `${seconds} s of single-row load from ${settings.clients} closed-loop clients after ${warmupSeconds} s of warm-up: ${result.predictionsPerSecond.toFixed(0)} predictions/s, p50 ${result.latency.p50.toFixed(2)} ms, p99 ${result.latency.p99.toFixed(2)} ms, ${result.failed} failed.`,
-      `RSS after warm-up ${afterWarmup.toFixed(1)} MiB, at the end ${result.rssEndMiB.toFixed(1)} MiB (${(result.rssEndMiB / afterWarmup).toFixed(3)} ×; target ≤ 1.1 ×).`,
-      '',
-      `RSS every 5 s (MiB): ${rss.map(([, mib]) => mib.toFixed(0)).join(' ')}`,
-    ].join('\n');
-    replaceSection(`${settings.out}.md`, 'load-bench-soak', text);
-    console.log(text);
-    // The targets of the last full run, now with this soak's row.
-    if (existsSync(`${settings.out}.json`)) {
-      const last = JSON.parse(readFileSync(`${settings.out}.json`, 'utf8')) as { results: RunResult[] };
-      replaceSection(`${settings.out}.md`, 'load-bench-targets', renderTargets(evaluateTargets(last.results, result)), {
-        onlyIfPresent: true,
-      });
-    }
-  } finally {
-    clearInterval(timer);
-    await load.close();
-    await server.stop();
-  }
-}
-
-/** `--profile DIR`: each server scenario under each traffic's closed-loop peak with `--cpu-prof`; summaries in DIR. */
-async function profile(config: ModelConfig, dir: string): Promise<void> {
-  mkdirSync(dir, { recursive: true });
-  const load = startLoadProcess();
-  const summaries: string[] = [];
-  const envs = scenarioEnv(ROOT, settings.model);
-  const runs = settings.scenarios
-    .filter((s) => envs.of(s))
-    .flatMap((scenario) => settings.traffic.map((traffic) => ({ scenario, traffic })));
-  try {
-    for (const { scenario, traffic } of runs) {
-      const profDir = join(dir, `${scenario}-${traffic}`);
-      mkdirSync(profDir, { recursive: true });
-      const env = { ...envs.of(scenario), ...settings.serverEnv };
-      const server = await startBenchServer({
-        root: ROOT,
-        model: settings.model,
-        env,
-        nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profDir}`],
-      });
-      try {
-        const bodies = bodiesFor(settings.model, config, traffic, { bulkRows: settings.bulkRows });
-        await measure(load, server, {
-          ...timing(),
-          traffic,
-          scenario,
-          bodies,
-          mode: { kind: 'closed', clients: traffic === 'single' ? settings.clients : settings.bulkClients },
-        });
-      } finally {
-        await server.stop();
-      }
-      // Node writes one profile per thread when the server exits: the event loop's and each session worker's.
-      for (const file of readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile'))) {
-        const summary = summarizeProfile(JSON.parse(readFileSync(join(profDir, file), 'utf8')) as CpuProfile);
-        summaries.push(renderProfile(`${scenario}, ${traffic}: ${file}`, summary));
-      }
-    }
-  } finally {
-    await load.close();
-    envs.dispose();
-  }
-  const text = [
-    `Profiles of the server (${JSON.stringify(settings.serverEnv)}), closed-loop peak per scenario and traffic.`,
-    '',
-    ...summaries,
-  ].join('\n');
-  writeFileSync(join(dir, 'summary.md'), text);
-  console.log(text);
+  // The open-loop points are the chart's (and in the JSON); the report keeps to the table a reader compares.
+  console.log(
+    `\n${renderTable(results)}\n\n${renderOpenLoopTable(results)}\n\n${targets}\n\nwrote ${settings.out}.{json,md,svg}`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -55,9 +55,9 @@ describe('the module-boundaries rule', () => {
   });
 });
 
-describe('the build of apps/api', () => {
+describe.each(['apps/api', 'apps/score'])('the build of %s', (app) => {
   it('never compiles tools: no project reference from its app tsconfig reaches them', () => {
-    const reached = projectReferences(join(ROOT, 'apps/api/tsconfig.app.json'));
+    const reached = projectReferences(join(ROOT, app, 'tsconfig.app.json'));
     expect(reached).toContain(join(ROOT, 'libs/inference/tsconfig.lib.json'));
     expect(reached.filter((path) => path.startsWith(join(ROOT, 'tools')))).toEqual([]);
   });

@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { parseModelConfig } from '@mserve/inference';
 import { buildApi, startBenchServer, type BenchServer } from './bench-server.js';
 import { bodiesFor } from './bench-workload.js';
-import { startLoadProcess, type LoadProcess } from './load-generator.js';
+import { startLoadProcess, type LoadProcess } from './load-process.js';
 import { measureServing, type ServingPoint } from './serving-measure.js';
 import { writeWideModel } from './synthetic-model.js';
 

@@ -5,9 +5,10 @@
  * threads, GC helpers, libuv). For the compute-heavy benchmark and the batching tuner.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { histogramQuantile, summarize, type LatencySummary } from './bench-report.js';
+import { histogramQuantile, summarize, type LatencySummary } from './bench-stats.js';
 import { histogramBuckets, sumMetric, type BenchServer } from './bench-server.js';
-import type { LoadMode, LoadProcess } from './load-generator.js';
+import type { LoadMode } from './load-generator.js';
+import type { LoadProcess } from './load-process.js';
 
 /** What one run measured. */
 export interface ServingPoint {

@@ -20,7 +20,7 @@ import { parseModelConfig, type ModelConfig } from '@mserve/inference';
 import { ColumnCodec } from '@mserve/inference/tensors';
 import { buildApi, startBenchServer } from './bench-server.js';
 import { bodiesFor } from './bench-workload.js';
-import { startLoadProcess, type LoadProcess } from './load-generator.js';
+import { startLoadProcess, type LoadProcess } from './load-process.js';
 import { measureServing } from './serving-measure.js';
 import { writeWideModel } from './synthetic-model.js';
 import {

@@ -9,17 +9,15 @@ import { registerGraphql } from './apollo.js';
 import { BodyAdmission } from './body-admission.js';
 import type { ApiConfig } from './config.js';
 import { createHttpApp } from './http-app.js';
-import { registerKserveV2 } from './kserve-v2.js';
 import { ApiMetrics } from './metrics.js';
-import { metricsServer } from './metrics-server.js';
-import { registerModelControl } from './model-control.js';
+import { metricsServer, type MetricsServer } from './metrics-server.js';
 import { applyOverrides } from './model-overrides.js';
 import { isServing, registerProbes, type ServingPhase } from './probes.js';
+import { registerRestProtocols } from './rest-protocols.js';
 import { registerRoutes } from './routes.js';
 import { registerWebApp } from './web-app.js';
 import { QuietConnections } from './quiet-connections.js';
 import { drainAndClose } from './shutdown.js';
-import { registerTfServing } from './tf-serving.js';
 
 export interface ApiServer {
   app: FastifyInstance;
@@ -43,14 +41,7 @@ export async function createApiServer(
   logger: Logger = pino({ level: config.logLevel }),
 ): Promise<ApiServer> {
   const metrics = new ApiMetrics();
-  const repository = await ModelRepository.open({
-    root: config.modelsDir,
-    only: config.models.length > 0 ? config.models : undefined,
-    overrides: (_name, model) => applyOverrides(config, model),
-    logger,
-    metrics,
-    loadTimeoutMs: config.loadTimeoutMs,
-  });
+  const repository = await openRepository(config, logger, metrics);
   let phase: ServingPhase = 'serving';
   const draining = () => phase === 'draining';
   const bodies = new BodyAdmission({
@@ -69,32 +60,10 @@ export async function createApiServer(
     ? await buildSubgraphModelSchema({ maxEntities: config.maxRowsPerRequest })
     : await buildModelSchema();
   const apollo = await registerGraphql(app, { config, schema, repository, logger, metrics });
-  registerProbes(app, repository, () => phase);
-  // METRICS_PORT: unset, /metrics on the API's port; a number, on its own port; off, nowhere.
-  await registerRoutes(app, {
-    metrics: config.metricsPort === undefined ? metrics : undefined,
-    playground: config.playground,
-  });
-  const metricsPort =
-    typeof config.metricsPort === 'number'
-      ? metricsServer(metrics, config.metricsPort, config.host, logger)
-      : undefined;
-  await registerWebApp(app, config.webDir, logger);
-  // The REST protocols share GraphQL's per-request context (httpRequestContext), limits and batchers.
-  const rest = {
-    repository,
-    logger,
-    contextOptions: { repository, maxRowsPerRequest: config.maxRowsPerRequest },
-    bodyLimitBytes: config.bodyLimitBytes,
-  };
+  const metricsPort = await registerProbesAndPages(app, { config, repository, metrics, logger, phase: () => phase });
   const watcher = repository.watch({ intervalMs: config.modelPollSeconds * 1000 });
-  await registerKserveV2(app, {
-    ...rest,
-    isReady: () => isServing(repository, () => phase !== 'serving'),
-    extensions: config.adminToken ? ['model_repository'] : [],
-  });
-  await registerTfServing(app, rest);
-  if (config.adminToken) await registerModelControl(app, { ...rest, watcher, token: config.adminToken });
+  const isReady = () => isServing(repository, () => phase !== 'serving');
+  await registerRestProtocols(app, { config, repository, logger, watcher, isReady });
   logWhenSettled(repository, logger);
   // MODEL_POLL_SECONDS: the watcher takes the folder as loaded at start, then follows its changes.
   if (config.modelPollSeconds > 0)
@@ -111,27 +80,76 @@ export async function createApiServer(
       return app.listen({ port: config.port, host: config.host });
     },
     close() {
-      // The lame duck first: /readyz says 503 while requests are still served, so a balancer that
-      // polls it stops sending here before admission starts refusing; then the drain.
-      closing ??= (async () => {
-        phase = 'lame-duck';
-        await watcher.stop();
-        if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
-        phase = 'draining';
-        await drainAndClose({
-          app,
-          connections,
-          apollo,
-          repository,
-          inFlight,
-          logger,
-          graceMs: config.shutdownGraceMs,
-        });
-        await metricsPort?.close();
-      })();
+      closing ??= stopInOrder({
+        delayMs: config.shutdownDelayMs,
+        enter: (next) => (phase = next),
+        stopWatching: () => watcher.stop(),
+        drain: () =>
+          drainAndClose({ app, connections, apollo, repository, inFlight, logger, graceMs: config.shutdownGraceMs }),
+        closeMetricsPort: async () => metricsPort?.close(),
+      });
       return closing;
     },
   };
+}
+
+/** The model repository of MODELS_DIR (or only MODELS), with the env overrides; loading goes on behind it. */
+function openRepository(config: ApiConfig, logger: Logger, metrics: ApiMetrics): Promise<ModelRepository> {
+  return ModelRepository.open({
+    root: config.modelsDir,
+    only: config.models.length > 0 ? config.models : undefined,
+    overrides: (_name, model) => applyOverrides(config, model),
+    logger,
+    metrics,
+    loadTimeoutMs: config.loadTimeoutMs,
+  });
+}
+
+/**
+ * Everything but the APIs: the probes, /metrics and the playground, the web app. METRICS_PORT:
+ * unset, /metrics on the API's port; a number, on its own port (returned, to listen and close with
+ * the API); off, nowhere.
+ */
+async function registerProbesAndPages(
+  app: FastifyInstance,
+  options: {
+    config: ApiConfig;
+    repository: ModelRepository;
+    metrics: ApiMetrics;
+    logger: Logger;
+    phase: () => ServingPhase;
+  },
+): Promise<MetricsServer | undefined> {
+  const { config, repository, metrics, logger } = options;
+  registerProbes(app, repository, options.phase);
+  await registerRoutes(app, {
+    metrics: config.metricsPort === undefined ? metrics : undefined,
+    playground: config.playground,
+  });
+  await registerWebApp(app, config.webDir, logger);
+  return typeof config.metricsPort === 'number'
+    ? metricsServer(metrics, config.metricsPort, config.host, logger)
+    : undefined;
+}
+
+/**
+ * The stop sequence. The lame duck first: /readyz says 503 while requests are still served, so a
+ * balancer that polls it stops sending here before admission starts refusing (after `delayMs`);
+ * then the drain, then the metrics port.
+ */
+async function stopInOrder(steps: {
+  delayMs: number;
+  enter: (phase: ServingPhase) => void;
+  stopWatching: () => Promise<void>;
+  drain: () => Promise<void>;
+  closeMetricsPort: () => Promise<void>;
+}): Promise<void> {
+  steps.enter('lame-duck');
+  await steps.stopWatching();
+  if (steps.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, steps.delayMs));
+  steps.enter('draining');
+  await steps.drain();
+  await steps.closeMetricsPort();
 }
 
 /** One log line once every model version has loaded or failed. */

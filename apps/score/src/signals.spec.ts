@@ -4,7 +4,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { irisFlowers } from './sample-data.js';
+import { irisFlowers } from '@mserve/tools/score-sample-data';
 import { tempDir } from './testing/harness.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));

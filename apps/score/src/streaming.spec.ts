@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { irisFlowers } from './sample-data.js';
+import { irisFlowers } from '@mserve/tools/score-sample-data';
 import { jsonLines, tempDir } from './testing/harness.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));

@@ -1,7 +1,7 @@
 import { base64Length, ColumnCodec } from './column-codec.js';
 import { InferenceError } from './errors.js';
 import { parseModelConfig } from './model-config.js';
-import type { Row } from './tensor-codec.js';
+import type { Row } from './row-batches.js';
 
 const contract = (inputs: unknown[]) =>
   parseModelConfig({

@@ -1,7 +1,8 @@
 import { allocatePacked, DTYPES, type DType, type TensorData } from './dtypes.js';
 import { badInput, type InferenceError } from './errors.js';
 import type { FieldSpec, ModelConfig } from './model-config.js';
-import { checkElement, type Row, type RowTensor } from './tensor-codec.js';
+import { checkElement } from './element-checks.js';
+import type { Row, RowTensor } from './row-batches.js';
 
 /** The dtypes a column can carry: fixed-width numbers, whose bytes a client can send as they are. */
 const COLUMN_DTYPES: ReadonlySet<DType> = new Set<DType>(['float32', 'float64', 'int32', 'int64']);

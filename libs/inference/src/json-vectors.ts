@@ -52,7 +52,7 @@ const INVALID = Symbol('invalid');
  * such a list several times faster than one JSON.parse per scalar here), unless it is numbers and
  * the reader takes long number lists.
  */
-export const LONG_SCALAR_LIST = 4096;
+const LONG_SCALAR_LIST = 4096;
 
 /**
  * Reads JSON objects with the arrays of numbers under `vectorKeys` as Float64Arrays. One reader per

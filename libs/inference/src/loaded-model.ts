@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { DynamicBatcher, type Clock, type SubmitOptions, type Timers } from './batcher.js';
+import { DynamicBatcher, type BatcherObserver, type Clock, type SubmitOptions, type Timers } from './batcher.js';
 import { ColumnCodec } from './column-codec.js';
 import { allocate } from './dtypes.js';
 import { badInput, type InferenceError } from './errors.js';
@@ -16,7 +16,8 @@ import { interpret, nonFiniteOutput, type Prediction } from './predictions.js';
 import { intraOpThreads } from './thread-budget.js';
 import { SessionPool } from './session-pool.js';
 import { checkSignature } from './signature.js';
-import { assembleBatch, ContractCodec, splitBatch, type Row, type RowOutput } from './tensor-codec.js';
+import { assembleBatch, splitBatch, type Row, type RowOutput } from './row-batches.js';
+import { ContractCodec } from './tensor-codec.js';
 import type { ModelSignature } from './worker-protocol.js';
 import { rowsFromTensors, tensorsFromRows, type RawTensorInput, type RawTensorOutput } from './raw-tensors.js';
 
@@ -33,6 +34,8 @@ export interface LoadOptions {
 
 /** The session pool of a model, for the testing entry point only (not exported by index.ts). */
 export let poolOf: (model: LoadedModel) => SessionPool;
+/** Calls `listener` after each change of a model's queue; returns the unsubscribe. Testing entry point only. */
+export let watchQueue: (model: LoadedModel, listener: () => void) => () => void;
 
 /**
  * One served model version: its worker sessions, its dynamic batcher and its contract codec.
@@ -42,11 +45,16 @@ export class LoadedModel {
   static {
     // The testing entry point reaches the pool through this, so no test hook sits on the class.
     poolOf = (model) => model.pool;
+    watchQueue = (model, listener) => {
+      model.queueWatchers.add(listener);
+      return () => model.queueWatchers.delete(listener);
+    };
   }
 
   private readonly batcher: DynamicBatcher<Row, RowOutput>;
   private readonly codec: ContractCodec;
   private readonly columnCodec: ColumnCodec | undefined;
+  private readonly queueWatchers = new Set<() => void>();
 
   private constructor(
     readonly name: string,
@@ -73,7 +81,9 @@ export class LoadedModel {
       shapeKey: (row) => row.key,
       clock: options.clock,
       timers: options.timers,
-      observer,
+      observer: alsoOnQueueDepth(observer, () => {
+        for (const listener of this.queueWatchers) listener();
+      }),
     });
   }
 
@@ -266,4 +276,20 @@ export class LoadedModel {
     );
     return { tensors, key: '' };
   }
+}
+
+/**
+ * `observer`'s batcher hooks, with each queue-depth report also passed to `changed` (the testing
+ * entry point's queue waits). Every hook is listed, so a new one fails typecheck until it is added.
+ */
+function alsoOnQueueDepth(observer: ModelObserver, changed: () => void): BatcherObserver {
+  const hooks: { [K in keyof Required<BatcherObserver>]: BatcherObserver[K] } = {
+    rowsSettled: observer.rowsSettled?.bind(observer),
+    batchRun: observer.batchRun?.bind(observer),
+    queueDepth: (rows, byPriority) => {
+      observer.queueDepth?.(rows, byPriority);
+      changed();
+    },
+  };
+  return hooks;
 }

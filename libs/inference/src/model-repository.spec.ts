@@ -8,7 +8,7 @@ import { InferenceError } from './errors.js';
 import { ModelRepository, type ModelEntry } from './model-repository.js';
 import { silentLogger } from './observability.js';
 import type { Prediction } from './predictions.js';
-import { killWorker } from './testing.js';
+import { killWorker, untilQueue } from './testing.js';
 
 /** True where onnxruntime-node was installed with its CUDA provider. */
 const cudaInstalled = existsSync(
@@ -235,12 +235,17 @@ describe('ModelRepository with broken models', () => {
   });
 
   test('a worker killed mid-batch fails that batch, is replaced, and the model serves again', async () => {
-    const repository = await openAndSettle();
+    let onReplaced: () => void = () => undefined;
+    const replaced = new Promise<void>((resolve) => (onReplaced = resolve));
+    const info = (_fields: object, message: string) => void (message === 'session worker replaced' && onReplaced());
+    const repository = await ModelRepository.open({ root, logger: { ...silentLogger, info } });
+    await repository.ready();
     try {
       const mnist = repository.get('mnist');
       const rows = Array.from({ length: 256 * 8 }, (_, i) => mnistItems[i % mnistItems.length]);
       const running = mnist.predict(rows);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      // The first batch has left the queue for the worker.
+      await untilQueue(mnist, 'a batch is dispatched', () => mnist.pendingRows < rows.length);
       await killWorker(mnist, 0);
       const results = await running;
       const failed = results.filter((r): r is InferenceError => r instanceof InferenceError);
@@ -248,11 +253,8 @@ describe('ModelRepository with broken models', () => {
       expect(failed[0].code).toBe('INTERNAL_SERVER_ERROR');
       expect((failed[0].cause as Error).message).toMatch(/session worker 0 exited with code \d+ while running a batch/);
       // The replacement comes up and serves; nothing hangs.
-      let after = await mnist.predict(mnistItems.slice(0, 4));
-      for (let i = 0; i < 50 && after.some((r) => r instanceof Error); i++) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        after = await mnist.predict(mnistItems.slice(0, 4));
-      }
+      await replaced;
+      const after = await mnist.predict(mnistItems.slice(0, 4));
       expect(after.every((r) => !(r instanceof Error))).toBe(true);
     } finally {
       await repository.close();

@@ -1,13 +1,11 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Clock, Timers } from './batcher.js';
 import { inferenceError } from './errors.js';
 import { publicReason } from './failure-reason.js';
-import { assertRegularFile, DEFAULT_LOAD_TIMEOUT_MS, loadWithin } from './load-guard.js';
-import { LoadedModel } from './loaded-model.js';
-import { parseModelConfig, type ModelConfig } from './model-config.js';
+import type { LoadedModel } from './loaded-model.js';
+import type { ModelConfig } from './model-config.js';
 import { RepositoryWatcher } from './repository-watcher.js';
-import { noMetrics, silentLogger, type InferenceMetrics, type Logger } from './observability.js';
+import { silentLogger, type InferenceMetrics, type Logger } from './observability.js';
+import { loadVersion, readModelConfig, scanRepository } from './version-loading.js';
 
 /** The lifecycle of one model version. */
 export type ModelState =
@@ -163,33 +161,9 @@ export class ModelRepository {
   }
 
   private async scan(): Promise<void> {
-    const { root, only } = this.options;
-    const names = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
-    const wanted = only ?? names;
-    for (const name of wanted) {
-      const entry: ModelEntry = { name, config: undefined, versions: [] };
-      this.entries.set(name, entry);
-      if (!names.includes(name)) {
-        entry.versions.push({
-          version: 1,
-          state: { phase: 'failed', reason: `no folder ${name} in the model repository` },
-        });
-        continue;
-      }
-      const folder = join(root, name);
-      const versions = (await readdir(folder, { withFileTypes: true }))
-        .filter((d) => d.isDirectory() && /^[1-9][0-9]*$/.test(d.name))
-        .map((d) => Number(d.name))
-        .sort((a, b) => b - a);
-      if (versions.length === 0) {
-        entry.versions.push({
-          version: 1,
-          state: { phase: 'failed', reason: `no version folder (e.g. ${name}/1) holding model.onnx` },
-        });
-        continue;
-      }
-      entry.versions = versions.map((version) => ({ version, state: { phase: 'loading' } }));
-      this.loads.push(this.loadModel(entry));
+    for (const entry of await scanRepository(this.options.root, this.options.only)) {
+      this.entries.set(entry.name, entry);
+      if (entry.versions.some((v) => v.state.phase === 'loading')) this.loads.push(this.loadModel(entry));
     }
   }
 
@@ -206,8 +180,10 @@ export class ModelRepository {
     let config: ModelConfig | undefined;
     let states: ModelState[];
     try {
-      config = await this.readConfig(name);
-      states = await Promise.all(versions.map((version) => this.loadVersion(name, version, config as ModelConfig)));
+      config = await readModelConfig(this.options, name);
+      states = await Promise.all(
+        versions.map((version) => loadVersion(this.options, name, version, config as ModelConfig)),
+      );
     } catch (error) {
       const reason = `config.json: ${error instanceof Error ? error.message : String(error)}`;
       logger.error({ model: name, reason }, 'model failed to load');
@@ -261,16 +237,11 @@ export class ModelRepository {
     await model.close();
   }
 
-  private async readConfig(name: string): Promise<ModelConfig> {
-    const parsed = parseModelConfig(JSON.parse(await readFile(join(this.options.root, name, 'config.json'), 'utf8')));
-    return this.options.overrides ? this.options.overrides(name, parsed) : parsed;
-  }
-
   private async loadModel(entry: ModelEntry): Promise<void> {
     const { logger = silentLogger } = this.options;
     let config: ModelConfig;
     try {
-      config = await this.readConfig(entry.name);
+      config = await readModelConfig(this.options, entry.name);
       entry.config = config;
     } catch (error) {
       const reason = `config.json: ${error instanceof Error ? error.message : String(error)}`;
@@ -281,7 +252,7 @@ export class ModelRepository {
     }
     await Promise.all(
       entry.versions.map(async (v) => {
-        v.state = await this.loadVersion(entry.name, v.version, config);
+        v.state = await loadVersion(this.options, entry.name, v.version, config);
       }),
     );
     // The default is the newest *ready* version: a broken newer one never takes over from a working one.
@@ -294,50 +265,4 @@ export class ModelRepository {
       );
     }
   }
-
-  /** Loads one version; its state, ready or failed with a reason. Never rejects. */
-  private async loadVersion(name: string, version: number, config: ModelConfig): Promise<ModelState> {
-    const { logger = silentLogger } = this.options;
-    const modelPath = join(this.options.root, name, String(version), 'model.onnx');
-    const started = performance.now();
-    try {
-      const load = async () => {
-        await assertRegularFile(modelPath);
-        return LoadedModel.load({
-          name,
-          version,
-          modelPath,
-          config,
-          logger,
-          metrics: this.options.metrics ?? noMetrics,
-          clock: this.options.clock,
-          timers: this.options.timers,
-        });
-      };
-      const model = await loadWithin(
-        load,
-        this.options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS,
-        `${name}/${version}/model.onnx`,
-      );
-      const { provider } = model.executionProvider;
-      logger.info({ model: name, version, provider, loadMs: Math.round(performance.now() - started) }, 'model ready');
-      return { phase: 'ready', model };
-    } catch (error) {
-      const reason = loadFailureReason(error, modelPath);
-      logger.error(
-        { model: name, version, reason, detail: error instanceof Error ? error.message : String(error) },
-        'model failed to load',
-      );
-      return { phase: 'failed', reason: publicReason(reason, this.options.root) };
-    }
-  }
-}
-
-/** A one-line reason a person can act on, without onnxruntime's stack noise. */
-function loadFailureReason(error: unknown, modelPath: string): string {
-  if (typeof error === 'object' && error !== null && (error as NodeJS.ErrnoException).code === 'ENOENT')
-    return `missing ${modelPath}`;
-  const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof Error && error.name === 'ConfigError') return `contract mismatch: ${message}`;
-  return message.split('\n')[0];
 }

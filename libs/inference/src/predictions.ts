@@ -1,7 +1,7 @@
 import { toPlain } from './dtypes.js';
 import { inferenceError, type InferenceError } from './errors.js';
 import type { ModelConfig, OutputSpec } from './model-config.js';
-import type { RowOutput } from './tensor-codec.js';
+import type { RowOutput } from './row-batches.js';
 
 /** One class and its probability. */
 export interface ClassScore {

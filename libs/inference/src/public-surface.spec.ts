@@ -26,7 +26,7 @@ describe('the public surface of @mserve/inference', () => {
   });
 
   it('test hooks are only in the testing entry point, not on the public classes', () => {
-    expect(exportedNames('./testing.ts')).toEqual(['killWorker']);
+    expect(exportedNames('./testing.ts')).toEqual(['killWorker', 'untilQueue']);
     for (const hook of ['killWorker', 'killInstance', 'threadIds']) {
       expect(hook in LoadedModel.prototype).toBe(false);
       expect(hook in ModelRepository.prototype).toBe(false);

@@ -1,7 +1,7 @@
 import { DTYPES, allocate, elementCount, isDType, toPlain, view, type DType, type TensorData } from './dtypes.js';
 import { badInput } from './errors.js';
 import { isSymbolic } from './signature.js';
-import { rowKey, type Row, type RowOutput, type RowTensor } from './tensor-codec.js';
+import { rowKey, type Row, type RowOutput, type RowTensor } from './row-batches.js';
 import type { TensorSignature } from './worker-protocol.js';
 
 /** One raw input tensor, batch axis first; its elements in exactly one of the four forms. */

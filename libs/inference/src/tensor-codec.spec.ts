@@ -1,6 +1,7 @@
 import { InferenceError } from './errors.js';
 import { parseModelConfig } from './model-config.js';
-import { assembleBatch, ContractCodec, rowKey, splitBatch, type Row } from './tensor-codec.js';
+import { assembleBatch, rowKey, splitBatch, type Row } from './row-batches.js';
+import { ContractCodec } from './tensor-codec.js';
 
 const config = parseModelConfig({
   description: 'test',

@@ -3,10 +3,10 @@
 // Serving code needs only index.ts.
 export { allocate, elementCount } from './dtypes.js';
 export { ColumnCodec, base64Length } from './column-codec.js';
-export { JsonVectorReader, LONG_SCALAR_LIST } from './json-vectors.js';
+export { JsonVectorReader } from './json-vectors.js';
 export type { JsonVectorReaderOptions } from './json-vectors.js';
 export { skipSpace as skipJsonSpace } from './json-text.js';
-export { assembleBatch, rowsOfBatch } from './tensor-codec.js';
+export { assembleBatch, rowsOfBatch } from './row-batches.js';
 export { checkSignature } from './signature.js';
 export { startWorker, transferList } from './worker-protocol.js';
 export type { WireTensors } from './worker-protocol.js';

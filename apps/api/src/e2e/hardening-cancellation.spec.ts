@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { untilQueue } from '@mserve/inference/testing';
 import { inferRows, scratchModels, startServer, type TestServer } from './harness.js';
 
 /**
@@ -38,15 +39,6 @@ describe('hardening: cancellation', () => {
     cancelled: await api.metric('inference_requests_total', { model: 'heavy', outcome: 'CANCELLED' }),
     ran: await api.metric('inference_batch_size_sum', { model: 'heavy' }),
   });
-
-  /** Polls (1 ms steps, bounded) until `condition` holds; fails the test if it never does. */
-  const until = async (what: string, condition: () => boolean | Promise<boolean>) => {
-    for (let i = 0; i < 3000; i++) {
-      if (await condition()) return;
-      await new Promise((resolve) => setTimeout(resolve, 1));
-    }
-    throw new Error(`timed out waiting until ${what}`);
-  };
 
   /** Sends the cancelled request and returns a function that disconnects it. */
   type Disconnecting = (body: string) => { disconnect(): void; settled: Promise<string> };
@@ -94,17 +86,18 @@ describe('hardening: cancellation', () => {
       const heavy = api.server.repository.get('heavy');
       const load = inferRows('heavy', 4 * BATCH);
       const busy = api.graphql(load.query, load.variables);
-      await until('the busy request is queued', () => heavy.pendingRows > 0);
+      await untilQueue(heavy, 'the busy request is queued', () => heavy.pendingRows > 0);
 
       const gone = inferRows('heavy', CANCELLED_ROWS);
       const cancelled = send(JSON.stringify(gone));
-      await until('the cancelled rows are queued', () => heavy.pendingRows % BATCH === CANCELLED_ROWS);
+      await untilQueue(heavy, 'the cancelled rows are queued', () => heavy.pendingRows % BATCH === CANCELLED_ROWS);
       // Queued after the cancelled rows: must run, and run right, once they are dropped.
       const after = api.graphql(probe.query, probe.variables);
-      await until('the next request is queued too', () => heavy.pendingRows % BATCH === CANCELLED_ROWS + 8);
+      await untilQueue(heavy, 'the next request is queued too', () => heavy.pendingRows % BATCH === CANCELLED_ROWS + 8);
       cancelled.disconnect();
 
-      await until(
+      await untilQueue(
+        heavy,
         'the server counted the cancelled rows',
         async () => (await counts()).cancelled - before.cancelled === CANCELLED_ROWS,
       );
@@ -119,7 +112,7 @@ describe('hardening: cancellation', () => {
       expect(ran - before.ran).toBe(4 * BATCH + 8);
       expect(heavy.pendingRows).toBe(0);
       // The abandoned operation is still logged, with its outcome.
-      await until('the abandoned operation is logged', () => loggedCancelled() === logged + 1);
+      await api.untilLogged('the abandoned operation is logged', () => loggedCancelled() === logged + 1);
     },
   );
 });

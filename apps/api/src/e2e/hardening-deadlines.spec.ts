@@ -1,3 +1,4 @@
+import { untilQueue } from '@mserve/inference/testing';
 import { inferRows, scratchModels, startServer, type GraphQLResponse, type TestServer } from './harness.js';
 
 /**
@@ -62,8 +63,7 @@ describe('hardening: deadlines', () => {
   /** Resolves once `model` has rows waiting: the busy request has reached its batcher. */
   const queued = async (model: string) => {
     const loaded = api.server.repository.get(model);
-    for (let i = 0; i < 2000 && loaded.pendingRows === 0; i++) await new Promise((resolve) => setTimeout(resolve, 1));
-    expect(loaded.pendingRows).toBeGreaterThan(0);
+    await untilQueue(loaded, `${model} has rows waiting`, () => loaded.pendingRows > 0);
   };
 
   test('x-timeout-ms shortens the deadline: rows queued past it fail with TIMEOUT when it passes and never run', async () => {

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inferRows, scratchModels, startServer, type TestServer } from './harness.js';
-import { killWorker } from '@mserve/inference/testing';
+import { killWorker, untilQueue } from '@mserve/inference/testing';
 
 /**
  * Faults at run time: a session worker that dies mid-batch, and one whose replacement cannot start.
@@ -45,18 +45,13 @@ describe('hardening: faults', () => {
     return { status: response.status, body: (await response.json()) as Readiness };
   };
   const versionOf = (body: Readiness, name: string) => body.models.find((m) => m.name === name)?.versions[0];
-  /** Polls (1 ms steps, bounded) until `condition` holds. */
-  const until = async (what: string, condition: () => boolean) => {
-    for (let i = 0; i < 5000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 1));
-    if (!condition()) throw new Error(`timed out waiting until ${what}`);
-  };
 
   test('a worker killed mid-batch: that batch fails masked and logged, queued rows wait for the replacement and run, other models serve', async () => {
     const heavy = api.server.repository.get('heavy');
     const load = inferRows('heavy', BATCH);
     const sent = [1, 2, 3, 4].map((n) => api.graphql(load.query, load.variables, { 'x-request-id': `fault-${n}` }));
     // One batch running (the first request's), three queued.
-    await until('three batches are queued', () => heavy.pendingRows === 3 * BATCH);
+    await untilQueue(heavy, 'three batches are queued', () => heavy.pendingRows === 3 * BATCH);
     await killWorker(heavy, 0);
 
     // During the replacement: still ready (queued rows will run), with no live worker, and the
@@ -112,8 +107,8 @@ describe('hardening: faults', () => {
     await killWorker(fragile, 0);
     // Sent while the replacement is being tried: waits for it, then fails when it cannot start.
     const waiting = api.graphql(small.query, small.variables, { 'x-request-id': 'fault-waiting' });
-    await until('the replacement has failed', () =>
-      api.logs.some((l) => l.msg === 'session worker could not be replaced' && l.model === 'fragile'),
+    await api.untilLogged('the replacement has failed', (logs) =>
+      logs.some((l) => l.msg === 'session worker could not be replaced' && l.model === 'fragile'),
     );
     const waited = await waiting;
     expect(waited.status).toBe(200);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { scratchModels, startServer, type TestServer } from './harness.js';
-import { killWorker } from '@mserve/inference/testing';
+import { killWorker, untilQueue } from '@mserve/inference/testing';
 
 /**
  * Leaks: logs never hold raw input values (good rows, bad rows, internal failures alike), production
@@ -69,8 +69,7 @@ describe('hardening: leaks (production mode)', () => {
       { 'x-request-id': 'leak-internal' },
     );
     // One batch of canary rows running, three queued.
-    for (let i = 0; i < 5000 && heavy.pendingRows !== 3072; i++) await new Promise((resolve) => setTimeout(resolve, 1));
-    expect(heavy.pendingRows).toBe(3072);
+    await untilQueue(heavy, 'three batches are queued', () => heavy.pendingRows === 3072);
     await killWorker(heavy, 0);
     const internal = await running;
     expect(internal.body.errors?.[0]).toMatchObject({

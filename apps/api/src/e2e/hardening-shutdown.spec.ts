@@ -41,12 +41,15 @@ describe('hardening: graceful shutdown', () => {
   });
   afterAll(() => models?.dispose());
 
-  /** Polls (bounded, 5 ms steps) until `condition` holds. */
+  /**
+   * Polls (bounded, 25 ms steps) until `condition` holds. The state is the child process's, seen only
+   * over HTTP: no event of it reaches this process.
+   */
   const until = async (what: string, condition: () => Promise<boolean>, limitMs = 20_000) => {
     const end = performance.now() + limitMs;
     while (performance.now() < end) {
       if (await condition()) return;
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, 25));
     }
     throw new Error(`timed out waiting until ${what}`);
   };

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter, once } from 'node:events';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,15 @@ export interface TestServer {
   url: string;
   server: ApiServer;
   logs: Array<Record<string, unknown>>;
+  /**
+   * Resolves once `condition` holds of the log lines, checked now and after each new line; rejects
+   * naming `what` after `timeoutMs`.
+   */
+  untilLogged(
+    what: string,
+    condition: (logs: Array<Record<string, unknown>>) => boolean,
+    timeoutMs?: number,
+  ): Promise<void>;
   graphql(
     query: string,
     variables?: Record<string, unknown>,
@@ -44,10 +54,12 @@ export async function startServer(
   options: { waitReady?: boolean } = {},
 ): Promise<TestServer> {
   const logs: Array<Record<string, unknown>> = [];
+  const logged = new EventEmitter();
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
       for (const line of chunk.toString('utf8').split('\n'))
         if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      logged.emit('lines');
       done();
     },
   });
@@ -60,6 +72,16 @@ export async function startServer(
     url,
     server,
     logs,
+    async untilLogged(what, condition, timeoutMs = 20_000) {
+      const signal = AbortSignal.timeout(timeoutMs);
+      while (!condition(logs)) {
+        try {
+          await once(logged, 'lines', { signal });
+        } catch {
+          throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+        }
+      }
+    },
     graphql: (query, variables, headers = {}, signal) =>
       postGraphQL(url, JSON.stringify({ query, variables }), headers, signal),
     post: (body, headers = {}) => postGraphQL(url, body, headers),

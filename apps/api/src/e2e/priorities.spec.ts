@@ -1,3 +1,4 @@
+import { untilQueue } from '@mserve/inference/testing';
 import { inferRows, scratchModels, startServer, type TestServer } from './harness.js';
 
 /**
@@ -36,15 +37,11 @@ describe('priorities over HTTP', () => {
     };
     const sent = [send('blocker', BULK, undefined)];
     for (let i = 0; i < 4; i++) sent.push(send(`bulk${i}`, BULK, bulkPriority));
-    // Wait until at least three bulk requests are queued behind whatever runs now.
-    const level = bulkPriority ?? 'normal';
-    for (
-      let i = 0;
-      i < 400 && (await api.metric('inference_priority_pending_rows', { model: 'heavy', priority: level })) < 3 * BULK;
-      i++
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    // Wait until three requests' rows (bulk ones, or the blocker if a bulk request overtook it on
+    // the way in) are queued behind whatever runs now: checked on each change of the queue, so a
+    // moment when it holds is not missed.
+    const heavy = api.server.repository.get('heavy');
+    await untilQueue(heavy, 'three bulk requests are queued', () => heavy.pendingRows >= 3 * BULK);
     sent.push(send('single', 1, priority));
     await Promise.all(sent);
     return finished;

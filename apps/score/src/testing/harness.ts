@@ -2,6 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import type { Prediction } from '@mserve/inference';
 import { run } from '../cli.js';
 
 /** What one in-process run of the CLI printed and returned. */
@@ -53,6 +55,18 @@ export function jsonLines(text: string): Array<Record<string, unknown>> {
 export async function readJsonl(path: string): Promise<Array<Record<string, unknown>>> {
   return jsonLines(await readFile(path, 'utf8'));
 }
+
+/** The repository's models and the committed examples of `examples/score/`. */
+export const MODELS = fileURLToPath(new URL('../../../../models', import.meta.url));
+export const EXAMPLES = fileURLToPath(new URL('../../../../examples/score', import.meta.url));
+
+/** The output fields of a prediction, as the JSONL writer prints them. */
+export const expected = (p: Prediction) => ({
+  label: p.label,
+  classIndex: p.classIndex,
+  confidence: p.confidence,
+  probabilities: p.probabilities,
+});
 
 /** A fresh temp folder for one test file; `cleanup` removes it. */
 export async function tempDir(prefix: string): Promise<{ path: string; cleanup: () => Promise<void> }> {

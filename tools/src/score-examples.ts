@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'csv-stringify/sync';
 import { parquetWriteFile } from 'hyparquet-writer';
-import { irisFlowers, mnistDigits } from './sample-data.js';
+import { irisFlowers, mnistDigits } from './score-sample-data.js';
 
 /**
  * Writes the sample inputs of `examples/score/` from real data, the same bytes on every run:
- * `npx tsx apps/score/src/make-examples.ts` (from the repo root). Then, for example:
+ * `npm run score:examples`. Then, for example:
  * `npm run score -- --model iris --input examples/score/iris.csv --output /tmp/iris.csv`.
  */
-const folder = fileURLToPath(new URL('../../../examples/score/', import.meta.url));
+const folder = fileURLToPath(new URL('../../examples/score/', import.meta.url));
 
 /** Four flowers of each species, with plant ids; one id shows CSV quoting (a comma and quotes). */
 const PICKS = [0, 12, 25, 41, 50, 63, 77, 98, 100, 118, 131, 149];
