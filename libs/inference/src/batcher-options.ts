@@ -52,10 +52,9 @@ export interface BatcherOptions<Row, Out> {
   priorityAgingMs?: number;
   /**
    * Most rows below the highest priority level waiting in a batch formed while that level's rows
-   * wait (the batch takes them first), so the higher rows' run, which cannot be preempted, stays
-   * short; and at most 4 × that many below a level that had a row arrive in the last second
-   * (`PRIORITY_RECENT_MS`), so the batch a new higher row finds running is short too. Default: an
-   * eighth of maxBatchSize, rounded up; maxBatchSize turns the cap off.
+   * wait (the batch takes them first), so the higher rows' run, which cannot be preempted, stays short; the other
+   * lower rows run in the next batch. Default: an eighth of maxBatchSize, rounded up; maxBatchSize
+   * turns the cap off.
    */
   lowPriorityMaxBatch?: number;
   /** Default deadline of a row, counted from its submission. */

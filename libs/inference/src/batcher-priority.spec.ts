@@ -170,7 +170,7 @@ describe('DynamicBatcher priorities', () => {
   });
 
   test('the cap bounds every level below the highest one waiting: normal and low under high, low under normal', async () => {
-    const { time, model, batcher } = setup({ maxBatchSize: 8, lowPriorityMaxBatch: 1, timeoutMs: 10_000 });
+    const { model, batcher } = setup({ maxBatchSize: 8, lowPriorityMaxBatch: 1 });
     void batcher.submit(rows(0));
     void batcher.submit(rows(1, 2), { priority: 'low' });
     void batcher.submit(rows(3, 4, 5));
@@ -178,32 +178,12 @@ describe('DynamicBatcher priorities', () => {
     model.batches[0].finish();
     await flush();
     expect(ids(model.batches[1])).toEqual([6, 3]);
-    // Past the second in which the high row counts as recent: only the waiting levels matter.
-    time.advance(1000);
     model.batches[1].finish();
     await flush();
     expect(ids(model.batches[2])).toEqual([4, 5, 1]);
     model.batches[2].finish();
     await flush();
     expect(ids(model.batches[3])).toEqual([2]);
-  });
-
-  test('for a second after a high row arrived, batches of lower rows take at most 4 × the cap; then they are full', async () => {
-    const { time, model, batcher } = setup({ maxBatchSize: 16, lowPriorityMaxBatch: 1, timeoutMs: 10_000 });
-    void batcher.submit(rows(0), { priority: 'low' });
-    void batcher.submit(rows(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), { priority: 'low' });
-    void batcher.submit(rows(11), { priority: 'high' });
-    model.batches[0].finish();
-    await flush();
-    expect(ids(model.batches[1])).toEqual([11, 1]);
-    time.advance(999);
-    model.batches[1].finish();
-    await flush();
-    expect(ids(model.batches[2])).toEqual([2, 3, 4, 5]);
-    time.advance(1);
-    model.batches[2].finish();
-    await flush();
-    expect(ids(model.batches[3])).toEqual([6, 7, 8, 9, 10]);
   });
 
   test('a batch at its lower-row cap counts as full: it does not wait for maxQueueDelayMicros', async () => {

@@ -46,9 +46,7 @@ export type {
  *   level one step per `priorityAgingMs`; then arrival) and takes, in that order, every other
  *   waiting row with the same shape key, up to `maxBatchSize`. With one priority level in use this
  *   is arrival order. While rows of a higher level wait (the batch takes them first), the batch takes
- *   at most `lowPriorityMaxBatch` rows of lower levels, so the high rows' run stays short; for a
- *   second after a row of a higher level arrived, at most 4 × that, so the batch a new high row
- *   finds running is short too.
+ *   at most `lowPriorityMaxBatch` rows of lower levels, so the high rows' run stays short.
  * - It is dispatched at once, unless `maxQueueDelayMicros` > 0 and it is under-full: then it waits
  *   until it fills or its oldest row has waited that long, whichever comes first.
  * - While every instance is busy nothing is dispatched, so rows accumulate and batches grow with
@@ -179,7 +177,7 @@ export class DynamicBatcher<Row, Out> {
       const now = this.clock.now();
       const first = this.queues.head(now) as Entry<Row, Out>;
       const merge = this.options.mergeSubmissions !== false;
-      const lower = this.queues.lowerRowsCap(now, this.lowPriorityMaxBatch);
+      const lower = { level: this.queues.topWaitingLevel(), max: this.lowPriorityMaxBatch };
       const only = merge ? undefined : first.submission;
       const batch = this.queues.collect(now, first.key, this.options.maxBatchSize, only, lower);
       // A batch at its cap of lower rows is full too: rows of its own levels could not join it.

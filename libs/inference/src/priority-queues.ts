@@ -7,9 +7,6 @@ export const PRIORITIES: readonly Priority[] = ['high', 'normal', 'low'];
 /** Default of `priorityAgingMs`: how long a row waits before it ranks one level higher. */
 export const DEFAULT_PRIORITY_AGING_MS = 1000;
 
-/** How long after a row of a level arrived that level counts as recent (see `recentLevel`). */
-export const PRIORITY_RECENT_MS = 1000;
-
 /** A bound on the rows of a batch whose own level is below `level` (see `collect`). */
 export interface LowerRowsCap {
   level: number;
@@ -43,7 +40,6 @@ export interface QueuedEntry {
 export class PriorityQueues<E extends QueuedEntry> {
   private levels: E[][] = PRIORITIES.map(() => []);
   private readonly counts: number[] = PRIORITIES.map(() => 0);
-  private readonly lastArrival: number[] = PRIORITIES.map(() => -Infinity);
   private total = 0;
 
   /** `bounds[i]`: the most rows that may wait at level i. */
@@ -80,21 +76,12 @@ export class PriorityQueues<E extends QueuedEntry> {
     this.levels[entry.level].push(entry);
     this.counts[entry.level]++;
     this.total++;
-    this.lastArrival[entry.level] = Math.max(this.lastArrival[entry.level], entry.enqueuedAt);
   }
 
-  /**
-   * The cap on lower rows for a batch formed at `now` (see `collect`): at most `max` rows below the
-   * highest level waiting, or, when a higher level had a row arrive within `PRIORITY_RECENT_MS` but
-   * has none waiting, at most 4 × `max` below that level. No cap takes effect with one level in use.
-   */
-  lowerRowsCap(now: number, max: number): LowerRowsCap {
-    const last = PRIORITIES.length - 1;
-    const waiting = this.counts.findIndex((count) => count > 0);
-    const recent = this.lastArrival.findIndex((at) => now - at < PRIORITY_RECENT_MS);
-    const top = waiting < 0 ? last : waiting;
-    if (recent < 0 || recent >= top) return { level: top, max };
-    return { level: recent, max: 4 * max };
+  /** The highest level (lowest rank) with rows waiting; the lowest level when none wait. */
+  topWaitingLevel(): number {
+    const level = this.counts.findIndex((count) => count > 0);
+    return level < 0 ? PRIORITIES.length - 1 : level;
   }
 
   /** Counts `entry`, which was queued, as gone (running or settled); the caller changes its state. */
