@@ -8,7 +8,8 @@
  * Target: the single rows' p99 with priorities ≤ 2 × their p99 alone. `--low-max-batch` (default
  * `default,off`) repeats `alone` and `priorities` on a server per value of
  * `batching.lowPriorityMaxBatch`, in the order given (`default`: not set, `off`: maxBatchSize, or
- * a number); `no priorities` runs once, on the last (one level in use: the cap is idle). Besides
+ * a number), or `kept`: two instances, one kept for high rows (`batching.highPriorityInstances`
+ * 1), the cap at its default; `no priorities` runs once, on the last (one level in use: the cap is idle). Besides
  * the clients' latency it reads the single rows' wait in the batcher and the event-loop delay.
  *
  *   npm run bench:priority [-- --rate 50 --bulk-clients 4 --bulk-rows 256 --seconds 5 --max-batch 64 --low-max-batch default,off]
@@ -69,12 +70,15 @@ async function main(): Promise<void> {
     for (const [i, lowMaxBatch] of variants.entries()) {
       const modelsDir = resolve(ROOT, 'tmp/bench/priority-models');
       rmSync(modelsDir, { recursive: true, force: true });
+      const kept = lowMaxBatch === 'kept';
       writeWideModel(modelsDir, 'mnist', contract, {
         threadsPerInstance: Number(args.threads),
+        instances: kept ? 2 : 1,
         batching: {
           ...contract.batching,
           maxBatchSize: maxBatch,
-          ...(lowMaxBatch === 'default'
+          ...(kept ? { highPriorityInstances: 1 } : {}),
+          ...(lowMaxBatch === 'default' || kept
             ? {}
             : { lowPriorityMaxBatch: lowMaxBatch === 'off' ? maxBatch : Number(lowMaxBatch) }),
         },
@@ -114,7 +118,7 @@ async function main(): Promise<void> {
     .map((x) => x.toFixed(1))
     .join(
       ' ',
-    )} at the end: wide 784-2048-2048-10 model, 1 instance × ${args.threads} thread(s), maxBatchSize ${maxBatch}; single rows open loop at ${args.rate} req/s; bulk ${args['bulk-rows']}-row compact requests from ${args['bulk-clients']} closed-loop clients; ${seconds} s windows. "batcher wait": the single rows' wait in the batcher's queue (bucket bounds).`;
+    )} at the end: wide 784-2048-2048-10 model, 1 instance × ${args.threads} thread(s) (\`kept\`: 2, one kept for high rows), maxBatchSize ${maxBatch}; single rows open loop at ${args.rate} req/s; bulk ${args['bulk-rows']}-row compact requests from ${args['bulk-clients']} closed-loop clients; ${seconds} s windows. "batcher wait": the single rows' wait in the batcher's queue (bucket bounds).`;
   const out = resolve(ROOT, args.out as string);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(`${out}.json`, `${JSON.stringify({ started: started.toISOString(), args, phases }, null, 2)}\n`);

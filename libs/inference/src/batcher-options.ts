@@ -57,6 +57,12 @@ export interface BatcherOptions<Row, Out> {
    * turns the cap off.
    */
   lowPriorityMaxBatch?: number;
+  /**
+   * Instances kept for batches that hold high-priority rows (default 0): other batches run on the
+   * rest, so a high row never waits for a running bulk batch while one of these is idle. Fewer than
+   * `instances`.
+   */
+  highPriorityInstances?: number;
   /** Default deadline of a row, counted from its submission. */
   timeoutMs: number;
   /** Batches that may run at once: one per model instance. */

@@ -225,4 +225,34 @@ describe('DynamicBatcher priorities', () => {
     expect(dispatchedWhenSettled).toBe(2);
     expect(ids(model.batches[1])).toEqual([1]);
   });
+
+  test('highPriorityInstances: lower batches leave those instances idle, high rows run there at once', async () => {
+    const { model, batcher } = setup({ maxBatchSize: 2, instances: 2, highPriorityInstances: 1 });
+    const low = [batcher.submit(rows(1, 2), { priority: 'low' }), batcher.submit(rows(3, 4), { priority: 'low' })];
+    await flush();
+    // One bulk batch runs; the second instance stays free though low rows wait.
+    expect(model.batches.map(ids)).toEqual([[1, 2]]);
+    const high = batcher.submit(rows(9), { priority: 'high' });
+    await flush();
+    expect(model.batches.map(ids)).toEqual([[1, 2], [9]]);
+    model.batches[1].finish();
+    expect(await high).toEqual([90]);
+    // The kept instance is free again, and still takes no low batch; the bulk one takes the next.
+    await flush();
+    expect(model.batches).toHaveLength(2);
+    model.batches[0].finish();
+    await flush();
+    expect(ids(model.batches[2])).toEqual([3, 4]);
+    model.batches[2].finish();
+    expect(await Promise.all(low)).toEqual([
+      [10, 20],
+      [30, 40],
+    ]);
+  });
+
+  test('highPriorityInstances must leave an instance for the other levels', () => {
+    expect(() => setup({ instances: 2, highPriorityInstances: 2 })).toThrow(
+      'highPriorityInstances must be ≥ 0 and fewer than instances (2), got 2',
+    );
+  });
 });

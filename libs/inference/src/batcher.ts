@@ -75,6 +75,7 @@ export class DynamicBatcher<Row, Out> {
   private readonly expiryTimer: EarliestTimer;
   private readonly delayTimer: EarliestTimer;
   private readonly lowPriorityMaxBatch: number;
+  private readonly highPriorityInstances: number;
   /** Recent run time per row (moving average over batches), for the retry hint of OVERLOADED. */
   private secondsPerRow = 0;
 
@@ -85,6 +86,11 @@ export class DynamicBatcher<Row, Out> {
     this.timers = options.timers ?? systemTimers;
     this.shapeKey = options.shapeKey ?? (() => '');
     this.lowPriorityMaxBatch = options.lowPriorityMaxBatch ?? Math.ceil(options.maxBatchSize / 8);
+    this.highPriorityInstances = options.highPriorityInstances ?? 0;
+    if (!(this.highPriorityInstances >= 0 && this.highPriorityInstances < options.instances))
+      throw new RangeError(
+        `highPriorityInstances must be ≥ 0 and fewer than instances (${options.instances}), got ${options.highPriorityInstances}`,
+      );
     if (!(this.lowPriorityMaxBatch >= 1))
       throw new RangeError(`lowPriorityMaxBatch must be ≥ 1, got ${options.lowPriorityMaxBatch}`);
     this.expiryTimer = new EarliestTimer(this.clock, this.timers, () => this.expire());
@@ -177,9 +183,15 @@ export class DynamicBatcher<Row, Out> {
       const now = this.clock.now();
       const first = this.queues.head(now) as Entry<Row, Out>;
       const merge = this.options.mergeSubmissions !== false;
-      const lower = { level: this.queues.topWaitingLevel(), max: this.lowPriorityMaxBatch };
+      // The instances kept for high rows take only high rows, and only while some wait.
+      const kept = this.running >= this.options.instances - this.highPriorityInstances;
+      if (kept && this.queues.topWaitingLevel() !== 0) return;
+      const lower = kept
+        ? { level: 0, max: 0 }
+        : { level: this.queues.topWaitingLevel(), max: this.lowPriorityMaxBatch };
       const only = merge ? undefined : first.submission;
       const batch = this.queues.collect(now, first.key, this.options.maxBatchSize, only, lower);
+      if (batch.length === 0) return;
       // A batch at its cap of lower rows is full too: rows of its own levels could not join it.
       // Unmerged submissions cannot grow by waiting: no other submission's rows may join them.
       const full =

@@ -74,6 +74,7 @@ export class LoadedModel {
       priorityQueueSizes: config.batching.priorityQueueSizes,
       priorityAgingMs: config.batching.priorityAgingMs,
       lowPriorityMaxBatch: config.batching.lowPriorityMaxBatch,
+      highPriorityInstances: config.batching.highPriorityInstances,
       timeoutMs: config.batching.timeoutMs,
       mergeSubmissions: config.batching.dynamic,
       instances: config.instances,

@@ -124,6 +124,8 @@ export interface BatchingConfig {
   priorityAgingMs?: number;
   /** Most rows below the highest level waiting in one batch (default: maxBatchSize / 8, rounded up; see the batcher). */
   lowPriorityMaxBatch?: number;
+  /** Instances kept for batches with high-priority rows (default 0; fewer than `instances`; see the batcher). */
+  highPriorityInstances?: number;
   /** Default deadline of a row, from submission. A request may shorten it, never lengthen it. */
   timeoutMs: number;
   /**
