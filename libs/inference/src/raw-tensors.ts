@@ -140,8 +140,14 @@ function decode(field: string, dtype: DType, input: RawTensorInput, count: numbe
 }
 
 function checkFinite(field: string, data: ArrayLike<number | bigint>): void {
+  // Integer arrays hold only finite values; a float's x - x is 0 when finite, NaN otherwise.
+  if (data instanceof Float32Array) checkFloats(field, data);
+  else if (data instanceof Float64Array) checkFloats(field, data);
+}
+
+function checkFloats(field: string, data: Float32Array | Float64Array): void {
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (typeof v === 'number' && !Number.isFinite(v)) throw bad(`${field}[${i}]`, `must be a finite number, got ${v}`);
+    if (v - v !== 0) throw bad(`${field}[${i}]`, `must be a finite number, got ${v}`);
   }
 }
