@@ -226,7 +226,7 @@ export class LoadedModel {
    * rejects with the InferenceError of the first row that failed, or BAD_USER_INPUT naming the field.
    */
   async inferTensors(inputs: readonly RawTensorInput[], options: SubmitOptions = {}): Promise<RawTensorOutput[]> {
-    const results = await this.infer(rowsFromTensors(this.signature.inputs, inputs), options);
+    const results = await this.infer(await rowsFromTensors(this.signature.inputs, inputs), options);
     const failed = results.find((r): r is InferenceError => r instanceof Error);
     if (failed) throw failed;
     return tensorsFromRows(results as RowOutput[]);

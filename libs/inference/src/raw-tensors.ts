@@ -1,8 +1,12 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { DTYPES, allocate, elementCount, isDType, toPlain, view, type DType, type TensorData } from './dtypes.js';
 import { badInput } from './errors.js';
 import { isSymbolic } from './signature.js';
 import { rowKey, type Row, type RowOutput, type RowTensor } from './row-batches.js';
 import type { TensorSignature } from './worker-protocol.js';
+
+/** Elements converted or checked per event-loop turn: a few milliseconds of work. */
+const SLICE_ELEMENTS = 1 << 20;
 
 /** One raw input tensor, batch axis first; its elements in exactly one of the four forms. */
 export interface RawTensorInput {
@@ -31,7 +35,10 @@ const bad = (field: string, reason: string) => badInput(0, field, reason);
  * Checks raw tensors against the model signature (names, dtype, dims, element count, finiteness)
  * and cuts them into rows along the batch axis. Throws BAD_USER_INPUT naming the field.
  */
-export function rowsFromTensors(signature: readonly TensorSignature[], inputs: readonly RawTensorInput[]): Row[] {
+export async function rowsFromTensors(
+  signature: readonly TensorSignature[],
+  inputs: readonly RawTensorInput[],
+): Promise<Row[]> {
   const given = new Map(inputs.map((input) => [input.name, input]));
   for (const input of inputs) {
     if (!signature.some((s) => s.name === input.name))
@@ -41,7 +48,8 @@ export function rowsFromTensors(signature: readonly TensorSignature[], inputs: r
       );
   }
   let batch: number | undefined;
-  const tensors = signature.map((spec) => {
+  const tensors: Array<{ name: string; dtype: DType; dims: number[]; data: TensorData }> = [];
+  for (const spec of signature) {
     const input = given.get(spec.name);
     const field = `inputs.${spec.name}`;
     if (!input) throw bad(field, 'is required');
@@ -58,13 +66,13 @@ export function rowsFromTensors(signature: readonly TensorSignature[], inputs: r
     if (batch !== undefined && input.shape[0] !== batch)
       throw bad(`${field}.shape[0]`, `must equal the batch size of the other inputs, ${batch}`);
     batch = input.shape[0];
-    return {
+    tensors.push({
       name: spec.name,
       dtype,
       dims: input.shape.slice(1),
-      data: decode(field, dtype, input, elementCount(input.shape)),
-    };
-  });
+      data: await decode(field, dtype, input, elementCount(input.shape)),
+    });
+  }
   // Where the signature fixes every per-row dim, every row has the one shape that contract rows
   // have too (key ''), so raw rows share batches with them; open dims need the key to keep apart.
   const fixed = signature.every((spec) => spec.shape.slice(1).every((d) => !isSymbolic(d)));
@@ -94,7 +102,7 @@ export function tensorsFromRows(rows: readonly RowOutput[]): RawTensorOutput[] {
 }
 
 /** The elements of one input in its dtype, after checking their count and finiteness. */
-function decode(field: string, dtype: DType, input: RawTensorInput, count: number): TensorData {
+async function decode(field: string, dtype: DType, input: RawTensorInput, count: number): Promise<TensorData> {
   const forms = [input.values, input.strings, input.booleans, input.base64].filter(
     (f) => f !== undefined && f !== null,
   );
@@ -111,7 +119,7 @@ function decode(field: string, dtype: DType, input: RawTensorInput, count: numbe
       );
     const data = allocate(dtype, count) as Float32Array;
     new Uint8Array(data.buffer).set(bytes);
-    checkFinite(field, data);
+    await checkFinite(field, data);
     return data;
   }
   const list = (input.values ?? input.strings ?? input.booleans) as readonly unknown[];
@@ -121,10 +129,19 @@ function decode(field: string, dtype: DType, input: RawTensorInput, count: numbe
   if (input[expected] === undefined || input[expected] === null)
     throw bad(field, `is ${dtype}: give its elements as ${expected}`);
   const data = allocate(dtype, count);
-  // Numbers are converted in one typed-array copy (the same conversion as one assignment each).
+  // Numbers are converted by typed-array copies (the same conversion as one assignment each), a
+  // slice per event-loop turn: a raw tensor at the row limit holds millions.
   if (kind === 'integer' || kind === 'number') {
-    (data as Float32Array).set(list as ArrayLike<number>);
-    checkFinite(field, data as Float32Array);
+    const numbers = list as ArrayLike<number>;
+    for (let start = 0; start < count; start += SLICE_ELEMENTS) {
+      if (start > 0) await nextTurn();
+      const end = Math.min(count, start + SLICE_ELEMENTS);
+      const part = ArrayBuffer.isView(numbers)
+        ? (numbers as Float64Array).subarray(start, end)
+        : (numbers as number[]).slice(start, end);
+      (data as Float32Array).set(part, start);
+    }
+    await checkFinite(field, data as Float32Array);
     return data;
   }
   for (let i = 0; i < count; i++) {
@@ -139,14 +156,20 @@ function decode(field: string, dtype: DType, input: RawTensorInput, count: numbe
   return data;
 }
 
-function checkFinite(field: string, data: ArrayLike<number | bigint>): void {
+/** Throws BAD_USER_INPUT at the first element that is not finite; a slice per event-loop turn. */
+async function checkFinite(field: string, data: ArrayLike<number | bigint>): Promise<void> {
   // Integer arrays hold only finite values; a float's x - x is 0 when finite, NaN otherwise.
-  if (data instanceof Float32Array) checkFloats(field, data);
-  else if (data instanceof Float64Array) checkFloats(field, data);
+  if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) return;
+  for (let start = 0; start < data.length; start += SLICE_ELEMENTS) {
+    if (start > 0) await nextTurn();
+    const end = Math.min(data.length, start + SLICE_ELEMENTS);
+    if (data instanceof Float32Array) checkFloats(field, data, start, end);
+    else checkFloats(field, data, start, end);
+  }
 }
 
-function checkFloats(field: string, data: Float32Array | Float64Array): void {
-  for (let i = 0; i < data.length; i++) {
+function checkFloats(field: string, data: Float32Array | Float64Array, start: number, end: number): void {
+  for (let i = start; i < end; i++) {
     const v = data[i];
     if (v - v !== 0) throw bad(`${field}[${i}]`, `must be a finite number, got ${v}`);
   }
