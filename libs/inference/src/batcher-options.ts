@@ -109,6 +109,28 @@ export interface AbortSignalLike {
 export type RowResult<Out> = Out | InferenceError;
 
 /** performance.now(): the batcher's clock unless a test injects one. */
+/**
+ * The batcher's sizes, checked (a RangeError names the first bad one), with the priority limits'
+ * defaults filled in.
+ */
+export function checkedLimits(options: BatcherOptions<unknown, unknown>): {
+  lowPriorityMaxBatch: number;
+  highPriorityInstances: number;
+} {
+  const { maxBatchSize, instances } = options;
+  if (!(maxBatchSize >= 1)) throw new RangeError(`maxBatchSize must be ≥ 1, got ${maxBatchSize}`);
+  if (!(instances >= 1)) throw new RangeError(`instances must be ≥ 1, got ${instances}`);
+  const lowPriorityMaxBatch = options.lowPriorityMaxBatch ?? Math.ceil(maxBatchSize / 8);
+  if (!(lowPriorityMaxBatch >= 1))
+    throw new RangeError(`lowPriorityMaxBatch must be ≥ 1, got ${options.lowPriorityMaxBatch}`);
+  const highPriorityInstances = options.highPriorityInstances ?? 0;
+  if (!(highPriorityInstances >= 0 && highPriorityInstances < instances))
+    throw new RangeError(
+      `highPriorityInstances must be ≥ 0 and fewer than instances (${instances}), got ${options.highPriorityInstances}`,
+    );
+  return { lowPriorityMaxBatch, highPriorityInstances };
+}
+
 export const systemClock: Clock = { now: () => performance.now() };
 /** The global timers, unless a test injects its own. */
 export const systemTimers: Timers = {

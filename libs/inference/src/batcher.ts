@@ -1,4 +1,5 @@
 import {
+  checkedLimits,
   systemClock,
   systemTimers,
   type AbortSignalLike,
@@ -80,19 +81,11 @@ export class DynamicBatcher<Row, Out> {
   private secondsPerRow = 0;
 
   constructor(private readonly options: BatcherOptions<Row, Out>) {
-    if (!(options.maxBatchSize >= 1)) throw new RangeError(`maxBatchSize must be ≥ 1, got ${options.maxBatchSize}`);
-    if (!(options.instances >= 1)) throw new RangeError(`instances must be ≥ 1, got ${options.instances}`);
+    ({ lowPriorityMaxBatch: this.lowPriorityMaxBatch, highPriorityInstances: this.highPriorityInstances } =
+      checkedLimits(options));
     this.clock = options.clock ?? systemClock;
     this.timers = options.timers ?? systemTimers;
     this.shapeKey = options.shapeKey ?? (() => '');
-    this.lowPriorityMaxBatch = options.lowPriorityMaxBatch ?? Math.ceil(options.maxBatchSize / 8);
-    this.highPriorityInstances = options.highPriorityInstances ?? 0;
-    if (!(this.highPriorityInstances >= 0 && this.highPriorityInstances < options.instances))
-      throw new RangeError(
-        `highPriorityInstances must be ≥ 0 and fewer than instances (${options.instances}), got ${options.highPriorityInstances}`,
-      );
-    if (!(this.lowPriorityMaxBatch >= 1))
-      throw new RangeError(`lowPriorityMaxBatch must be ≥ 1, got ${options.lowPriorityMaxBatch}`);
     this.expiryTimer = new EarliestTimer(this.clock, this.timers, () => this.expire());
     this.delayTimer = new EarliestTimer(this.clock, this.timers, () => this.schedule());
     const bounds = PRIORITIES.map((p) => options.priorityQueueSizes?.[p] ?? options.maxQueueSize);
