@@ -16,9 +16,8 @@
 import { spawn } from 'node:child_process';
 import { connect, createServer, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { spawnApi } from './api-process.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MIB = 2 ** 20;
 
 interface Api {
@@ -37,23 +36,9 @@ async function freePort(): Promise<number> {
 
 async function startApi(env: Record<string, string>): Promise<Api> {
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['--conditions', '@mserve/source', '--import', 'tsx/esm', 'apps/api/src/main.ts'],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        TSX_TSCONFIG_PATH: 'tsconfig.base.json',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        PLAYGROUND: 'false',
-        ...env,
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
+  const child = spawnApi(
+    { PORT: String(port), LOG_LEVEL: 'warn', PLAYGROUND: 'false', ...env },
+    { stdout: 'ignore', stderr: 'inherit' },
   );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {

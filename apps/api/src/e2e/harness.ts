@@ -1,10 +1,8 @@
 import 'reflect-metadata';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { writeSyntheticModel, type SyntheticModelOptions } from '@mserve/tools/synthetic-model';
@@ -138,6 +136,8 @@ export function inferRows(
   };
 }
 
+const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+
 /** A scratch model repository in a temp folder: synthetic models, plus copies of the real ones named in `copy`. */
 export async function scratchModels(
   synthetic: Record<string, SyntheticModelOptions>,
@@ -149,74 +149,11 @@ export async function scratchModels(
   return { root, dispose: () => rm(root, { recursive: true, force: true }) };
 }
 
-/** The API in a child process, started as `npm start` would but from the TypeScript sources. */
-export interface ChildServer {
-  url: string;
-  process: ChildProcess;
-  /** Its JSON log lines (stdout), as they arrive. */
-  logs: Array<Record<string, unknown>>;
-  /** What it wrote to stderr (nothing, normally). */
-  stderr: string[];
-  /** Settles when the process has exited. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-
 /**
- * Spawns `apps/api/src/main.ts` (through tsx, like the repo's scripts) on 127.0.0.1:<ephemeral>
- * with `env` on top of this process's environment, and resolves once it logs "listening".
- * Rejects if it exits first or does not listen within `startMs`.
+ * The API in a child process, started as `npm start` would but from the TypeScript sources: on
+ * 127.0.0.1:<ephemeral>, resolved once it logs "listening" (tools' startApi).
  */
-export function startChildServer(env: Record<string, string>, startMs = 30_000): Promise<ChildServer> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions', '@mserve/source', '--import', 'tsx/esm', 'apps/api/src/main.ts'],
-    {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        TSX_TSCONFIG_PATH: 'tsconfig.base.json',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const logs: Array<Record<string, unknown>> = [];
-  const stderr: string[] = [];
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`child server did not listen within ${startMs} ms; stderr: ${stderr.join('').slice(-2000)}`));
-    }, startMs);
-    void exited.then(({ code }) => {
-      clearTimeout(timer);
-      reject(
-        new Error(`child server exited with code ${code} before listening; stderr: ${stderr.join('').slice(-2000)}`),
-      );
-    });
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      let entry: Record<string, unknown>;
-      try {
-        entry = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        entry = { msg: 'non-JSON output', line };
-      }
-      logs.push(entry);
-      if (entry.msg === 'listening' && typeof entry.address === 'string') {
-        clearTimeout(timer);
-        resolve({ url: entry.address, process: child, logs, stderr, exited });
-      }
-    });
-  });
-}
+export { startApi as startChildServer, type ListeningApi as ChildServer } from '@mserve/tools/api-process';
 
 /** Sums the samples of `name` in Prometheus text whose labels include every pair of `labels`. */
 export function sumMetric(text: string, name: string, labels: Record<string, string>): number {

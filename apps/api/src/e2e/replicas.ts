@@ -3,11 +3,9 @@ import { writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnApi } from '@mserve/tools/api-process';
 
 /** Replicas of the API behind Debian's HAProxy, for the e2e tests of deployment behaviour. */
-
-const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
 /** A free TCP port on 127.0.0.1 (bound, read, released), for a process that must keep its port across restarts. */
 export function freePort(): Promise<number> {
@@ -31,23 +29,7 @@ export interface Replica {
 
 /** Starts a replica on `port` with `env` on top of this process's environment; resolves once /readyz answers 200. */
 export async function startReplica(port: number, env: Record<string, string>, readyMs = 60_000): Promise<Replica> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions', '@mserve/source', '--import', 'tsx/esm', 'apps/api/src/main.ts'],
-    {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        TSX_TSCONFIG_PATH: 'tsconfig.base.json',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        LOG_LEVEL: 'warn',
-        ...env,
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
+  const child = spawnApi({ PORT: String(port), LOG_LEVEL: 'warn', ...env }, { stdout: 'ignore' });
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString('utf8')));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
