@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Gauge } from 'prom-client';
-import { apiErrorReply, type ApiErrorName } from './errors.js';
+import { ApiError, apiErrorReply, type ApiErrorName } from './errors.js';
 import { InFlightRequests, type InFlightTicket } from './in-flight.js';
 import type { ApiMetrics } from './metrics.js';
 
@@ -15,16 +15,13 @@ export interface BodyAdmissionOptions {
 }
 
 /** Why a request's body was not read to its end: answered from the catalogue with `connection: close`. */
-export class BodyRefusal extends Error {
-  readonly statusCode: number;
+export class BodyRefusal extends ApiError {
   constructor(
-    readonly reason: Extract<ApiErrorName, 'BODY_TIMEOUT' | 'BODIES_IN_FLIGHT'>,
-    readonly params: Record<string, string | number>,
+    reason: Extract<ApiErrorName, 'BODY_TIMEOUT' | 'BODIES_IN_FLIGHT'>,
+    params: Record<string, string | number>,
   ) {
-    const { status, body } = apiErrorReply(reason, params);
-    super(body.errors[0]?.message);
+    super(reason, params);
     this.name = 'BodyRefusal';
-    this.statusCode = status;
   }
 }
 

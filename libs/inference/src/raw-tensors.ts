@@ -163,8 +163,7 @@ async function checkFinite(field: string, data: ArrayLike<number | bigint>): Pro
   for (let start = 0; start < data.length; start += SLICE_ELEMENTS) {
     if (start > 0) await nextTurn();
     const end = Math.min(data.length, start + SLICE_ELEMENTS);
-    if (data instanceof Float32Array) checkFloats(field, data, start, end);
-    else checkFloats(field, data, start, end);
+    checkFloats(field, data, start, end);
   }
 }
 
