@@ -48,8 +48,9 @@ export class VectorBodies {
  *   `vectorKeys` (the twin schema's list fields, mnist's `pixels`) become Float64Arrays, read from
  *   the bytes. One that holds such a list (`"pixels": [`, any spacing), or any list of more than a
  *   few numbers (a top-level `[Float!]` variable, read as a Float64Array there too), is read on the
- *   body thread, so the event loop goes on serving; others (a compact body: its base64 column shares the list
- *   field's name) are read here, where the trip to the thread costs more than it saves.
+ *   body thread, so the event loop goes on serving; others (a compact body: its base64 column
+ *   shares the list field's name) are read here, where the trip to the thread costs more than it
+ *   saves.
  * Any other body, and any body that fails to parse, goes to fastify's parser, so errors and the
  * poisoning checks are exactly fastify's. Before any of that, a large body with a list past
  * `listBounds` is refused (413, findLongList), on the thread for those that go there, as the stock
