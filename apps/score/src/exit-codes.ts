@@ -45,13 +45,17 @@ export class BadRowError extends Error {
 /** The exit codes of a stopped run. */
 export type StopCode = typeof EXIT.hangup | typeof EXIT.interrupted | typeof EXIT.terminated;
 
-/** The run was stopped by a signal or by its parent's exit: `code` is the exit code (130 by default). */
+/**
+ * The run was stopped by a signal or by its parent's exit: `code` is the exit code (130 by default).
+ * A signal handled just after a launcher was seen gone renames the stop (see process-stop.ts), so
+ * `code` and the message may change until the process exits.
+ */
 export class InterruptedError extends Error {
   override readonly name = 'InterruptedError';
 
   constructor(
     message: string,
-    readonly code: StopCode = EXIT.interrupted,
+    public code: StopCode = EXIT.interrupted,
   ) {
     super(message);
   }

@@ -12,6 +12,9 @@ const STOP_SIGNALS: ReadonlyArray<[NodeJS.Signals, StopCode]> = [
 /** How often the launcher processes are checked; reading a few /proc files costs next to nothing. */
 const PARENT_POLL_MS = 500;
 
+/** How soon after a launcher is seen gone a signal still names the stop (a group signal's own delivery). */
+const SIGNAL_AFTER_LAUNCHER_MS = 1000;
+
 /** How long a stopped run may take to wind down before the process deletes its partials and exits. */
 const GRACE_MS = 3000;
 
@@ -40,8 +43,19 @@ export function stopOnSignalsAndParentExit(controller: AbortController): () => v
       process.exit(reason.code);
     }, GRACE_MS).unref();
   };
+  // A signal to the whole group ends npm at once, and the launcher check may see that before this
+  // process's own handler runs: a signal that follows a launcher stop closely names the stop.
+  let launcherStop: { reason: InterruptedError; at: number } | undefined;
   for (const [name, code] of STOP_SIGNALS)
-    process.on(name, () => stop(new InterruptedError(`stopped by ${name}`, code)));
+    process.on(name, () => {
+      if (launcherStop && performance.now() - launcherStop.at < SIGNAL_AFTER_LAUNCHER_MS) {
+        launcherStop.reason.code = code;
+        launcherStop.reason.message = `stopped by ${name}`;
+        launcherStop = undefined;
+        return;
+      }
+      stop(new InterruptedError(`stopped by ${name}`, code));
+    });
   const launchers = launcherChain();
   const initialParent = process.ppid;
   const check = () => {
@@ -50,7 +64,9 @@ export function stopOnSignalsAndParentExit(controller: AbortController): () => v
       launchers === undefined ? process.ppid !== initialParent : launchers.some((launcher) => !isRunning(launcher));
     if (!gone) return;
     clearInterval(poll);
-    stop(new InterruptedError('stopped because the process that started score exited', EXIT.hangup));
+    const reason = new InterruptedError('stopped because the process that started score exited', EXIT.hangup);
+    launcherStop = { reason, at: performance.now() };
+    stop(reason);
   };
   const poll = setInterval(check, PARENT_POLL_MS);
   poll.unref();
