@@ -34,6 +34,13 @@ export type ErrorRenderer = (
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 /**
+ * Where an admitted request keeps its ticket: on the request itself, not in a WeakMap, whose table
+ * lives in old space and so kept each request's objects alive through scavenges.
+ */
+const TICKET = Symbol('inFlightTicket');
+type Admitted = IncomingMessage & { [TICKET]?: InFlightTicket };
+
+/**
  * The body side of admission for /graphql, so no client can hold the server's body budget or
  * memory by sending slowly, not at all, or without a length:
  * - a request whose declared `content-length` would take the bytes in flight past the limit is
@@ -46,7 +53,6 @@ const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
  */
 export class BodyAdmission {
   readonly inFlight = new InFlightRequests();
-  private readonly tickets = new WeakMap<IncomingMessage, InFlightTicket>();
 
   constructor(private readonly options: BodyAdmissionOptions) {
     const inFlight = this.inFlight;
@@ -84,7 +90,7 @@ export class BodyAdmission {
       });
       return reply.status(status).header('connection', 'close').header('retry-after', '1').send(body);
     }
-    this.tickets.set(request.raw, this.inFlight.track(request.raw, reply.raw, declared));
+    (request.raw as Admitted)[TICKET] = this.inFlight.track(request.raw, reply.raw, declared);
     return undefined;
   }
 
@@ -98,7 +104,7 @@ export class BodyAdmission {
     reply: FastifyReply,
     payload: NodeJS.ReadableStream,
   ): Promise<NodeJS.ReadableStream> => {
-    const ticket = this.tickets.get(request.raw);
+    const ticket = (request.raw as Admitted)[TICKET];
     const chunked = request.headers['content-length'] === undefined;
     if (!ticket || (chunked && request.headers['transfer-encoding'] === undefined)) return payload;
     const { bodyTimeoutMs, maxBodyBytesInFlight, metrics } = this.options;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 /** One request in the count: its body bytes can grow as they arrive, and it leaves once. */
 export interface InFlightTicket {
@@ -36,36 +37,59 @@ export class InFlightRequests {
   track(request: IncomingMessage, response: ServerResponse, bodyBytes = 0): InFlightTicket {
     this.count++;
     this.bytes += bodyBytes;
-    let held = bodyBytes;
-    let done = false;
-    const socket = request.socket;
-    const release = () => {
-      if (done) return;
-      done = true;
-      this.bytes -= held;
-      response.removeListener('close', release);
-      socket?.removeListener('close', release);
-      if (--this.count === 0) for (const resolve of this.waiters.splice(0)) resolve();
-    };
-    response.once('close', release);
-    if (socket && !socket.destroyed) socket.once('close', release);
-    else queueMicrotask(release);
-    return {
-      get bodyBytes() {
-        return held;
-      },
-      charge: (bytes: number) => {
-        if (done) return;
-        held += bytes;
+    return new Ticket(
+      request,
+      response,
+      bodyBytes,
+      (bytes) => {
         this.bytes += bytes;
       },
-      release,
-    };
+      () => {
+        if (--this.count === 0) for (const resolve of this.waiters.splice(0)) resolve();
+      },
+    );
   }
 
   /** Resolves once no accepted request is left unanswered. */
   settled(): Promise<void> {
     if (this.count === 0) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
+
+/**
+ * One request's place in the count. A class, not an object literal with a getter: a literal's
+ * getter is a new closure each time, so each ticket got a map of its own in old space, and through
+ * it the request's objects outlived every scavenge (see docs/benchmarks.md, GC).
+ */
+class Ticket implements InFlightTicket {
+  private done = false;
+  private readonly socket: Socket | null;
+  readonly release = (): void => {
+    if (this.done) return;
+    this.done = true;
+    this.charged(-this.bodyBytes);
+    this.response.removeListener('close', this.release);
+    this.socket?.removeListener('close', this.release);
+    this.left();
+  };
+
+  constructor(
+    request: IncomingMessage,
+    private readonly response: ServerResponse,
+    public bodyBytes: number,
+    private readonly charged: (bytes: number) => void,
+    private readonly left: () => void,
+  ) {
+    this.socket = request.socket;
+    response.once('close', this.release);
+    if (this.socket && !this.socket.destroyed) this.socket.once('close', this.release);
+    else queueMicrotask(this.release);
+  }
+
+  charge(bytes: number): void {
+    if (this.done) return;
+    this.bodyBytes += bytes;
+    this.charged(bytes);
   }
 }
