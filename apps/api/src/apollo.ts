@@ -40,7 +40,15 @@ export async function registerGraphql(
   // when it is on. Off, fastify's JSON parser and Apollo's execution run (see fast-path/index.ts).
   const listBounds = () => bodyListBounds(repository, config.maxRowsPerRequest);
   const fastPath = config.fastPath
-    ? (await import('./fast-path/index.js')).installFastPath<RequestContext>(app, schema, format, listBounds)
+    ? (await import('./fast-path/index.js')).installFastPath<RequestContext>(app, {
+        schema,
+        formatError: format,
+        listBounds,
+        repository,
+        maxRowsPerRequest: config.maxRowsPerRequest,
+        logger,
+        metrics,
+      })
     : undefined;
   if (!fastPath) registerBoundedJsonParser(app, listBounds, LIST_SCAN_FROM_BYTES);
   const apollo = new ApolloServer<RequestContext>({
@@ -55,7 +63,7 @@ export async function registerGraphql(
       operationPlugin(logger, metrics),
       requestGuardsPlugin<RequestContext>({ schema, repository, maxRowsPerRequest: config.maxRowsPerRequest }),
       ApolloServerPluginLandingPageDisabled(),
-      ...(fastPath ? [fastPath] : []),
+      ...(fastPath ? [fastPath.plugin] : []),
     ],
     // Apollo would stop itself on SIGTERM/SIGINT (outside NODE_ENV=test), closing the HTTP server at
     // once and racing the drain in close(); main.ts owns the signals instead.
@@ -65,10 +73,11 @@ export async function registerGraphql(
   });
   await apollo.start();
 
-  const handler = fastifyApolloHandler(apollo, {
+  const stock = fastifyApolloHandler(apollo, {
     context: async (request, reply) =>
       httpRequestContext(request, reply, { repository, maxRowsPerRequest: config.maxRowsPerRequest }),
   });
+  const handler = fastPath ? fastPath.handler(stock) : stock;
   app.route({
     method: ['GET', 'POST'],
     url: '/graphql',

@@ -1,5 +1,5 @@
 import { HeaderMap, type BaseContext, type GraphQLRequestContext, type GraphQLResponse } from '@apollo/server';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { MASKED_MESSAGE } from '../errors.js';
 
 /** The server's `formatError` (Apollo's option of the same name). */
@@ -20,9 +20,19 @@ export function apolloResponse<Context extends BaseContext>(
   errors: readonly GraphQLError[] | undefined,
   formatError: FormatError,
 ): GraphQLResponse {
+  if (errors && errors.length > 0) (requestContext as { errors?: readonly GraphQLError[] }).errors = errors;
+  const { http, singleResult } = formatExecution(data, errors, formatError);
+  return { http, body: { kind: 'single', singleResult } };
+}
+
+/** An execution result as Apollo formats it (see apolloResponse): the status and headers its errors ask for, and the body. */
+export function formatExecution(
+  data: Record<string, unknown> | null,
+  errors: readonly GraphQLError[] | undefined,
+  formatError: FormatError,
+): { http: { status: number | undefined; headers: HeaderMap }; singleResult: FormattedExecutionResult } {
   const http = { status: undefined as number | undefined, headers: new HeaderMap() };
-  if (!errors || errors.length === 0) return { http, body: { kind: 'single', singleResult: { data } } };
-  (requestContext as { errors?: readonly GraphQLError[] }).errors = errors;
+  if (!errors || errors.length === 0) return { http, singleResult: { data } };
   const formatted = errors.map((error) => {
     try {
       const own =
@@ -45,5 +55,5 @@ export function apolloResponse<Context extends BaseContext>(
       return { message: MASKED_MESSAGE, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
     }
   });
-  return { http, body: { kind: 'single', singleResult: { data, errors: formatted } } };
+  return { http, singleResult: { data, errors: formatted } };
 }

@@ -2,6 +2,7 @@ import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { BREAK, visit, type DocumentNode, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { apolloResponse, type FormatError } from './apollo-response.js';
+import type { DirectLane } from './direct-lane.js';
 import type { VectorBodies } from './json-body.js';
 import { withFastListVariables } from './twin-schema.js';
 
@@ -23,7 +24,8 @@ type Compiled = Map<string, CompiledQuery | undefined>;
  *   operation is left to Apollo, with the variables as JSON.parse gives them
  *   (`bodies.plainVariables`), so a bad variable gets graphql-js's own error, word for word:
  *   graphql-jit's messages differ, and a Float64Array would print differently in one.
- * Results are answered as Apollo answers execution results (see `apolloResponse`). Execution hooks
+ * Results are answered as Apollo answers execution results (see `apolloResponse`), and a document
+ * answered here is handed to the direct lane (`lane`), which answers its later requests itself. Execution hooks
  * (`executionDidStart`, `willResolveField`) do not fire for operations answered here; the server
  * uses none (Apollo's cache-control plugin then leaves the policy at its default, `no-store`).
  */
@@ -31,6 +33,7 @@ export function fastExecutionPlugin<Context extends BaseContext>(
   twin: GraphQLSchema,
   formatError: FormatError,
   bodies: VectorBodies,
+  lane?: DirectLane,
 ): ApolloServerPlugin<Context> {
   const compiled = new WeakMap<DocumentNode, Compiled>();
   const introspects = new WeakMap<DocumentNode, boolean>();
@@ -51,7 +54,7 @@ export function fastExecutionPlugin<Context extends BaseContext>(
     async requestDidStart() {
       return {
         async responseForOperation(requestContext) {
-          const { document, request } = requestContext;
+          const { document, request, operation, source } = requestContext;
           let introspection = introspects.get(document);
           if (introspection === undefined) introspects.set(document, (introspection = usesIntrospection(document)));
           if (introspection) return null;
@@ -62,6 +65,7 @@ export function fastExecutionPlugin<Context extends BaseContext>(
             request.variables = bodies.plainVariables(request.variables);
             return null;
           }
+          if (lane && operation) lane.remember(source, request.operationName ?? undefined, document, operation, query);
           return apolloResponse(
             requestContext,
             result.data as Record<string, unknown> | null,

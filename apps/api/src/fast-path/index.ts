@@ -8,24 +8,50 @@
  * in one loop, and large JSON bodies have those lists read straight into Float64Arrays (on a thread
  * of their own). Answers and errors are the stock path's, word for word: whatever the fast path
  * does not take as is (a bad variable, introspection, a document graphql-jit cannot compile) is
- * left to Apollo's own execution.
+ * left to Apollo's own execution. Once a document has been answered that way, its later POSTs are
+ * answered by the direct lane (direct-lane.ts), without Apollo's HTTP pipeline, by the same checks,
+ * formatting and reporting.
  */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import type { FastifyInstance } from 'fastify';
-import type { ListBounds } from '../body-list-bounds.js';
+import type { ModelRepository } from '@mserve/inference';
+import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
+import type { Logger } from 'pino';
+import type { ListBounds } from '../body-list-bounds.js';
+import type { ApiMetrics } from '../metrics.js';
 import type { FormatError } from './apollo-response.js';
+import { DirectLane } from './direct-lane.js';
 import { fastExecutionPlugin } from './execution-plugin.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { fastCoercionSchema, fastListFieldNames } from './twin-schema.js';
 
-/** Installs the fast path's body parser on `app` and returns its Apollo plugin (add it to Apollo's plugins). */
+export interface FastPathOptions {
+  schema: GraphQLSchema;
+  formatError: FormatError;
+  listBounds: () => ListBounds;
+  repository: ModelRepository;
+  maxRowsPerRequest: number;
+  logger: Logger;
+  metrics: ApiMetrics;
+}
+
+export interface FastPath<Context extends BaseContext> {
+  /** Apollo's plugin (add it to Apollo's plugins). */
+  plugin: ApolloServerPlugin<Context>;
+  /** The /graphql handler: the direct lane, with `stock` (Apollo's handler) for what it does not take. */
+  handler(stock: RouteHandlerMethod): RouteHandlerMethod;
+}
+
+/** Installs the fast path's body parser on `app`; returns its Apollo plugin and its /graphql handler. */
 export function installFastPath<Context extends BaseContext>(
   app: FastifyInstance,
-  schema: GraphQLSchema,
-  formatError: FormatError,
-  listBounds: () => ListBounds,
-): ApolloServerPlugin<Context> {
-  const bodies = registerJsonBodyParser(app, fastListFieldNames(schema), listBounds);
-  return fastExecutionPlugin<Context>(fastCoercionSchema(schema), formatError, bodies);
+  options: FastPathOptions,
+): FastPath<Context> {
+  const { schema, formatError } = options;
+  const bodies = registerJsonBodyParser(app, fastListFieldNames(schema), options.listBounds);
+  const lane = new DirectLane({ ...options, bodies });
+  return {
+    plugin: fastExecutionPlugin<Context>(fastCoercionSchema(schema), formatError, bodies, lane),
+    handler: (stock) => lane.handler(stock),
+  };
 }
