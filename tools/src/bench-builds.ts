@@ -1,0 +1,89 @@
+/**
+ * Server CPU a request of this checkout's API against other built checkouts (an older commit in a
+ * git worktree), side by side: every server starts at once, and each round loads each in turn,
+ * so the host's noise falls on all alike. For targets stated against "today's" figure.
+ *
+ *   npm run bench:builds -- [--traffic single] [--clients 64] [--rounds 5] [--seconds 4] [--no-build] [NAME=DIR[:KEY=VALUE,…] …]
+ *   e.g. git worktree add /tmp/before 2d9160d && (cd /tmp/before && npm ci && npm run build)
+ *        npm run bench:builds -- before=/tmp/before here=. stock=.:FAST_PATH=false
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { parseModelConfig } from '@mserve/inference';
+import type { Traffic } from './bench-report.js';
+import { buildApi, settingsEnv, startBenchServer, type BenchServer } from './bench-server.js';
+import { bodiesFor } from './bench-workload.js';
+import { startLoadProcess } from './load-process.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    traffic: { type: 'string', default: 'single' },
+    clients: { type: 'string' },
+    rounds: { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '4' },
+    'no-build': { type: 'boolean', default: false },
+  },
+});
+const traffic = values.traffic as Traffic;
+const clients = Number(values.clients ?? (traffic === 'single' ? 64 : 8));
+const builds = (positionals.length > 0 ? positionals : ['here=.', 'stock=.:FAST_PATH=false']).map((arg) => {
+  const at = arg.indexOf('=');
+  const [name, rest] = at < 0 ? [arg, '.'] : [arg.slice(0, at), arg.slice(at + 1)];
+  const [dir, settings = ''] = rest.split(':', 2);
+  return { name, root: resolve(ROOT, dir), env: settingsEnv(settings.split(',')) };
+});
+if (!values['no-build']) buildApi(ROOT);
+
+const config = parseModelConfig(JSON.parse(readFileSync(`${ROOT}/models/mnist/config.json`, 'utf8')));
+const { bodies, rowsPerRequest } = bodiesFor('mnist', config, traffic, { bulkRows: 256 });
+const servers: BenchServer[] = await Promise.all(
+  builds.map((b) => startBenchServer({ root: b.root, model: 'mnist', env: b.env })),
+);
+const load = startLoadProcess();
+const cpu: number[][] = builds.map(() => []);
+const rate: number[][] = builds.map(() => []);
+try {
+  for (let round = 0; round < Number(values.rounds); round++)
+    for (const [i, server] of servers.entries()) {
+      let before = 0;
+      let after = 0;
+      const outcome = await load.run(
+        {
+          url: `${server.url}/graphql`,
+          bodies,
+          mode: { kind: 'closed', clients },
+          warmupMs: 1500,
+          durationMs: Number(values.seconds) * 1000,
+          timeoutMs: 10_000,
+        },
+        async (phase) => {
+          const { cpuSeconds } = await server.read();
+          if (phase === 'start') before = cpuSeconds;
+          else after = cpuSeconds;
+        },
+      );
+      if (outcome.failed > 0) throw new Error(`${builds[i].name}: ${outcome.failed} requests failed`);
+      cpu[i].push(((after - before) * 1e6) / outcome.ok);
+      rate[i].push((outcome.ok * rowsPerRequest) / (outcome.windowMs / 1000));
+      console.log(`round ${round} ${builds[i].name.padEnd(10)} ${cpu[i].at(-1)?.toFixed(1)} µs a request`);
+    }
+} finally {
+  await load.close();
+  await Promise.all(servers.map((s) => s.stop()));
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log(
+  `\n${traffic} from ${clients} closed-loop clients, ${values.rounds} rounds of ${values.seconds} s; medians:\n`,
+);
+console.log('| build | server CPU µs a request | × the first | predictions/s |');
+console.log('|---|---:|---:|---:|');
+for (const [i, b] of builds.entries())
+  console.log(
+    `| ${b.name} | ${median(cpu[i]).toFixed(1)} | ${(median(cpu[i]) / median(cpu[0])).toFixed(2)} | ${median(rate[i]).toFixed(0)} |`,
+  );
