@@ -44,9 +44,8 @@ const BODY_KEYS = new Set(['query', 'variables', 'operationName']);
 /**
  * The fast path's direct lane. Once Apollo has parsed, validated and answered a document on the fast
  * path (`remember`), a later POST of the same source text is answered here, without Apollo's HTTP
- * pipeline (its header map, query hash, document cache and plugin hooks): about a fifth of a single
- * row's server CPU. What Apollo's lane would do for such a request is done here by the same code:
- * the variable-size guard (checkVariableSizes), the request context (httpRequestContext), the
+ * pipeline (its header map, query hash, document cache and plugin hooks). What Apollo's lane
+ * would do for such a request is done here by the same code: the variable-size guard (checkVariableSizes), the request context (httpRequestContext), the
  * compiled query, Apollo's formatting of the result (formatExecution), its content negotiation
  * (the same `negotiator` and media types) and `cache-control: no-store`, and the operation's log
  * line and metrics (reportOperation). Anything else goes to Apollo's lane as is: a GET, a body
@@ -92,7 +91,7 @@ export class DirectLane {
     } as RouteHandlerMethod;
   }
 
-  /** Answers the request and returns true, or returns false having changed nothing Apollo reads. */
+  /** Answers the request and returns true, or returns false with the body as Apollo's lane expects it (as JSON.parse gives it). */
   private async answer(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
     const body = request.body as Record<string, unknown> | null;
     if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof body.query !== 'string')
@@ -107,6 +106,7 @@ export class DirectLane {
     const contentType = known && this.mediaType(request.headers.accept);
     if (!document || !known || !contentType) return false;
 
+    const startedAt = performance.now();
     const { schema, repository, maxRowsPerRequest, formatError, bodies, logger, metrics } = this.options;
     const vars = (variables ?? undefined) as Record<string, unknown> | undefined;
     if (checkVariableSizes(schema, document.document, known.operation, vars, repository, maxRowsPerRequest))
@@ -117,7 +117,6 @@ export class DirectLane {
     } catch {
       return false;
     }
-    const startedAt = performance.now();
     const result = await known.query.query(undefined, context, vars);
     if (result.data === undefined) {
       // Nothing ran: Apollo's lane gives the variable error in graphql-js's words.
