@@ -100,6 +100,7 @@ describe('the direct lane against Apollo', () => {
     ['a bad x-timeout-ms header', body(ONE, input(digits[0])), { 'x-timeout-ms': 'soon' }, 400],
     ['a body with extensions', body(ONE, input(digits[0]), { extensions: {} }), {}, 200],
     ['a federation trace request', body(ONE, input(digits[0])), { 'apollo-federation-include-trace': 'ftv1' }, 200],
+    ['a document longer than the lane keeps', body(`# ${'x'.repeat(17_000)}\n${ONE}`, input(digits[0])), {}, 200],
     ['an operation name the document lacks', body(TWO, input(digits[0]), { operationName: 'Three' }), {}, 400],
   ])('leaves %s to Apollo', async (_name, b, headers, status) => {
     expect(await same(b, headers)).toMatchObject({ status, lane: false });

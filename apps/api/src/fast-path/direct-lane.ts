@@ -31,8 +31,15 @@ interface KnownDocument {
   operations: Map<string, { operation: OperationDefinitionNode; query: CompiledQuery }>;
 }
 
-/** Documents kept by source text; past this the oldest goes (Apollo keeps its own parsed-document cache too). */
-const MAX_DOCUMENTS = 1000;
+/**
+ * What the lane keeps, so no client can make it hold memory: sources up to MAX_SOURCE_CHARS (longer
+ * ones stay on Apollo's lane), the oldest dropped past MAX_KEPT_CHARS of them all; accept headers
+ * up to MAX_ACCEPT_CHARS, at most MAX_ACCEPTS of them (others are negotiated each time).
+ */
+const MAX_SOURCE_CHARS = 16 * 1024;
+const MAX_KEPT_CHARS = 4 * 1024 * 1024;
+const MAX_ACCEPT_CHARS = 256;
+const MAX_ACCEPTS = 256;
 /** Apollo's media types for a single result, in its order; the lane sends only the first two (the third is for subscriptions' callbacks). */
 const MEDIA_TYPES = [
   'application/json; charset=utf-8',
@@ -55,6 +62,7 @@ const BODY_KEYS = new Set(['query', 'variables', 'operationName']);
  */
 export class DirectLane {
   private readonly known = new Map<string, KnownDocument>();
+  private keptChars = 0;
   private readonly mediaTypes = new Map<string, string | null>();
   private readonly answered: Counter;
 
@@ -74,12 +82,23 @@ export class DirectLane {
     operation: OperationDefinitionNode,
     query: CompiledQuery,
   ): void {
+    if (source.length > MAX_SOURCE_CHARS) return;
     let known = this.known.get(source);
     if (known?.document !== document) {
-      if (!known && this.known.size >= MAX_DOCUMENTS) this.known.delete(this.known.keys().next().value as string);
+      if (known) this.forget(source);
+      this.keptChars += source.length;
+      for (const oldest of this.known.keys()) {
+        if (this.keptChars <= MAX_KEPT_CHARS) break;
+        this.forget(oldest);
+      }
       this.known.set(source, (known = { document, operations: new Map() }));
     }
     known.operations.set(operationName ?? '', { operation, query });
+  }
+
+  private forget(source: string): void {
+    this.known.delete(source);
+    this.keptChars -= source.length;
   }
 
   /** The /graphql handler: this lane for the requests it takes, `stock` (Apollo's) for every other. */
@@ -151,7 +170,7 @@ export class DirectLane {
     if (chosen === undefined) {
       const preferred = new Negotiator({ headers: { accept } }).mediaType(MEDIA_TYPES);
       chosen = preferred === MEDIA_TYPES[0] || preferred === MEDIA_TYPES[1] ? preferred : null;
-      if (this.mediaTypes.size < MAX_DOCUMENTS) this.mediaTypes.set(accept, chosen);
+      if (accept.length <= MAX_ACCEPT_CHARS && this.mediaTypes.size < MAX_ACCEPTS) this.mediaTypes.set(accept, chosen);
     }
     return chosen;
   }
