@@ -37,18 +37,17 @@ export class InFlightRequests {
   track(request: IncomingMessage, response: ServerResponse, bodyBytes = 0): InFlightTicket {
     this.count++;
     this.bytes += bodyBytes;
-    return new Ticket(
-      request,
-      response,
-      bodyBytes,
-      (bytes) => {
-        this.bytes += bytes;
-      },
-      () => {
-        if (--this.count === 0) for (const resolve of this.waiters.splice(0)) resolve();
-      },
-    );
+    return new Ticket(request, response, bodyBytes, this.charged, this.left);
   }
+
+  /** A ticket's calls back into the count: bound once here, not made per request. */
+  private readonly charged = (bytes: number): void => {
+    this.bytes += bytes;
+  };
+
+  private readonly left = (): void => {
+    if (--this.count === 0) for (const resolve of this.waiters.splice(0)) resolve();
+  };
 
   /** Resolves once no accepted request is left unanswered. */
   settled(): Promise<void> {
