@@ -1,5 +1,5 @@
 import { loadMnistSplit, sampleRows } from '@mserve/tools/datasets';
-import { startServer, type TestServer } from './harness.js';
+import { fastAndStockServers, type TestServer } from './harness.js';
 
 /**
  * The fast path's direct lane against Apollo's: each request goes twice to a server with the fast
@@ -35,15 +35,7 @@ async function send(server: TestServer, body: string, headers: Record<string, st
 }
 
 describe('the direct lane against Apollo', () => {
-  let fast: TestServer;
-  let stock: TestServer;
-  beforeAll(async () => {
-    [fast, stock] = await Promise.all([
-      startServer({ fastPath: true, maxRowsPerRequest: 100 }),
-      startServer({ fastPath: false, maxRowsPerRequest: 100 }),
-    ]);
-  });
-  afterAll(() => Promise.all([fast.close(), stock.close()]));
+  const servers = fastAndStockServers({ maxRowsPerRequest: 100 });
 
   /** Sends `body` to both servers (twice to the fast one); expects the same answers; returns whether the lane took the second. */
   async function same(
@@ -51,6 +43,7 @@ describe('the direct lane against Apollo', () => {
     headers: Record<string, string> = {},
     method = 'POST',
   ): Promise<Raw & { lane: boolean }> {
+    const { fast, stock } = servers;
     await send(fast, body, headers, method);
     const before = await fast.metric('graphql_direct_lane_operations_total');
     const [on, off] = await Promise.all([send(fast, body, headers, method), send(stock, body, headers, method)]);

@@ -1,6 +1,6 @@
 import { loadMnistSplit, sampleRows } from '@mserve/tools/datasets';
 import { LARGE_BODY_BYTES } from '../fast-path/json-body.js';
-import { startServer, type GraphQLResponse, type TestServer } from './harness.js';
+import { fastAndStockServers, type GraphQLResponse } from './harness.js';
 
 /**
  * The comparison suite of the fast path (FAST_PATH): every request goes to a server with it on and
@@ -16,18 +16,11 @@ const MANY = 'query Many($i: [MnistInput!]!) { mnistBatch(inputs: $i) { classInd
 const COMPACT = 'query C($c: MnistColumns!) { mnistBatchCompact(columns: $c) { classIndex confidence } }';
 
 describe('the fast path against the stock path', () => {
-  let fast: TestServer;
-  let stock: TestServer;
-  beforeAll(async () => {
-    [fast, stock] = await Promise.all([
-      startServer({ fastPath: true, maxRowsPerRequest: 100 }),
-      startServer({ fastPath: false, maxRowsPerRequest: 100 }),
-    ]);
-  });
-  afterAll(() => Promise.all([fast.close(), stock.close()]));
+  const servers = fastAndStockServers({ maxRowsPerRequest: 100 });
 
   /** Sends the same body to both servers; expects the same status and body, and returns the fast one's. */
   async function same(body: string, headers: Record<string, string> = {}): Promise<GraphQLResponse> {
+    const { fast, stock } = servers;
     const [on, off] = await Promise.all([fast.post(body, headers), stock.post(body, headers)]);
     expect({ status: on.status, body: on.body }).toEqual({ status: off.status, body: off.body });
     return on;

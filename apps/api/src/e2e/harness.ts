@@ -46,6 +46,22 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/**
+ * For the fast path's comparison suites: a server with it on and one with it off, started with the
+ * same settings in a `beforeAll`, and closed after the suite. Read `fast` and `stock` inside tests.
+ */
+export function fastAndStockServers(overrides: Partial<ApiConfig> = {}): { fast: TestServer; stock: TestServer } {
+  const pair = {} as { fast: TestServer; stock: TestServer };
+  beforeAll(async () => {
+    [pair.fast, pair.stock] = await Promise.all([
+      startServer({ ...overrides, fastPath: true }),
+      startServer({ ...overrides, fastPath: false }),
+    ]);
+  });
+  afterAll(() => Promise.all([pair.fast?.close(), pair.stock?.close()]));
+  return pair;
+}
+
 /** Starts the API in this process on 127.0.0.1:<ephemeral> and waits until it is ready (unless told not to). */
 export async function startServer(
   overrides: Partial<ApiConfig> = {},
