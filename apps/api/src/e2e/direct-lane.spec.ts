@@ -37,7 +37,10 @@ async function send(server: TestServer, body: string, headers: Record<string, st
 describe('the direct lane against Apollo', () => {
   const servers = fastAndStockServers({ maxRowsPerRequest: 100 });
 
-  /** Sends `body` to both servers (twice to the fast one); expects the same answers; returns whether the lane took the second. */
+  /**
+   * Sends `body` to both servers (twice to the fast one); expects the same answers; returns whether
+   * the lane took the second.
+   */
   async function same(
     body: string,
     headers: Record<string, string> = {},

@@ -25,7 +25,10 @@ export function apolloResponse<Context extends BaseContext>(
   return { http, body: { kind: 'single', singleResult } };
 }
 
-/** An execution result as Apollo formats it (see apolloResponse): the status and headers its errors ask for, and the body. */
+/**
+ * An execution result as Apollo formats it (see apolloResponse): the status and headers its errors
+ * ask for, and the body.
+ */
 export function formatExecution(
   data: Record<string, unknown> | null,
   errors: readonly GraphQLError[] | undefined,

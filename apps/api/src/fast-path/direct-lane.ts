@@ -40,7 +40,10 @@ const MAX_SOURCE_CHARS = 16 * 1024;
 const MAX_KEPT_CHARS = 4 * 1024 * 1024;
 const MAX_ACCEPT_CHARS = 256;
 const MAX_ACCEPTS = 256;
-/** Apollo's media types for a single result, in its order; the lane sends only the first two (the third is for subscriptions' callbacks). */
+/**
+ * Apollo's media types for a single result, in its order; the lane sends only the first two (the
+ * third is for subscriptions' callbacks).
+ */
 const MEDIA_TYPES = [
   'application/json; charset=utf-8',
   'application/graphql-response+json; charset=utf-8',
@@ -49,16 +52,17 @@ const MEDIA_TYPES = [
 const BODY_KEYS = new Set(['query', 'variables', 'operationName']);
 
 /**
- * The fast path's direct lane. Once Apollo has parsed, validated and answered a document on the fast
- * path (`remember`), a later POST of the same source text is answered here, without Apollo's HTTP
- * pipeline (its header map, query hash, document cache and plugin hooks). What Apollo's lane
- * would do for such a request is done here by the same code: the variable-size guard (checkVariableSizes), the request context (httpRequestContext), the
- * compiled query, Apollo's formatting of the result (formatExecution), its content negotiation
- * (the same `negotiator` and media types) and `cache-control: no-store`, and the operation's log
- * line and metrics (reportOperation). Anything else goes to Apollo's lane as is: a GET, a body
- * with other keys (`extensions`), a federation trace request, an unknown document or operation,
- * a bad header, variables too large or that fail to coerce (before anything has run), an `accept`
- * header that takes neither media type.
+ * The fast path's direct lane. Once Apollo has parsed, validated and answered a document on the
+ * fast path (`remember`), a later POST of the same source text is answered here, without Apollo's
+ * HTTP pipeline (its header map, query hash, document cache and plugin hooks). What Apollo's lane
+ * would do for such a request is done here by the same code: the variable-size guard
+ * (checkVariableSizes), the request context (httpRequestContext), the compiled query, Apollo's
+ * formatting of the result (formatExecution), its content negotiation (the same `negotiator` and
+ * media types) and `cache-control: no-store`, and the operation's log line and metrics
+ * (reportOperation). Anything else goes to Apollo's lane as is: a GET, a body with other keys
+ * (`extensions`), a federation trace request, an unknown document or operation, a bad header,
+ * variables too large or that fail to coerce (before anything has run), an `accept` header that
+ * takes neither media type.
  */
 export class DirectLane {
   private readonly known = new Map<string, KnownDocument>();
@@ -110,7 +114,10 @@ export class DirectLane {
     } as RouteHandlerMethod;
   }
 
-  /** Answers the request and returns true, or returns false with the body as Apollo's lane expects it (as JSON.parse gives it). */
+  /**
+   * Answers the request and returns true, or returns false with the body as Apollo's lane expects
+   * it (as JSON.parse gives it).
+   */
   private async answer(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
     const body = request.body as Record<string, unknown> | null;
     if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof body.query !== 'string')

@@ -25,9 +25,10 @@ type Compiled = Map<string, CompiledQuery | undefined>;
  *   (`bodies.plainVariables`), so a bad variable gets graphql-js's own error, word for word:
  *   graphql-jit's messages differ, and a Float64Array would print differently in one.
  * Results are answered as Apollo answers execution results (see `apolloResponse`), and a document
- * answered here is handed to the direct lane (`lane`), which answers its later requests itself. Execution hooks
- * (`executionDidStart`, `willResolveField`) do not fire for operations answered here; the server
- * uses none (Apollo's cache-control plugin then leaves the policy at its default, `no-store`).
+ * answered here is handed to the direct lane (`lane`), which answers its later requests itself.
+ * Execution hooks (`executionDidStart`, `willResolveField`) do not fire for operations answered
+ * here; the server uses none (Apollo's cache-control plugin then leaves the policy at its default,
+ * `no-store`).
  */
 export function fastExecutionPlugin<Context extends BaseContext>(
   twin: GraphQLSchema,
