@@ -106,7 +106,9 @@ export class BodyAdmission {
   ): Promise<NodeJS.ReadableStream> => {
     const ticket = (request.raw as Admitted)[TICKET];
     const chunked = request.headers['content-length'] === undefined;
-    if (!ticket || (chunked && request.headers['transfer-encoding'] === undefined)) return payload;
+    // A body already received whole (nearly every small one) has no bytes left to count or to time.
+    if (!ticket || request.raw.complete || (chunked && request.headers['transfer-encoding'] === undefined))
+      return payload;
     const { bodyTimeoutMs, maxBodyBytesInFlight, metrics } = this.options;
     const inFlight = this.inFlight;
     const cut = (refusal: BodyRefusal) => {
