@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, preParsingHookHandler } from 'fastify';
 import { Gauge } from 'prom-client';
 import { ApiError, apiErrorReply, type ApiErrorName } from './errors.js';
 import { InFlightRequests, type InFlightTicket } from './in-flight.js';
@@ -97,18 +97,15 @@ export class BodyAdmission {
   /**
    * For a preParsing hook: the body stream the parser reads instead of the socket's, which counts
    * a chunked body's bytes and enforces the deadline. Requests not admitted here, and requests
-   * without a body, keep their stream.
+   * without a body, keep their stream. A callback hook: fastify's body reader listens to the stream
+   * as soon as `done` is called, before the socket can push a chunk this stream refuses.
    */
-  readonly preParsing = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    payload: NodeJS.ReadableStream,
-  ): Promise<NodeJS.ReadableStream> => {
+  readonly preParsing: preParsingHookHandler = (request, reply, payload, done) => {
     const ticket = (request.raw as Admitted)[TICKET];
     const chunked = request.headers['content-length'] === undefined;
     // A body already received whole (nearly every small one) has no bytes left to count or to time.
     if (!ticket || request.raw.complete || (chunked && request.headers['transfer-encoding'] === undefined))
-      return payload;
+      return done(null, payload);
     const { bodyTimeoutMs, maxBodyBytesInFlight, metrics } = this.options;
     const inFlight = this.inFlight;
     const cut = (refusal: BodyRefusal) => {
@@ -148,7 +145,7 @@ export class BodyAdmission {
       clearTimeout(timer);
       body.destroy(error);
     });
-    return payload.pipe(body);
+    done(null, payload.pipe(body));
   };
 }
 
