@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
-import type { FastifyReply, FastifyRequest, preParsingHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Gauge } from 'prom-client';
 import { ApiError, apiErrorReply, type ApiErrorName } from './errors.js';
 import { InFlightRequests, type InFlightTicket } from './in-flight.js';
@@ -97,15 +97,18 @@ export class BodyAdmission {
   /**
    * For a preParsing hook: the body stream the parser reads instead of the socket's, which counts
    * a chunked body's bytes and enforces the deadline. Requests not admitted here, and requests
-   * without a body, keep their stream. A callback hook: fastify's body reader listens to the stream
-   * as soon as `done` is called, before the socket can push a chunk this stream refuses.
+   * without a body, keep their stream.
    */
-  readonly preParsing: preParsingHookHandler = (request, reply, payload, done) => {
+  readonly preParsing = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    payload: NodeJS.ReadableStream,
+  ): Promise<NodeJS.ReadableStream> => {
     const ticket = (request.raw as Admitted)[TICKET];
     const chunked = request.headers['content-length'] === undefined;
     // A body already received whole (nearly every small one) has no bytes left to count or to time.
     if (!ticket || request.raw.complete || (chunked && request.headers['transfer-encoding'] === undefined))
-      return done(null, payload);
+      return payload;
     const { bodyTimeoutMs, maxBodyBytesInFlight, metrics } = this.options;
     const inFlight = this.inFlight;
     const cut = (refusal: BodyRefusal) => {
@@ -145,7 +148,7 @@ export class BodyAdmission {
       clearTimeout(timer);
       body.destroy(error);
     });
-    done(null, payload.pipe(body));
+    return payload.pipe(body);
   };
 }
 
