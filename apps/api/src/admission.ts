@@ -24,20 +24,20 @@ const GRAPHQL_URL = '/graphql';
 export function registerAdmission(app: FastifyInstance, options: AdmissionOptions): void {
   const { metrics, bodies } = options;
   app.addHook('preParsing', bodies.preParsing);
-  // A callback hook (it runs for every request): `done` only for a request let through.
-  app.addHook('onRequest', (request, reply, done) => {
+  app.addHook('onRequest', async (request, reply) => {
     // REST inference routes (marked ADMITTED) pass the same gate, refused in their protocols' shape.
     const rest = (request.routeOptions.config as { admitted?: boolean } | undefined)?.admitted === true;
-    if (request.routeOptions.url !== GRAPHQL_URL && !rest) return done();
-    const render = rest ? restErrorReply : apiErrorReply;
+    if (request.routeOptions.url !== GRAPHQL_URL && !rest) return;
+    const refuse = (name: 'DRAINING' | 'BODIES_IN_FLIGHT', params?: Record<string, string>) => {
+      const { status, body } = rest ? restErrorReply(name, params) : apiErrorReply(name, params);
+      return reply.status(status).header('connection', 'close').header('retry-after', '1').send(body);
+    };
     if (options.draining()) {
       metrics.refused.inc({ reason: 'shutting_down' });
-      const { status, body } = render('DRAINING');
-      void reply.status(status).header('connection', 'close').header('retry-after', '1').send(body);
-      return;
+      return refuse('DRAINING');
     }
     // The body's own admission, deadline and count: see body-admission.ts.
-    if (bodies.admit(request, reply, render) === undefined) done();
+    return bodies.admit(request, reply, rest ? restErrorReply : apiErrorReply);
   });
   // Server-side latency of every /graphql request, refusals included: set beside the clients' own
   // latency, it tells time spent in this process from time spent on the network and in the client.

@@ -106,9 +106,7 @@ export class BodyAdmission {
   ): Promise<NodeJS.ReadableStream> => {
     const ticket = (request.raw as Admitted)[TICKET];
     const chunked = request.headers['content-length'] === undefined;
-    // A body already received whole (nearly every small one) has no bytes left to count or to time.
-    if (!ticket || request.raw.complete || (chunked && request.headers['transfer-encoding'] === undefined))
-      return payload;
+    if (!ticket || (chunked && request.headers['transfer-encoding'] === undefined)) return payload;
     const { bodyTimeoutMs, maxBodyBytesInFlight, metrics } = this.options;
     const inFlight = this.inFlight;
     const cut = (refusal: BodyRefusal) => {

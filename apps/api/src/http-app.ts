@@ -24,6 +24,10 @@ export function createHttpApp(config: ApiConfig, logger: Logger): FastifyInstanc
     return503OnClosing: false,
   });
   registerHttpGuards(app);
+  // The request id travels back so a client can quote it when reporting a problem.
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
   const send = (reply: FastifyReply, name: ApiErrorName, params?: Record<string, string | number>, status?: number) => {
     const { status: catalogued, body } = apiErrorReply(name, params);
     return reply.status(status ?? catalogued).send(body);

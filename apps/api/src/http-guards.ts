@@ -40,28 +40,22 @@ export function loggableError(error: Error & { code?: unknown }): Record<string,
 const PROBES = new Set(['/healthz', '/readyz']);
 
 /**
- * Guards for every route, before routing work: `x-content-type-options: nosniff` and the request id
- * (`x-request-id`, so a client can quote it when reporting a problem) on every response, and a 400
- * for a request whose Host header is not a host (Node refuses a missing one from HTTP/1.1 itself; an
- * empty or malformed one would reach URL parsing in the GraphQL integration and fail as a 500). An
- * HTTP/1.0 request without Host is refused too, except on the probes. A callback hook, not an async
- * one: it runs for every request, and the last host that parsed is kept so a client's repeated Host
- * is checked once.
+ * Guards for every route, before routing work: `x-content-type-options: nosniff` on every response,
+ * and a 400 for a request whose Host header is not a host (Node refuses a missing one from HTTP/1.1
+ * itself; an empty or malformed one would reach URL parsing in the GraphQL integration and fail as a
+ * 500). An HTTP/1.0 request without Host is refused too, except on the probes.
  */
+
 export function registerHttpGuards(app: FastifyInstance): void {
-  let goodHost: string | null = null;
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-content-type-options', 'nosniff').header('x-request-id', request.id);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
     const host = request.headers.host;
-    if (host === goodHost) return done();
     // HTTP/1.0 has no Host header, and balancers' health checks (HAProxy's httpchk) send such requests.
-    if (host === undefined && request.raw.httpVersion === '1.0' && PROBES.has(request.url)) return done();
+    if (host === undefined && request.raw.httpVersion === '1.0' && PROBES.has(request.url)) return undefined;
     if (typeof host !== 'string' || host === '' || !URL.canParse(`http://${host}/`)) {
       const { status, body } = apiErrorReply('BAD_HOST');
-      void reply.status(status).header('connection', 'close').send(body);
-      return;
+      return reply.status(status).header('connection', 'close').send(body);
     }
-    goodHost = host;
-    done();
+    return undefined;
   });
 }
