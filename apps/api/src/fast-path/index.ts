@@ -13,26 +13,16 @@
  * formatting and reporting.
  */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import type { ModelRepository } from '@mserve/inference';
 import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
-import type { GraphQLSchema } from 'graphql';
-import type { Logger } from 'pino';
 import type { ListBounds } from '../body-list-bounds.js';
-import type { ApiMetrics } from '../metrics.js';
-import type { FormatError } from './apollo-response.js';
-import { DirectLane } from './direct-lane.js';
+import { DirectLane, type DirectLaneOptions } from './direct-lane.js';
 import { fastExecutionPlugin } from './execution-plugin.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { fastCoercionSchema, fastListFieldNames } from './twin-schema.js';
 
-export interface FastPathOptions {
-  schema: GraphQLSchema;
-  formatError: FormatError;
+/** The direct lane's options (the body record is made here), and the JSON parser's list bounds. */
+export interface FastPathOptions extends Omit<DirectLaneOptions, 'bodies'> {
   listBounds: () => ListBounds;
-  repository: ModelRepository;
-  maxRowsPerRequest: number;
-  logger: Logger;
-  metrics: ApiMetrics;
 }
 
 export interface FastPath<Context extends BaseContext> {
