@@ -4,7 +4,8 @@ import type { preHandlerHookHandler } from 'fastify';
  * A preHandler for /graphql that keeps a burst of requests from holding the event loop in one
  * stretch. Why: clients answered together send again together, so one loop turn could parse and
  * execute dozens of operations while timers, probes and metrics scrapes waited behind them; with
- * slices the event-loop delay's tail halves at the same throughput (see docs/benchmarks.md).
+ * slices the event-loop delay's tail halves at the same throughput (lab notes:
+ * `git show 8efe387:docs/benchmarks.md`).
  *
  * The first request of a turn opens a slice; once a slice has lasted `sliceMs`, each further
  * request's handler is put off with setImmediate to a later turn, in arrival order, and the slice

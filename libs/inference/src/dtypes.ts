@@ -41,7 +41,7 @@ export function allocatePacked(dtype: DType, length: number): TensorData {
 
 /**
  * Rows of fewer bytes than this are packed into a view of a shared slab, not a buffer of their own:
- * a fresh ArrayBuffer costs more than the packing (see docs/benchmarks.md), and a batch of rows
+ * a fresh ArrayBuffer costs more than the packing (lab notes in 8efe387), and a batch of rows
  * from several requests is copied anyway. Larger rows (a bulk request's) keep a buffer of their
  * own, which a batch of exactly those rows takes whole.
  */

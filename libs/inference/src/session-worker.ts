@@ -32,7 +32,7 @@ async function createSession(): Promise<{
     graphOptimizationLevel: 'all',
     // Idle pool threads sleep instead of spinning: they share the cores with the event loop, and a
     // spinning thread after every small batch burns the CPU the server needs to parse the next
-    // requests (see docs/benchmarks.md).
+    // requests (lab notes: `git show 8efe387:docs/benchmarks.md`).
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   });
   // Providers are tried one at a time: onnxruntime has no silent fallback (a provider that cannot
