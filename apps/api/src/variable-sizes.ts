@@ -16,7 +16,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import type { ListBounds } from './body-list-bounds.js';
+import type { ListBounds } from './list-scan.js';
 import { apiGraphQLError } from './errors.js';
 
 /** Where a value sits: the input object type and field holding it, or an argument (no type). */

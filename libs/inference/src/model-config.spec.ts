@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { ConfigError, parseModelConfig } from './model-config.js';
+import { ConfigError } from './config-error.js';
+import { parseModelConfig } from './model-config.js';
 
 const MODELS = new URL('../../../models/', import.meta.url);
 

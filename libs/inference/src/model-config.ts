@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
+import { ConfigError } from './config-error.js';
 import type { DType } from './dtypes.js';
 import type { Priority } from './priority-queues.js';
 
@@ -155,11 +156,6 @@ export interface EntitySpec {
   field: string;
   /** Model input field → entity field it is read from. Filled in: a field not listed reads the entity field of its own name. */
   inputs: Record<string, string>;
-}
-
-/** A config.json that does not satisfy the contract; the message names the offending field. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
 }
 
 const SCHEMA = JSON.parse(

@@ -1,5 +1,6 @@
 import { isDType } from './dtypes.js';
-import { ConfigError, type ModelConfig } from './model-config.js';
+import { ConfigError } from './config-error.js';
+import type { ModelConfig } from './model-config.js';
 import type { ModelSignature, TensorSignature } from './worker-protocol.js';
 
 /** A dim the session leaves open (symbolic name, or -1/unknown). */

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { JsonVectorReader } from '@mserve/inference/tensors';
-import { findLongList } from '../body-list-bounds.js';
+import { findLongList } from '../list-scan.js';
 import type { BodyParse, BodyReply, BodyRequest, BodyThreadInit } from './body-thread.js';
 
 /**

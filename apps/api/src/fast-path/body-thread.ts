@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '@mserve/inference/tensors';
 import type { FastifyBaseLogger } from 'fastify';
-import type { ListBounds, LongList } from '../body-list-bounds.js';
+import type { ListBounds, LongList } from '../list-scan.js';
 
 /** What the body thread gets at start. */
 export interface BodyThreadInit {

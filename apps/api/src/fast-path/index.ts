@@ -14,7 +14,7 @@
  */
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
-import type { ListBounds } from '../body-list-bounds.js';
+import type { ListBounds } from '../list-scan.js';
 import { DirectLane, type DirectLaneOptions } from './direct-lane.js';
 import { fastExecutionPlugin } from './execution-plugin.js';
 import { registerJsonBodyParser } from './json-body.js';

@@ -1,7 +1,8 @@
 import { isAscii } from 'node:buffer';
 import { JsonVectorReader, skipJsonSpace } from '@mserve/inference/tensors';
 import type { FastifyInstance } from 'fastify';
-import { findLongList, longListError, type ListBounds } from '../body-list-bounds.js';
+import { longListError } from '../body-list-bounds.js';
+import { findLongList, type ListBounds } from '../list-scan.js';
 import { BodyThread } from './body-thread.js';
 
 /**

@@ -1,4 +1,4 @@
-import { MAX_DEPTH, findLongList, type ListBounds } from './body-list-bounds.js';
+import { MAX_DEPTH, findLongList, type ListBounds } from './list-scan.js';
 
 const bounds: ListBounds = { objects: 3, elements: 5, strings: 4 };
 const scan = (text: string, limits = bounds) => findLongList(Buffer.from(text), limits);
