@@ -1,7 +1,7 @@
 import { inferRows, scratchModels, startServer, type GraphQLResponse, type TestServer } from './harness.js';
 
 /**
- * Overload: offered 4× what the server can run, it refuses the excess at once with a retryable
+ * Overload: offered 8× what the server can run, it refuses the excess at once with a retryable
  * OVERLOADED (and a Retry-After hint), runs what it accepted with bounded latency and bounded
  * memory, and serves normally again once the load stops.
  *
@@ -48,7 +48,7 @@ describe('hardening: overload', () => {
     await models?.dispose();
   });
 
-  test('at 4× capacity: excess refused at once with OVERLOADED + Retry-After, accepted rows all answered in bounded time, memory bounded, then normal service', async () => {
+  test('at 8× capacity: excess refused at once with OVERLOADED + Retry-After, accepted rows all answered in bounded time, memory bounded, then normal service', async () => {
     // Capacity: two clients in a closed loop keep the one worker busy (one batch running, one
     // queued) without ever passing the queue bound.
     const baseline = await send();
@@ -68,8 +68,8 @@ describe('hardening: overload', () => {
     );
     const capacity = completedRows / ((performance.now() - measureStart) / 1000);
 
-    // Offered load: an open loop at 4× capacity (arrivals do not wait for answers), for LOAD_MS.
-    const offeredRowsPerSecond = 4 * capacity;
+    // Offered load: an open loop at 8× capacity (arrivals do not wait for answers), for LOAD_MS.
+    const offeredRowsPerSecond = 8 * capacity;
     const samples: Array<Promise<Sample>> = [];
     const loadStart = performance.now();
     await new Promise<void>((resolve) => {
@@ -93,6 +93,9 @@ describe('hardening: overload', () => {
       expect(response.body.errors).toBeUndefined();
       expect(response.body.data?.infer).toEqual({ model: 'heavy', version: 1 });
     }
+    // At 8× capacity seven eighths are excess; half is asked for because the capacity is measured in
+    // one second beside the other test processes on two cores (seen 2.3× low in CI), and a quieter
+    // host runs more during the load. A server that queued the excess would refuse none.
     expect(refused.length).toBeGreaterThan(done.length / 2);
     for (const { response } of refused) {
       // Refused by the batcher, during execution: 200 with the field null (GraphQL-over-HTTP), and
