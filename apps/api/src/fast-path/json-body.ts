@@ -2,16 +2,17 @@ import { isAscii } from 'node:buffer';
 import { JsonVectorReader, skipJsonSpace } from '@mserve/inference/tensors';
 import type { FastifyInstance } from 'fastify';
 import { longListError } from '../body-list-bounds.js';
-import { findLongList, type ListBounds } from '../list-scan.js';
+import { findLongList, LIST_SCAN_FROM_BYTES, type ListBounds } from '../list-scan.js';
 import { BodyThread } from './body-thread.js';
 
 /**
  * Bodies this large have their vectors read from the bytes, on the body thread when there is one; a
  * 256-row mnist request is about 1 MB. Smaller ones go to JSON.parse on the event loop: the hop to
  * the thread and back (a copy of the bytes, two messages) costs more than parsing a few rows, and
- * for single rows the typed-array lane measured no faster end to end than JSON.parse.
+ * for single rows the typed-array lane measured no faster end to end than JSON.parse. It is the stock
+ * path's scan threshold, so both paths refuse the same bodies with 413.
  */
-export const LARGE_BODY_BYTES = 64 * 1024;
+export const LARGE_BODY_BYTES = LIST_SCAN_FROM_BYTES;
 
 /**
  * The `variables` objects whose lists the parser read into Float64Arrays, each with the body it
