@@ -2,7 +2,8 @@
  * Fakes for the batcher's tests: a hand-driven clock and a model whose batches finish when a test
  * says so. (The `.test.ts` suffix keeps this file out of the library build; vitest runs `*.spec.ts`.)
  */
-import { DynamicBatcher, type BatcherOptions, type Clock, type Timers } from './batcher.js';
+import type { BatcherOptions, Clock, Timers } from './batcher-options.js';
+import { DynamicBatcher } from './batcher.js';
 import { InferenceError } from './errors.js';
 
 /** A hand-driven clock and timer queue: time moves only when a test calls `advance`. */

@@ -26,17 +26,6 @@ import { EarliestTimer } from './batcher-timer.js';
 import { inferenceError, type InferenceError } from './errors.js';
 import { DEFAULT_PRIORITY_AGING_MS, PRIORITIES, PriorityQueues, type Priority } from './priority-queues.js';
 
-export type {
-  AbortSignalLike,
-  BatcherObserver,
-  BatcherOptions,
-  Clock,
-  RowOutcome,
-  RowResult,
-  SubmitOptions,
-  Timers,
-} from './batcher-options.js';
-
 /**
  * A dynamic batcher for one model version, in the manner of Triton's: callers submit rows one at a
  * time or in groups, and the batcher runs them on the model's instances in batches.

@@ -8,7 +8,7 @@ export { parseModelConfig } from './model-config.js';
 export type { FieldSpec, InputSpec, ModelConfig, ModelConfigJson } from './model-config.js';
 export { ContractCodec } from './tensor-codec.js';
 export type { Row } from './row-batches.js';
-export type { AbortSignalLike, SubmitOptions } from './batcher.js';
+export type { AbortSignalLike, SubmitOptions } from './batcher-options.js';
 export { topK } from './predictions.js';
 export type { Prediction } from './predictions.js';
 export { DTYPES } from './dtypes.js';

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { DynamicBatcher, type BatcherObserver, type Clock, type SubmitOptions, type Timers } from './batcher.js';
+import type { BatcherObserver, Clock, SubmitOptions, Timers } from './batcher-options.js';
+import { DynamicBatcher } from './batcher.js';
 import { ColumnCodec } from './column-codec.js';
 import { allocate } from './dtypes.js';
 import { badInput, type InferenceError } from './errors.js';

@@ -1,4 +1,4 @@
-import type { Clock, Timers } from './batcher.js';
+import type { Clock, Timers } from './batcher-options.js';
 import { inferenceError } from './errors.js';
 import { publicReason } from './failure-reason.js';
 import type { LoadedModel } from './loaded-model.js';

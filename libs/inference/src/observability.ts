@@ -1,4 +1,4 @@
-import type { BatcherObserver } from './batcher.js';
+import type { BatcherObserver } from './batcher-options.js';
 import type { PoolEvents } from './session-pool.js';
 
 /**
