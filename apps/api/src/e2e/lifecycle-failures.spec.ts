@@ -1,6 +1,7 @@
 import { cp, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { untilQueue } from '@mserve/inference/testing';
 import { scratchModels, startServer, type TestServer } from './harness.js';
 import { addVersion, SYN, waitFor } from './lifecycle-helpers.js';
 import { rest } from './rest-client.js';
@@ -88,11 +89,10 @@ describe('model lifecycle: what must not break serving', () => {
       json: { instances: Array.from({ length: 4000 }, () => INSTANCE) },
       response: 'tf#predict_response',
     });
-    const pending = () => {
-      const state = versions().find((v) => v.version === 3)?.state;
-      return state?.phase === 'ready' ? state.model.pendingRows : 0;
-    };
-    await waitFor('rows queued on version 3', () => pending() > 0);
+    const state = versions().find((v) => v.version === 3)?.state;
+    if (state?.phase !== 'ready') throw new Error('version 3 is not ready');
+    // On the batcher's own reports: the rows may wait for less than a polling interval.
+    await untilQueue(state.model, 'rows queued on version 3', () => state.model.pendingRows > 0);
     await rm(join(models.root, 'syn', '3'), { recursive: true });
     await waitFor('version 3 unlisted', () => !versions().some((v) => v.version === 3));
     const answer = await bulk;
