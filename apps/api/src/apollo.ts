@@ -6,7 +6,6 @@ import type { FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { registerBoundedJsonParser } from './body-list-bounds.js';
-import { LIST_SCAN_FROM_BYTES } from './list-scan.js';
 import type { ApiConfig } from './config.js';
 import type { RequestContext } from './context.js';
 import { formatError } from './errors.js';
@@ -51,7 +50,7 @@ export async function registerGraphql(
         metrics,
       })
     : undefined;
-  if (!fastPath) registerBoundedJsonParser(app, listBounds, LIST_SCAN_FROM_BYTES);
+  if (!fastPath) registerBoundedJsonParser(app, listBounds);
   const apollo = new ApolloServer<RequestContext>({
     schema,
     introspection: config.introspection,
