@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { JsonVectorReader } from './json-vectors.js';
-import { expectAgreement, parse, random, VECTORS } from './json-vectors-oracle.test.js';
+import { expectAgreement, parse, VECTORS } from './json-vectors-oracle.test.js';
+import { seededRandom } from './seeded-random.test.js';
 
 /** How JsonVectorReader reads in bulk and keeps its memory: word-at-a-time scans, slabs, transferred buffers. */
 describe('JsonVectorReader', () => {
   it('reads runs of bare zeros (read four bytes at a time) as JSON.parse does, whatever follows them', () => {
-    const rnd = random(11);
+    const rnd = seededRandom(11);
     // Zeros next to every token that starts like one, and the separators that break a run.
     const tokens = [...Array<string>(20).fill('0'), '-0', '0.5', '0.0', '0e1', '1', '10', '00', '0,'];
     const separators = [',', ',', ',', ', ', ',\n', ' ,'];
@@ -41,7 +42,7 @@ describe('JsonVectorReader', () => {
   });
 
   it('reads long strings (scanned eight bytes at a time) as JSON.parse does: an escape or a control character anywhere declines', () => {
-    const rnd = random(5);
+    const rnd = seededRandom(5);
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=é€';
     for (const length of [63, 64, 65, 71, 72, 73, 100, 1000, 4099]) {
       const base = Array.from({ length }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join('');
@@ -80,7 +81,7 @@ describe('JsonVectorReader', () => {
   });
 
   it('keeps every vector intact across many rows and vectors longer than its buffers', () => {
-    const rnd = random(3);
+    const rnd = seededRandom(3);
     const rows = Array.from({ length: 400 }, (_, i) =>
       Array.from({ length: i === 200 ? 150_000 : 1 + Math.floor(rnd() * 900) }, () => Math.round(rnd() * 1000) / 1000),
     );

@@ -43,18 +43,6 @@ export function expectAgreement(text: string): Record<string, unknown> | undefin
   return fast;
 }
 
-/** A small seeded generator, so a failure replays. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 /** Numbers spelled every way JSON allows: short decimals, shortest round-trip doubles, 17+ digits, exponents near and past the double range. */
 export function numberSpellings(rnd: () => number, count: number): string[] {
   const spellings = [

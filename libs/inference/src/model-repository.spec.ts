@@ -8,6 +8,7 @@ import { InferenceError } from './errors.js';
 import { ModelRepository, type ModelEntry } from './model-repository.js';
 import { silentLogger } from './observability.js';
 import type { Prediction } from './predictions.js';
+import { seededRandom } from './seeded-random.test.js';
 import { killWorker, untilQueue } from './testing.js';
 
 /** True where onnxruntime-node was installed with its CUDA provider. */
@@ -31,15 +32,6 @@ async function scratchRepository(): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'models-'));
   await cp(MODELS, root, { recursive: true });
   return root;
-}
-
-function seededRandom(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const random = seededRandom(7);
