@@ -64,6 +64,19 @@ describe.each(['apps/api', 'apps/score', 'apps/web'])('the build of %s', (app) =
   });
 });
 
+describe('typecheck', () => {
+  // Its outputs (declarations and the tsbuildinfo in dist/) are the builds' as well. Replayed from
+  // Nx's cache they leave a tsbuildinfo telling `tsc -b` the JavaScript is built when dist/ holds
+  // none of it, and `npm start` after `npm test` cannot find apps/api/dist/main.js.
+  it('is never replayed from the cache, in any project', async () => {
+    const graph = await createProjectGraphAsync({ exitOnError: false });
+    const projects = Object.values(graph.nodes).filter((node) => node.data.targets?.typecheck);
+    expect(projects.map((node) => node.name)).toContain('@mserve/api');
+    const cached = projects.filter((node) => node.data.targets?.typecheck.cache !== false).map((node) => node.name);
+    expect(cached).toEqual([]);
+  }, 120_000);
+});
+
 /** Every tsconfig that `tsc -b <tsconfig>` would build, following references transitively. */
 function projectReferences(tsconfig: string, seen = new Set<string>()): string[] {
   if (seen.has(tsconfig)) return [...seen];
