@@ -35,12 +35,16 @@ const FIXTURES: Array<{ file: string; why: string; message: RegExp }> = [
   },
 ];
 
+/** Nx's project graph, computed once for both suites below (it takes seconds). */
+let graph: ReturnType<typeof createProjectGraphAsync> | undefined;
+const projectGraph = () => (graph ??= createProjectGraphAsync({ exitOnError: false }));
+
 describe('the module-boundaries rule', () => {
   let results: ESLint.LintResult[];
 
   beforeAll(async () => {
     // The rule reads Nx's cached project graph and silently skips itself without one.
-    await createProjectGraphAsync({ exitOnError: false });
+    await projectGraph();
     const eslint = new ESLint({ cwd: ROOT, ignore: false });
     results = await eslint.lintFiles(FIXTURES.map((f) => f.file));
   }, 120_000);
@@ -69,8 +73,7 @@ describe('typecheck', () => {
   // Nx's cache they leave a tsbuildinfo telling `tsc -b` the JavaScript is built when dist/ holds
   // none of it, and `npm start` after `npm test` cannot find apps/api/dist/main.js.
   it('is never replayed from the cache, in any project', async () => {
-    const graph = await createProjectGraphAsync({ exitOnError: false });
-    const projects = Object.values(graph.nodes).filter((node) => node.data.targets?.typecheck);
+    const projects = Object.values((await projectGraph()).nodes).filter((node) => node.data.targets?.typecheck);
     expect(projects.map((node) => node.name)).toContain('@mserve/api');
     const cached = projects.filter((node) => node.data.targets?.typecheck.cache !== false).map((node) => node.name);
     expect(cached).toEqual([]);
