@@ -107,6 +107,9 @@ export class BodyAdmission {
     const ticket = (request.raw as Admitted)[TICKET];
     const chunked = request.headers['content-length'] === undefined;
     if (!ticket || (chunked && request.headers['transfer-encoding'] === undefined)) return payload;
+    // A declared body already buffered whole (most small ones arrive with their headers) has
+    // nothing left to count or time out: its length was charged at admission.
+    if (!chunked && request.raw.readableLength >= Number(request.headers['content-length'])) return payload;
     const { bodyTimeoutMs, maxBodyBytesInFlight, metrics } = this.options;
     const inFlight = this.inFlight;
     const cut = (refusal: BodyRefusal) => {

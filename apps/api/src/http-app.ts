@@ -7,7 +7,7 @@ import { loggableError, redactUrl, registerHttpGuards, requestIdOf } from './htt
 
 /**
  * The fastify instance every route hangs off: request ids (a safe `x-request-id`, or generated;
- * echoed back), the guards of http-guards.ts, the body limit, and the error handler that answers what fastify itself refuses
+ * echoed back by the guards of http-guards.ts), the body limit, and the error handler that answers what fastify itself refuses
  * (body too large, unparsable body) in the GraphQL error shape.
  */
 export function createHttpApp(config: ApiConfig, logger: Logger): FastifyInstance {
@@ -24,10 +24,6 @@ export function createHttpApp(config: ApiConfig, logger: Logger): FastifyInstanc
     return503OnClosing: false,
   });
   registerHttpGuards(app);
-  // The request id travels back so a client can quote it when reporting a problem.
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
   const send = (reply: FastifyReply, name: ApiErrorName, params?: Record<string, string | number>, status?: number) => {
     const { status: catalogued, body } = apiErrorReply(name, params);
     return reply.status(status ?? catalogued).send(body);

@@ -39,23 +39,34 @@ export function loggableError(error: Error & { code?: unknown }): Record<string,
 /** Routes a balancer's HTTP/1.0 health check may call without a Host header. */
 const PROBES = new Set(['/healthz', '/readyz']);
 
-/**
- * Guards for every route, before routing work: `x-content-type-options: nosniff` on every response,
- * and a 400 for a request whose Host header is not a host (Node refuses a missing one from HTTP/1.1
- * itself; an empty or malformed one would reach URL parsing in the GraphQL integration and fail as a
- * 500). An HTTP/1.0 request without Host is refused too, except on the probes.
- */
+/** Host values already found valid; clients repeat theirs on every request, so it is parsed once. */
+const KNOWN_HOSTS = new Set<string>();
+const KNOWN_HOSTS_MAX = 256;
 
+function isHost(host: string | undefined): boolean {
+  if (typeof host !== 'string' || host === '') return false;
+  if (KNOWN_HOSTS.has(host)) return true;
+  if (!URL.canParse(`http://${host}/`)) return false;
+  if (KNOWN_HOSTS.size < KNOWN_HOSTS_MAX) KNOWN_HOSTS.add(host);
+  return true;
+}
+
+/**
+ * Guards for every route, before routing work: the request id echoed in `x-request-id` (so a
+ * client can quote it when reporting a problem), `x-content-type-options: nosniff` on every
+ * response, and a 400 for a request whose Host header is not a host (Node refuses a missing one
+ * from HTTP/1.1 itself; an empty or malformed one would reach URL parsing in the GraphQL
+ * integration and fail as a 500). An HTTP/1.0 request without Host is refused too, except on the
+ * probes.
+ */
 export function registerHttpGuards(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-content-type-options', 'nosniff');
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id).header('x-content-type-options', 'nosniff');
     const host = request.headers.host;
     // HTTP/1.0 has no Host header, and balancers' health checks (HAProxy's httpchk) send such requests.
-    if (host === undefined && request.raw.httpVersion === '1.0' && PROBES.has(request.url)) return undefined;
-    if (typeof host !== 'string' || host === '' || !URL.canParse(`http://${host}/`)) {
-      const { status, body } = apiErrorReply('BAD_HOST');
-      return reply.status(status).header('connection', 'close').send(body);
-    }
-    return undefined;
+    if (host === undefined && request.raw.httpVersion === '1.0' && PROBES.has(request.url)) return done();
+    if (isHost(host)) return done();
+    const { status, body } = apiErrorReply('BAD_HOST');
+    void reply.status(status).header('connection', 'close').send(body);
   });
 }

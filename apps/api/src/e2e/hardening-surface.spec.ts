@@ -34,6 +34,7 @@ describe('hardening: no client-made 500s', () => {
       expect(response.status).toBe(400);
       expect(response.body?.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
       expect(response.body?.errors?.[0]?.message).toContain('Host header');
+      expect(response.head).toMatch(/^x-request-id: [0-9a-f-]{36}$/m);
       expect(logged(api)).not.toContain('secret-in-url');
       expect(api.logs.filter((line) => line.level === 50)).toEqual([]);
     },
@@ -78,12 +79,39 @@ describe('hardening: no client-made 500s', () => {
     expect(logged(api)).not.toContain('<script>');
   });
 
-  test('every route sends x-content-type-options: nosniff', async () => {
+  test('every answer, refusals included, sends x-content-type-options: nosniff and its x-request-id', async () => {
+    const answers: Array<[string, Response]> = [];
     for (const path of ['/healthz', '/readyz', '/metrics', '/no-such-route', '/graphql?query=%7B__typename%7D']) {
-      const response = await fetch(`${api.url}${path}`, { headers: { 'apollo-require-preflight': '1' } });
-      expect([path, response.headers.get('x-content-type-options')]).toEqual([path, 'nosniff']);
+      answers.push([path, await fetch(`${api.url}${path}`, { headers: { 'apollo-require-preflight': '1' } })]);
     }
-    expect((await api.graphql(IRIS)).headers.get('x-content-type-options')).toBe('nosniff');
+    const post = (body: string) =>
+      fetch(`${api.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    answers.push(['unparsable body', await post('{"query":')]);
+    answers.push([
+      'preflight',
+      await fetch(`${api.url}/graphql`, {
+        method: 'OPTIONS',
+        headers: { origin: 'http://a.test', 'access-control-request-method': 'POST' },
+      }),
+    ]);
+    answers.push([
+      'query',
+      await fetch(`${api.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'mine-1' },
+        body: JSON.stringify({ query: IRIS }),
+      }),
+    ]);
+    expect(answers.map(([what, r]) => [what, r.status >= 400, r.headers.get('x-content-type-options')])).toEqual(
+      answers.map(([what, r]) => [what, r.status >= 400, 'nosniff']),
+    );
+    for (const [what, response] of answers.slice(0, -1))
+      expect([what, response.headers.get('x-request-id')]).toEqual([what, expect.stringMatching(UUID)]);
+    expect(answers.at(-1)?.[1].headers.get('x-request-id')).toBe('mine-1');
+    expect(answers.filter(([, r]) => r.status >= 400).map(([what]) => what)).toEqual([
+      '/no-such-route',
+      'unparsable body',
+    ]);
   });
 });
 
