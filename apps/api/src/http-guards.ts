@@ -39,15 +39,19 @@ export function loggableError(error: Error & { code?: unknown }): Record<string,
 /** Routes a balancer's HTTP/1.0 health check may call without a Host header. */
 const PROBES = new Set(['/healthz', '/readyz']);
 
-/** Host values already found valid; clients repeat theirs on every request, so it is parsed once. */
+/**
+ * Host values already found valid; clients repeat theirs on every request, so it is parsed once.
+ * Bounded in count and length (a DNS name is at most 253 characters), so clients cannot grow it.
+ */
 const KNOWN_HOSTS = new Set<string>();
 const KNOWN_HOSTS_MAX = 256;
+const KNOWN_HOST_LENGTH = 300;
 
 function isHost(host: string | undefined): boolean {
   if (typeof host !== 'string' || host === '') return false;
   if (KNOWN_HOSTS.has(host)) return true;
   if (!URL.canParse(`http://${host}/`)) return false;
-  if (KNOWN_HOSTS.size < KNOWN_HOSTS_MAX) KNOWN_HOSTS.add(host);
+  if (KNOWN_HOSTS.size < KNOWN_HOSTS_MAX && host.length <= KNOWN_HOST_LENGTH) KNOWN_HOSTS.add(host);
   return true;
 }
 
