@@ -108,8 +108,8 @@ export class BodyAdmission {
     const chunked = request.headers['content-length'] === undefined;
     if (!ticket || (chunked && request.headers['transfer-encoding'] === undefined)) return payload;
     // A declared body already buffered whole (most small ones arrive with their headers) has
-    // nothing left to count or time out: its length was charged at admission.
-    if (!chunked && request.raw.readableLength >= Number(request.headers['content-length'])) return payload;
+    // nothing left to count or time out: its declared length is the ticket's, charged at admission.
+    if (!chunked && request.raw.readableLength >= ticket.bodyBytes) return payload;
     const { bodyTimeoutMs, maxBodyBytesInFlight, metrics } = this.options;
     const inFlight = this.inFlight;
     const cut = (refusal: BodyRefusal) => {

@@ -7,8 +7,8 @@ import { loggableError, redactUrl, registerHttpGuards, requestIdOf } from './htt
 
 /**
  * The fastify instance every route hangs off: request ids (a safe `x-request-id`, or generated;
- * echoed back by the guards of http-guards.ts), the body limit, and the error handler that answers what fastify itself refuses
- * (body too large, unparsable body) in the GraphQL error shape.
+ * echoed back by the guards of http-guards.ts), the body limit, and the error handler that answers
+ * what fastify itself refuses (body too large, unparsable body) in the GraphQL error shape.
  */
 export function createHttpApp(config: ApiConfig, logger: Logger): FastifyInstance {
   const app = Fastify({
