@@ -3,12 +3,16 @@
  * git worktree), side by side: every server starts at once, and each round loads each in turn,
  * so the host's noise falls on all alike. For targets stated against "today's" figure.
  *
- *   npm run bench:builds -- [--traffic single] [--clients 64] [--rate N] [--rounds 5] [--seconds 4] [--no-build] [NAME=DIR[:KEY=VALUE,…] …]
+ *   npm run bench:builds -- [--traffic single] [--clients 64] [--rate N] [--together] [--rounds 5] [--seconds 4] [--no-build] [NAME=DIR[:KEY=VALUE,…] …]
  *   e.g. git worktree add /tmp/before 2d9160d && (cd /tmp/before && npm ci && npm run build)
  *        npm run bench:builds -- before=/tmp/before here=. stock=.:FAST_PATH=false
  * `--rate N` sends N requests/s in Poisson arrivals (at most `--clients` in flight) instead of a closed
  * loop: every server then sees the same load and forms the same batches, so a cheaper request path
  * does not also buy larger batches, as a closed loop's higher throughput does.
+ * `--together` loads every server at once, each from a load generator of its own, instead of in
+ * turns: the servers then share the host's noise within each round, not only across rounds (they
+ * also share its cores, so each serves fewer requests than alone).
+ * Besides each build's median, the table gives the median of its per-round ratios to the first build.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -17,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { parseModelConfig } from '@mserve/inference';
 import type { Traffic } from './bench-report.js';
 import { buildApi, settingsEnv, startBenchServer, type BenchServer } from './bench-server.js';
-import { summarize } from './bench-stats.js';
+import { pairedRatios, summarize } from './bench-stats.js';
 import { bodiesFor } from './bench-workload.js';
 import type { LoadMode } from './load-generator.js';
 import { startLoadProcess } from './load-process.js';
@@ -30,6 +34,7 @@ const { values, positionals } = parseArgs({
     traffic: { type: 'string', default: 'single' },
     clients: { type: 'string' },
     rate: { type: 'string' },
+    together: { type: 'boolean', default: false },
     rounds: { type: 'string', default: '5' },
     seconds: { type: 'string', default: '4' },
     'no-build': { type: 'boolean', default: false },
@@ -57,50 +62,61 @@ const { bodies, rowsPerRequest } = bodiesFor('mnist', config, traffic, { bulkRow
 const servers: BenchServer[] = await Promise.all(
   builds.map((b) => startBenchServer({ root: b.root, model: 'mnist', env: b.env })),
 );
-const load = startLoadProcess();
+const together = values.together;
+const loads = together ? servers.map(() => startLoadProcess()) : [startLoadProcess()];
 const cpu: number[][] = builds.map(() => []);
 const served: number[][] = builds.map(() => []);
 const dropped = builds.map(() => 0);
 const p99: number[][] = builds.map(() => []);
+
+/** One build's turn of a round: its load, and its server's CPU over the measured window. */
+async function turn(i: number, round: number): Promise<void> {
+  const server = servers[i];
+  let before = 0;
+  let after = 0;
+  const outcome = await loads[together ? i : 0].run(
+    {
+      url: `${server.url}/graphql`,
+      bodies,
+      mode,
+      warmupMs: 1500,
+      durationMs: Number(values.seconds) * 1000,
+      timeoutMs: 10_000,
+    },
+    async (phase) => {
+      const { cpuSeconds } = await server.read();
+      if (phase === 'start') before = cpuSeconds;
+      else after = cpuSeconds;
+    },
+  );
+  // Open-loop arrivals past `--clients` in flight are dropped and reported; any other failure ends the run.
+  if (outcome.failed > outcome.dropped)
+    throw new Error(`${builds[i].name}: ${outcome.failed} requests failed: ${JSON.stringify(outcome.failures)}`);
+  dropped[i] += outcome.dropped;
+  cpu[i].push(((after - before) * 1e6) / outcome.ok);
+  p99[i].push(summarize(outcome.latencies).p99);
+  served[i].push((outcome.ok * rowsPerRequest) / (outcome.windowMs / 1000));
+  console.log(`round ${round} ${builds[i].name.padEnd(10)} ${cpu[i].at(-1)?.toFixed(1)} µs a request`);
+}
+
 try {
   for (let round = 0; round < Number(values.rounds); round++)
-    for (const [i, server] of servers.entries()) {
-      let before = 0;
-      let after = 0;
-      const outcome = await load.run(
-        {
-          url: `${server.url}/graphql`,
-          bodies,
-          mode,
-          warmupMs: 1500,
-          durationMs: Number(values.seconds) * 1000,
-          timeoutMs: 10_000,
-        },
-        async (phase) => {
-          const { cpuSeconds } = await server.read();
-          if (phase === 'start') before = cpuSeconds;
-          else after = cpuSeconds;
-        },
-      );
-      // Open-loop arrivals past `--clients` in flight are dropped and reported; any other failure ends the run.
-      if (outcome.failed > outcome.dropped)
-        throw new Error(`${builds[i].name}: ${outcome.failed} requests failed: ${JSON.stringify(outcome.failures)}`);
-      dropped[i] += outcome.dropped;
-      cpu[i].push(((after - before) * 1e6) / outcome.ok);
-      p99[i].push(summarize(outcome.latencies).p99);
-      served[i].push((outcome.ok * rowsPerRequest) / (outcome.windowMs / 1000));
-      console.log(`round ${round} ${builds[i].name.padEnd(10)} ${cpu[i].at(-1)?.toFixed(1)} µs a request`);
-    }
+    if (together) await Promise.all(servers.map((_, i) => turn(i, round)));
+    else for (const i of servers.keys()) await turn(i, round);
 } finally {
-  await load.close();
+  await Promise.all(loads.map((load) => load.close()));
   await Promise.all(servers.map((s) => s.stop()));
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`\n${traffic} from ${loadName}, ${values.rounds} rounds of ${values.seconds} s; medians:\n`);
-console.log('| build | server CPU µs a request | × the first | predictions/s | p99 ms | dropped |');
-console.log('|---|---:|---:|---:|---:|---:|');
+const paired = pairedRatios(cpu);
+const how = together ? 'all servers at once' : 'in turns';
+console.log(`\n${traffic} from ${loadName}, ${how}, ${values.rounds} rounds of ${values.seconds} s; medians:\n`);
+console.log(
+  '| build | server CPU µs a request | × the first | × the first, paired by round | predictions/s | p99 ms | dropped |',
+);
+console.log('|---|---:|---:|---:|---:|---:|---:|');
 for (const [i, b] of builds.entries())
   console.log(
-    `| ${b.name} | ${median(cpu[i]).toFixed(1)} | ${(median(cpu[i]) / median(cpu[0])).toFixed(2)} | ${median(served[i]).toFixed(0)} | ${median(p99[i]).toFixed(1)} | ${dropped[i]} |`,
+    `| ${b.name} | ${median(cpu[i]).toFixed(1)} | ${(median(cpu[i]) / median(cpu[0])).toFixed(2)} | ${paired[i].toFixed(2)} | ${median(served[i]).toFixed(0)} | ${median(p99[i]).toFixed(1)} | ${dropped[i]} |`,
   );

@@ -1,6 +1,6 @@
 import { renderChart } from './bench-chart.js';
 import { renderOpenLoopTable, renderTable, type RunResult, type Scenario, type Traffic } from './bench-report.js';
-import { histogramQuantile, percentile, summarize } from './bench-stats.js';
+import { histogramQuantile, pairedRatios, percentile, summarize } from './bench-stats.js';
 import { evaluateTargets, halfPeak } from './bench-targets.js';
 
 function run(
@@ -89,6 +89,21 @@ describe('summarize', () => {
     expect(empty.count).toBe(0);
     expect(empty.p99).toBeNaN();
     expect(empty.mean).toBeNaN();
+  });
+});
+
+describe('pairedRatios', () => {
+  test('divides round by round, then takes the median, so one slow round moves nothing', () => {
+    // The host slowed to half speed during round 2, after the second build's turn: the ratio of the
+    // two medians says 0.4, the rounds say 0.8.
+    const first = [400, 400, 800, 800, 800];
+    const second = [320, 320, 320, 640, 640];
+    expect(pairedRatios([first, second])).toEqual([1, 0.8]);
+    expect(pairedRatios([first, [400, 200, 800, 1600, 800]])[1]).toBe(1);
+  });
+
+  test('of no rounds is NaN', () => {
+    expect(pairedRatios([[], []])).toEqual([Number.NaN, Number.NaN]);
   });
 });
 

@@ -64,3 +64,16 @@ export function summarize(values: ArrayLike<number>): LatencySummary {
     max: sorted.length ? sorted[sorted.length - 1] : Number.NaN,
   };
 }
+
+/**
+ * Each build's figure over the first build's, round by round, then the median of those ratios:
+ * `byBuild[b][r]` is build b's figure in round r. A host that slows down for a round slows every
+ * build measured in it, so the ratio of one round holds less of the host's noise than the ratio of
+ * each build's median does.
+ */
+export function pairedRatios(byBuild: ReadonlyArray<readonly number[]>): number[] {
+  return byBuild.map((figures) => {
+    const ratios = figures.map((figure, round) => figure / byBuild[0][round]).sort((a, b) => a - b);
+    return ratios.length ? ratios[Math.floor(ratios.length / 2)] : Number.NaN;
+  });
+}
