@@ -1,7 +1,8 @@
 /**
  * Server CPU a request of this checkout's API against other built checkouts (an older commit in a
- * git worktree), side by side: every server starts at once, and each round loads each in turn,
- * so the host's noise falls on all alike. For targets stated against "today's" figure.
+ * git worktree), side by side: every server starts at once, and each round loads each in turn (or
+ * all at once, `--together`), so the host's noise falls on all alike. For targets stated against
+ * "today's" figure.
  *
  *   npm run bench:builds -- [--traffic single] [--clients 64] [--rate N] [--together] [--rounds 5] [--seconds 4] [--no-build] [NAME=DIR[:KEY=VALUE,…] …]
  *   e.g. git worktree add /tmp/before 2d9160d && (cd /tmp/before && npm ci && npm run build)
@@ -21,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { parseModelConfig } from '@mserve/inference';
 import type { Traffic } from './bench-report.js';
 import { buildApi, settingsEnv, startBenchServer, type BenchServer } from './bench-server.js';
-import { pairedRatios, summarize } from './bench-stats.js';
+import { median, pairedRatios, summarize } from './bench-stats.js';
 import { bodiesFor } from './bench-workload.js';
 import type { LoadMode } from './load-generator.js';
 import { startLoadProcess } from './load-process.js';
@@ -108,7 +109,6 @@ try {
   await Promise.all(servers.map((s) => s.stop()));
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const paired = pairedRatios(cpu);
 const how = together ? 'all servers at once' : 'in turns';
 console.log(`\n${traffic} from ${loadName}, ${how}, ${values.rounds} rounds of ${values.seconds} s; medians:\n`);

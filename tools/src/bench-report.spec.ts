@@ -1,6 +1,6 @@
 import { renderChart } from './bench-chart.js';
 import { renderOpenLoopTable, renderTable, type RunResult, type Scenario, type Traffic } from './bench-report.js';
-import { histogramQuantile, pairedRatios, percentile, summarize } from './bench-stats.js';
+import { histogramQuantile, median, pairedRatios, percentile, summarize } from './bench-stats.js';
 import { evaluateTargets, halfPeak } from './bench-targets.js';
 
 function run(
@@ -104,6 +104,16 @@ describe('pairedRatios', () => {
 
   test('of no rounds is NaN', () => {
     expect(pairedRatios([[], []])).toEqual([Number.NaN, Number.NaN]);
+  });
+});
+
+describe('median', () => {
+  test('is the middle of a sorted copy, the upper middle of an even count, NaN of nothing', () => {
+    const values = [5, 1, 4, 2, 3];
+    expect(median(values)).toBe(3);
+    expect(values).toEqual([5, 1, 4, 2, 3]);
+    expect(median([10, 2, 30, 4])).toBe(10);
+    expect(median([])).toBeNaN();
   });
 });
 

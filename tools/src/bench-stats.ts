@@ -72,8 +72,11 @@ export function summarize(values: ArrayLike<number>): LatencySummary {
  * each build's median does.
  */
 export function pairedRatios(byBuild: ReadonlyArray<readonly number[]>): number[] {
-  return byBuild.map((figures) => {
-    const ratios = figures.map((figure, round) => figure / byBuild[0][round]).sort((a, b) => a - b);
-    return ratios.length ? ratios[Math.floor(ratios.length / 2)] : Number.NaN;
-  });
+  return byBuild.map((figures) => median(figures.map((figure, round) => figure / byBuild[0][round])));
+}
+
+/** The middle of `values` (the upper of the two middles of an even count); NaN when there are none. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor(sorted.length / 2)] : Number.NaN;
 }
