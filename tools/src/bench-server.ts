@@ -4,6 +4,7 @@
  * the process's own (`process_cpu_seconds_total`: every thread, the session workers included).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -13,6 +14,8 @@ export interface ServerReading {
   executions: number;
   batchRows: number;
   cpuSeconds: number;
+  /** CPU time of the event-loop thread alone, from /proc (NaN where there is none). */
+  loopCpuSeconds: number;
   rssBytes: number;
   /** Event-loop delay p99 since the previous reading (the server's gauge resets on every scrape). */
   eventLoopP99Seconds: number;
@@ -110,6 +113,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
         executions: sumMetric(text, 'inference_executions_total', labels),
         batchRows: sumMetric(text, 'inference_batch_size_sum', labels),
         cpuSeconds: sumMetric(text, 'process_cpu_seconds_total'),
+        loopCpuSeconds: threadCpuSeconds(child.pid),
         rssBytes: sumMetric(text, 'process_resident_memory_bytes'),
         eventLoopP99Seconds: sumMetric(text, 'eventloop_delay_p99_seconds'),
         requestBuckets: histogramBuckets(text, 'http_request_duration_seconds', { status: '200' }),
@@ -123,6 +127,21 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * User and system CPU seconds of one thread of this host (Linux's /proc; the main thread's id is the
+ * process id), in clock ticks of 10 ms; NaN where there is no such file.
+ */
+export function threadCpuSeconds(pid: number | undefined, tid = pid): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    // Fields after the parenthesised name, which may hold spaces: utime and stime are the 14th and 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** A TCP port free on 127.0.0.1 right now (the OS picks it; the caller binds it soon after). */

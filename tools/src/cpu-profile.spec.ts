@@ -1,5 +1,5 @@
 import { packageOf, renderProfile, summarizeProfile, type CpuProfile } from './cpu-profile.js';
-import { histogramBuckets, sumMetric } from './bench-server.js';
+import { histogramBuckets, sumMetric, threadCpuSeconds } from './bench-server.js';
 
 describe('summarizeProfile', () => {
   const frame = (functionName: string, url = '', lineNumber = 0) => ({ functionName, url, lineNumber });
@@ -89,5 +89,21 @@ describe('histogramBuckets', () => {
       [Infinity, 9],
     ]);
     expect(histogramBuckets(text, 'missing')).toEqual([]);
+  });
+});
+
+describe('threadCpuSeconds', () => {
+  test.runIf(process.platform === 'linux')("reads the event-loop thread's CPU time, which grows as it works", () => {
+    const start = threadCpuSeconds(process.pid);
+    const until = performance.now() + 100;
+    while (performance.now() < until);
+    const spent = threadCpuSeconds(process.pid) - start;
+    // The kernel counts in 10 ms ticks: 100 ms of spinning reads as most of it, and no more than wall time.
+    expect(spent).toBeGreaterThanOrEqual(0.05);
+    expect(spent).toBeLessThanOrEqual(0.2);
+  });
+
+  test('is NaN for a thread that does not exist', () => {
+    expect(threadCpuSeconds(2 ** 30)).toBeNaN();
   });
 });
