@@ -4,7 +4,7 @@
  * the process's own (`process_cpu_seconds_total`: every thread, the session workers included).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -113,7 +113,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
         executions: sumMetric(text, 'inference_executions_total', labels),
         batchRows: sumMetric(text, 'inference_batch_size_sum', labels),
         cpuSeconds: sumMetric(text, 'process_cpu_seconds_total'),
-        loopCpuSeconds: threadCpuSeconds(child.pid),
+        loopCpuSeconds: threadCpuSeconds(child.pid)?.main ?? Number.NaN,
         rssBytes: sumMetric(text, 'process_resident_memory_bytes'),
         eventLoopP99Seconds: sumMetric(text, 'eventloop_delay_p99_seconds'),
         requestBuckets: histogramBuckets(text, 'http_request_duration_seconds', { status: '200' }),
@@ -129,19 +129,35 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
   };
 }
 
+/** Clock ticks per second of /proc's utime and stime (USER_HZ, 100 on Linux). */
+const TICKS = 100;
+
 /**
- * User and system CPU seconds of one thread of this host (Linux's /proc; the main thread's id is the
- * process id), in clock ticks of 10 ms; NaN where there is no such file.
+ * User and system CPU seconds of `pid`'s threads from Linux's /proc: the main (event-loop) thread's,
+ * whose id is the process id, and all others' together; undefined where there is no such process.
  */
-export function threadCpuSeconds(pid: number | undefined, tid = pid): number {
+export function threadCpuSeconds(pid: number | undefined): { main: number; other: number } | undefined {
+  let tids: string[];
   try {
-    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    // Fields after the parenthesised name, which may hold spaces: utime and stime are the 14th and 15th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    tids = readdirSync(`/proc/${pid}/task`);
   } catch {
-    return Number.NaN;
+    return undefined;
   }
+  let main = 0;
+  let other = 0;
+  try {
+    for (const tid of tids) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces) start at state; utime and stime are 14, 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      if (Number(tid) === pid) main += ticks;
+      else other += ticks;
+    }
+  } catch {
+    // a thread ended between the listing and the read: the threads read so far count
+  }
+  return { main: main / TICKS, other: other / TICKS };
 }
 
 /** A TCP port free on 127.0.0.1 right now (the OS picks it; the caller binds it soon after). */

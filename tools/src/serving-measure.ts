@@ -4,9 +4,8 @@
  * event loop (the main thread) and every other thread (session workers with their onnxruntime
  * threads, GC helpers, libuv). For the compute-heavy benchmark and the batching tuner.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { histogramQuantile, summarize, type LatencySummary } from './bench-stats.js';
-import { histogramBuckets, sumMetric, type BenchServer } from './bench-server.js';
+import { histogramBuckets, sumMetric, threadCpuSeconds, type BenchServer } from './bench-server.js';
 import type { LoadMode } from './load-generator.js';
 import type { LoadProcess } from './load-process.js';
 
@@ -39,38 +38,17 @@ interface Reading {
   queueSum: number;
   queueCount: number;
   computeSum: number;
-  loopTicks: number;
-  otherTicks: number;
+  loopCpuSeconds: number;
+  otherCpuSeconds: number;
   waitBuckets: Array<[number, number]>;
   loopDelayP99: number;
-}
-
-/** Clock ticks per second of /proc's utime and stime (USER_HZ, 100 on Linux). */
-const TICKS = 100;
-
-/** Per-thread CPU ticks of `pid` from /proc: the main thread's, and all others' together (0 off Linux). */
-function threadTicks(pid: number): { main: number; other: number } {
-  let main = 0;
-  let other = 0;
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      // Fields after the command name (which may hold spaces) start at state; utime and stime are 14, 15.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ticks = Number(fields[11]) + Number(fields[12]);
-      if (Number(tid) === pid) main += ticks;
-      else other += ticks;
-    }
-  } catch {
-    // a thread ended between the listing and the read, or no /proc: the split reads as zero
-  }
-  return { main, other };
 }
 
 async function read(server: BenchServer, model: string, priority = 'normal'): Promise<Reading> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
   const labels = { model };
-  const ticks = threadTicks(server.process.pid as number);
+  // Off Linux the split reads as zero.
+  const cpu = threadCpuSeconds(server.process.pid) ?? { main: 0, other: 0 };
   return {
     at: performance.now(),
     executions: sumMetric(text, 'inference_executions_total', labels),
@@ -78,8 +56,8 @@ async function read(server: BenchServer, model: string, priority = 'normal'): Pr
     queueSum: sumMetric(text, 'inference_queue_seconds_sum', labels),
     queueCount: sumMetric(text, 'inference_queue_seconds_count', labels),
     computeSum: sumMetric(text, 'inference_compute_seconds_sum', labels),
-    loopTicks: ticks.main,
-    otherTicks: ticks.other,
+    loopCpuSeconds: cpu.main,
+    otherCpuSeconds: cpu.other,
     waitBuckets: histogramBuckets(text, 'inference_priority_queue_seconds', { model, priority }),
     loopDelayP99: sumMetric(text, 'eventloop_delay_p99_seconds'),
   };
@@ -134,8 +112,8 @@ export async function measureServing(load: LoadProcess, server: BenchServer, run
         ? ((after.queueSum - before.queueSum) / (after.queueCount - before.queueCount)) * 1000
         : 0,
     computeMs: executions > 0 ? ((after.computeSum - before.computeSum) / executions) * 1000 : 0,
-    loopCores: (after.loopTicks - before.loopTicks) / TICKS / wall,
-    otherCores: (after.otherTicks - before.otherTicks) / TICKS / wall,
+    loopCores: (after.loopCpuSeconds - before.loopCpuSeconds) / wall,
+    otherCores: (after.otherCpuSeconds - before.otherCpuSeconds) / wall,
     instanceBusy: (after.computeSum - before.computeSum) / wall / run.instances,
     waitP50Ms: histogramQuantile(before.waitBuckets, after.waitBuckets, 0.5) * 1000,
     waitP99Ms: histogramQuantile(before.waitBuckets, after.waitBuckets, 0.99) * 1000,
