@@ -4,9 +4,10 @@
  * all at once, `--together`), so the host's noise falls on all alike. For targets stated against
  * "today's" figure.
  *
- *   npm run bench:builds -- [--traffic single] [--clients 64] [--rate N] [--together] [--rounds 5] [--seconds 4] [--no-build] [NAME=DIR[:KEY=VALUE,…] …]
+ *   npm run bench:builds -- [--traffic single] [--clients 64] [--rate N] [--together] [--rounds 5] [--seconds 4] [--no-build] [NAME=DIR[:KEY=VALUE|--FLAG,…] …]
  *   e.g. git worktree add /tmp/before 2d9160d && (cd /tmp/before && npm ci && npm run build)
- *        npm run bench:builds -- before=/tmp/before here=. stock=.:FAST_PATH=false
+ *        npm run bench:builds -- before=/tmp/before here=. stock=.:FAST_PATH=false gc1=.:--single-threaded-gc
+ * A setting that starts with `--` is an argument to node (a V8 flag), any other an environment variable.
  * `--rate N` sends N requests/s in Poisson arrivals (at most `--clients` in flight) instead of a closed
  * loop: every server then sees the same load and forms the same batches, so a cheaper request path
  * does not also buy larger batches, as a closed loop's higher throughput does.
@@ -55,15 +56,27 @@ const builds = (positionals.length > 0 ? positionals : ['here=.', 'stock=.:FAST_
   const at = arg.indexOf('=');
   const [name, rest] = at < 0 ? [arg, '.'] : [arg.slice(0, at), arg.slice(at + 1)];
   const [dir, settings = ''] = rest.split(':', 2);
-  return { name, root: resolve(ROOT, dir), env: settingsEnv(settings.split(',')) };
+  const [nodeArgs, env] = partition(settings.split(',').filter(Boolean), (s) => s.startsWith('--'));
+  return { name, root: resolve(ROOT, dir), env: settingsEnv(env), nodeArgs };
 });
 if (!values['no-build']) buildApi(ROOT);
 
+function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter((item) => !test(item))];
+}
+
 const config = parseModelConfig(JSON.parse(readFileSync(`${ROOT}/models/mnist/config.json`, 'utf8')));
 const { bodies, rowsPerRequest } = bodiesFor('mnist', config, traffic, { bulkRows: 256 });
-const servers: BenchServer[] = await Promise.all(
-  builds.map((b) => startBenchServer({ root: b.root, model: 'mnist', env: b.env })),
+const starts = await Promise.allSettled(
+  builds.map((b) => startBenchServer({ root: b.root, model: 'mnist', env: b.env, nodeArgs: b.nodeArgs })),
 );
+const servers: BenchServer[] = starts.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+const failedStart = starts.find((s) => s.status === 'rejected');
+if (failedStart) {
+  // One build that cannot start must not leave the others running (their child processes keep this one alive).
+  await Promise.all(servers.map((s) => s.stop()));
+  throw failedStart.reason;
+}
 const together = values.together;
 const loads = together ? servers.map(() => startLoadProcess()) : [startLoadProcess()];
 const cpu: number[][] = builds.map(() => []);
