@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -11,12 +13,30 @@ export interface ApiOutput {
 }
 
 /**
+ * The node flags the API runs with, as apps/api/start.sh chooses them: `env`'s API_NODE_FLAGS when
+ * set, else apps/api/node.options (its lines that are not comments); none for a checkout of `root`
+ * without that file (an older commit, as it shipped).
+ */
+export function apiNodeFlags(root = REPO_ROOT, env: NodeJS.ProcessEnv = process.env): string[] {
+  const file = join(root, 'apps/api/node.options');
+  const fromFile = () =>
+    existsSync(file)
+      ? readFileSync(file, 'utf8')
+          .split('\n')
+          .filter((line) => !/^\s*#/.test(line))
+          .join(' ')
+      : '';
+  return (env.API_NODE_FLAGS ?? fromFile()).split(/\s+/).filter(Boolean);
+}
+
+/**
  * Spawns `apps/api/src/main.ts` from the TypeScript sources (through tsx, as the repo's scripts run
- * it) in the repo root, on 127.0.0.1 and an ephemeral port unless `env` says otherwise, with `env`
+ * it) with the API's node flags (apiNodeFlags) in the repo root, on 127.0.0.1 and an ephemeral port unless `env` says otherwise, with `env`
  * over this process's environment. The one place the e2e tests and benchmarks start a real API.
  */
 export function spawnApi(env: Record<string, string>, output: ApiOutput = {}): ChildProcess {
-  return spawn(process.execPath, ['--conditions', '@mserve/source', '--import', 'tsx/esm', 'apps/api/src/main.ts'], {
+  const flags = apiNodeFlags(REPO_ROOT, { ...process.env, ...env });
+  return spawn(process.execPath, [...flags, '--conditions', '@mserve/source', '--import', 'tsx/esm', 'apps/api/src/main.ts'], {
     cwd: REPO_ROOT,
     env: {
       ...process.env,

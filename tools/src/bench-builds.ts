@@ -15,7 +15,8 @@
  * turns: the servers then share the host's noise within each round, not only across rounds (they
  * also share its cores, so each serves fewer requests than alone).
  * Besides each build's median, the table gives the median of its per-round ratios to the first build,
- * the event-loop thread's own CPU a request (Linux) and the rows of an average model run.
+ * the event-loop thread's own CPU a request (Linux), the rows of an average model run, and
+ * the server's resident memory at the end of its window (the price of a flag that trades memory for CPU).
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -85,11 +86,12 @@ const batchRows: number[][] = builds.map(() => []);
 const served: number[][] = builds.map(() => []);
 const dropped = builds.map(() => 0);
 const p99: number[][] = builds.map(() => []);
+const rss: number[][] = builds.map(() => []);
 
 /** One build's turn of a round: its load, and its server's CPU over the measured window. */
 async function turn(i: number, round: number): Promise<void> {
   const server = servers[i];
-  let before = { cpuSeconds: 0, loopCpuSeconds: 0, executions: 0, batchRows: 0 };
+  let before = { cpuSeconds: 0, loopCpuSeconds: 0, executions: 0, batchRows: 0, rssBytes: 0 };
   let after = before;
   const outcome = await loads[together ? i : 0].run(
     {
@@ -114,6 +116,7 @@ async function turn(i: number, round: number): Promise<void> {
   loopCpu[i].push(((after.loopCpuSeconds - before.loopCpuSeconds) * 1e6) / outcome.ok);
   batchRows[i].push((after.batchRows - before.batchRows) / Math.max(1, after.executions - before.executions));
   p99[i].push(summarize(outcome.latencies).p99);
+  rss[i].push(after.rssBytes / 2 ** 20);
   served[i].push((outcome.ok * rowsPerRequest) / (outcome.windowMs / 1000));
   console.log(`round ${round} ${builds[i].name.padEnd(10)} ${cpu[i].at(-1)?.toFixed(1)} µs a request`);
 }
@@ -131,10 +134,10 @@ const paired = pairedRatios(cpu);
 const how = together ? 'all servers at once' : 'in turns';
 console.log(`\n${traffic} from ${loadName}, ${how}, ${values.rounds} rounds of ${values.seconds} s; medians:\n`);
 console.log(
-  '| build | server CPU µs a request | × the first | × the first, paired by round | event-loop thread µs | rows a batch | predictions/s | p99 ms | dropped |',
+  '| build | server CPU µs a request | × the first | × the first, paired by round | event-loop thread µs | rows a batch | predictions/s | p99 ms | RSS MiB | dropped |',
 );
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const [i, b] of builds.entries())
   console.log(
-    `| ${b.name} | ${median(cpu[i]).toFixed(1)} | ${(median(cpu[i]) / median(cpu[0])).toFixed(2)} | ${paired[i].toFixed(2)} | ${median(loopCpu[i]).toFixed(1)} | ${median(batchRows[i]).toFixed(1)} | ${median(served[i]).toFixed(0)} | ${median(p99[i]).toFixed(1)} | ${dropped[i]} |`,
+    `| ${b.name} | ${median(cpu[i]).toFixed(1)} | ${(median(cpu[i]) / median(cpu[0])).toFixed(2)} | ${paired[i].toFixed(2)} | ${median(loopCpu[i]).toFixed(1)} | ${median(batchRows[i]).toFixed(1)} | ${median(served[i]).toFixed(0)} | ${median(p99[i]).toFixed(1)} | ${median(rss[i]).toFixed(0)} | ${dropped[i]} |`,
   );

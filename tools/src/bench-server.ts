@@ -1,12 +1,13 @@
 /**
  * The API under test, as its own process: `node apps/api/dist/main.js` (built by `npm run build`)
- * on a free loopback port, configured by env vars, plus readings of its /metrics. Its CPU time is
+ * with the node flags its launcher gives it (apiNodeFlags), on a free loopback port, configured by env vars, plus readings of its /metrics. Its CPU time is
  * the process's own (`process_cpu_seconds_total`: every thread, the session workers included).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { apiNodeFlags } from './api-process.js';
 
 /** What the benchmark reads from /metrics (counters are totals since the server started). */
 export interface ServerReading {
@@ -36,7 +37,7 @@ export interface BenchServerOptions {
   model: string;
   /** Env vars on top of the defaults (LOG_LEVEL=warn, the one model, no playground). */
   env?: Record<string, string>;
-  /** Node flags, e.g. `--cpu-prof`. */
+  /** Node flags after the launcher's (apiNodeFlags), e.g. `--cpu-prof`. */
   nodeArgs?: string[];
   /** Takes the server's stdout (e.g. a `--trace-gc-nvp` trace) instead of passing it through. */
   onStdout?: (chunk: Buffer) => void;
@@ -63,7 +64,9 @@ export function buildApi(root: string): void {
 export async function startBenchServer(options: BenchServerOptions): Promise<BenchServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), join(options.root, 'apps/api/dist/main.js')], {
+  // The node flags of the build's own launcher (apps/api/start.sh), then the benchmark's.
+  const nodeArgs = [...apiNodeFlags(options.root, { ...process.env, ...options.env }), ...(options.nodeArgs ?? [])];
+  const child = spawn(process.execPath, [...nodeArgs, join(options.root, 'apps/api/dist/main.js')], {
     cwd: options.root,
     env: {
       ...process.env,

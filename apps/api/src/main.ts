@@ -19,7 +19,13 @@ async function main(): Promise<void> {
     throw error;
   }
   logger.info(
-    { address, modelsDir: config.modelsDir, playground: config.playground ? `${address}/playground` : false },
+    {
+      address,
+      modelsDir: config.modelsDir,
+      playground: config.playground ? `${address}/playground` : false,
+      // The runtime flags node runs with (apps/api/node.options through start.sh, or API_NODE_FLAGS).
+      nodeFlags: process.execArgv,
+    },
     'listening',
   );
 
