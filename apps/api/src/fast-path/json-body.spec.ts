@@ -37,7 +37,13 @@ describe('the JSON body parser', () => {
   });
 });
 
-describe('the JSON body parser with vector keys', () => {
+/** Pads a body past LARGE_BODY_BYTES with a string field. */
+const large = (body: string) => `{"padding":"${'.'.repeat(LARGE_BODY_BYTES)}",${body.slice(1)}`;
+
+describe.each([
+  ['a small body', (body: string) => body],
+  ['a large body', large],
+])('the JSON body parser with vector keys, %s', (_size, sized) => {
   const app = Fastify();
   const vectorBodies = registerJsonBodyParser(app, new Set(['pixels']), WIDE_BOUNDS, { bodyThread: false });
   app.post('/shape', async (request) => {
@@ -53,12 +59,10 @@ describe('the JSON body parser with vector keys', () => {
 
   const post = (payload: string) =>
     app.inject({ method: 'POST', url: '/shape', headers: { 'content-type': 'application/json' }, payload });
-  /** Pads a body past LARGE_BODY_BYTES with a string field. */
-  const large = (body: string) => `{"padding":"${'.'.repeat(LARGE_BODY_BYTES)}",${body.slice(1)}`;
 
-  test('reads the lists under those keys of a large body into Float64Arrays; plainVariables gives them as JSON.parse does', async () => {
+  test('reads the lists under those keys into Float64Arrays; plainVariables gives them as JSON.parse does', async () => {
     const variables = { items: [{ pixels: [0, 0.25, 1e-3, -0.5, 0.9919999837875366] }, { pixels: [1, 2] }] };
-    const response = await post(large(JSON.stringify({ query: '{ x }', variables })));
+    const response = await post(sized(JSON.stringify({ query: '{ x }', variables })));
     expect(response.json()).toEqual({
       typed: [true, true],
       values: [
@@ -69,24 +73,24 @@ describe('the JSON body parser with vector keys', () => {
     });
   });
 
-  test('leaves a small body to JSON.parse (plain lists)', async () => {
-    const variables = { items: [{ pixels: [0, 0.25] }] };
-    const response = await post(JSON.stringify({ query: '{ x }', variables }));
-    expect(response.json()).toEqual({ typed: [false], values: [[0, 0.25]], plain: variables });
+  test('leaves a body without such a list to JSON.parse', async () => {
+    const variables = { items: [{ pixels: 'not a list' }] };
+    const response = await post(sized(JSON.stringify({ query: '{ x }', variables })));
+    expect(response.json()).toMatchObject({ typed: [false], plain: variables });
   });
 
   test.each([
     ['a list that is not all numbers', '{"variables":{"items":[{"pixels":[1,"x"]}]}}', [[1, 'x']]],
     ['a constructor key', '{"variables":{"items":[{"pixels":[1],"constructor":1}]}}', [[1]]],
-  ])('leaves a large body with %s to JSON.parse (plain lists)', async (_name, payload, values) => {
-    const response = await post(large(payload));
+  ])('leaves a body with %s to JSON.parse (plain lists)', async (_name, payload, values) => {
+    const response = await post(sized(payload));
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ typed: [false], values });
   });
 
-  test('reads a large body whose values hold escapes or the words the poisoning guard looks for', async () => {
+  test('reads a body whose values hold escapes or the words the poisoning guard looks for', async () => {
     const payload = '{"variables":{"items":[{"pixels":[1]}]},"q":"\\u0041 constructor __proto__"}';
-    const response = await post(large(payload));
+    const response = await post(sized(payload));
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ typed: [true], values: [[1]] });
   });
@@ -98,8 +102,8 @@ describe('the JSON body parser with vector keys', () => {
       'a constructor.prototype key',
       '{"variables":{"items":[{"pixels":[1]}]},"a":[{"constructor":{"prototype":{"polluted":1}}}]}',
     ],
-  ])('refuses a large body with %s as fastify does', async (_name, payload) => {
-    const response = await post(large(payload));
+  ])('refuses a body with %s as fastify does', async (_name, payload) => {
+    const response = await post(sized(payload));
     expect(response.statusCode).toBe(400);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });

@@ -6,11 +6,11 @@ import { findLongList, LIST_SCAN_FROM_BYTES, type ListBounds } from '../list-sca
 import { BodyThread } from './body-thread.js';
 
 /**
- * Bodies this large have their vectors read from the bytes, on the body thread when there is one; a
- * 256-row mnist request is about 1 MB. Smaller ones go to JSON.parse on the event loop: the hop to
- * the thread and back (a copy of the bytes, two messages) costs more than parsing a few rows, and
- * for single rows the typed-array lane measured no faster end to end than JSON.parse. It is the stock
- * path's scan threshold, so both paths refuse the same bodies with 413.
+ * Bodies this large may go to the body thread, and are scanned for lists past the bounds first; a
+ * 256-row mnist request is about 1 MB. Smaller ones are read on the event loop: the hop to the
+ * thread and back (a copy of the bytes, two messages) costs more than reading a few rows, and none
+ * can hold a list past the bounds. It is the stock path's scan threshold, so both paths refuse the
+ * same bodies with 413.
  */
 export const LARGE_BODY_BYTES = LIST_SCAN_FROM_BYTES;
 
@@ -45,14 +45,14 @@ export class VectorBodies {
  *   `"__proto__"` and `"constructor"` keys, plain or \u-escaped). A body with neither word and no
  *   `\u` escape cannot hold such a key, which three substring searches show much faster: it goes
  *   straight to JSON.parse.
- * - A body of LARGE_BODY_BYTES or more is read by a JsonVectorReader first, without those searches
- *   (it declines the keys they look for, and a body it declines gets them): the lists under
- *   `vectorKeys` (the twin schema's list fields, mnist's `pixels`) become Float64Arrays, read from
- *   the bytes. One that holds such a list (`"pixels": [`, any spacing), or any list of more than a
- *   few numbers (a top-level `[Float!]` variable, read as a Float64Array there too), is read on the
- *   body thread, so the event loop goes on serving; others (a compact body: its base64 column
- *   shares the list field's name) are read here, where the trip to the thread costs more than it
- *   saves.
+ * - A body that holds a list under one of `vectorKeys` (the twin schema's list fields, mnist's
+ *   `pixels`: `"pixels": [`, any spacing) is read by a JsonVectorReader first, without those
+ *   searches (it declines the keys they look for, and a body it declines gets them): those lists
+ *   become Float64Arrays, read from the bytes, which costs less than JSON.parse's arrays of doubles.
+ *   A body of LARGE_BODY_BYTES or more that holds one, or any list of more than a few numbers (a
+ *   top-level `[Float!]` variable, read as a Float64Array there too), is read on the body thread, so
+ *   the event loop goes on serving; other large bodies (a compact body: its base64 column shares
+ *   the list field's name) are read here, where the trip to the thread costs more than it saves.
  * Any other body, and any body that fails to parse, goes to fastify's parser, so errors and the
  * poisoning checks are exactly fastify's. Before any of that, a large body with a list past
  * `listBounds` is refused (413, findLongList), on the thread for those that go there, as the stock
@@ -90,7 +90,10 @@ export function registerJsonBodyParser(
       }
       return done(null, parsed);
     };
-    if (bytes.length < LARGE_BODY_BYTES) return general();
+    if (bytes.length < LARGE_BODY_BYTES) {
+      const parsed = readVectors && holdsList(bytes, listKeys) ? reader.parse(bytes) : undefined;
+      return parsed === undefined ? general() : withVectors(parsed);
+    }
     const bounds = listBounds();
     if (thread && (holdsList(bytes, listKeys) || holdsNumberList(bytes))) {
       void thread.parse(bytes, bounds).then(({ parsed, tooLong }) => {
