@@ -36,18 +36,22 @@ export function apiNodeFlags(root = REPO_ROOT, env: NodeJS.ProcessEnv = process.
  */
 export function spawnApi(env: Record<string, string>, output: ApiOutput = {}): ChildProcess {
   const flags = apiNodeFlags(REPO_ROOT, { ...process.env, ...env });
-  return spawn(process.execPath, [...flags, '--conditions', '@mserve/source', '--import', 'tsx/esm', 'apps/api/src/main.ts'], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      TSX_TSCONFIG_PATH: 'tsconfig.base.json',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      ...env,
+  return spawn(
+    process.execPath,
+    [...flags, '--conditions', '@mserve/source', '--import', 'tsx/esm', 'apps/api/src/main.ts'],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        TSX_TSCONFIG_PATH: 'tsconfig.base.json',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        ...env,
+      },
+      stdio: ['ignore', output.stdout ?? 'pipe', output.stderr ?? 'pipe'],
     },
-    stdio: ['ignore', output.stdout ?? 'pipe', output.stderr ?? 'pipe'],
-  });
+  );
 }
 
 /** A spawned API that has logged "listening". */
