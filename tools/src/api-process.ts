@@ -31,27 +31,25 @@ export function apiNodeFlags(root = REPO_ROOT, env: NodeJS.ProcessEnv = process.
 
 /**
  * Spawns `apps/api/src/main.ts` from the TypeScript sources (through tsx, as the repo's scripts run
- * it) with the API's node flags (apiNodeFlags) in the repo root, on 127.0.0.1 and an ephemeral port unless `env` says otherwise, with `env`
- * over this process's environment. The one place the e2e tests and benchmarks start a real API.
+ * it) with the API's node flags (apiNodeFlags) in the repo root, on 127.0.0.1 and an ephemeral port
+ * unless `env` says otherwise, with `env` over this process's environment. The one place the e2e
+ * tests and benchmarks start a real API.
  */
 export function spawnApi(env: Record<string, string>, output: ApiOutput = {}): ChildProcess {
   const flags = apiNodeFlags(REPO_ROOT, { ...process.env, ...env });
-  return spawn(
-    process.execPath,
-    [...flags, '--conditions', '@mserve/source', '--import', 'tsx/esm', 'apps/api/src/main.ts'],
-    {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        TSX_TSCONFIG_PATH: 'tsconfig.base.json',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        ...env,
-      },
-      stdio: ['ignore', output.stdout ?? 'pipe', output.stderr ?? 'pipe'],
+  const args = [...flags, '--conditions', '@mserve/source', '--import', 'tsx/esm', 'apps/api/src/main.ts'];
+  return spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      TSX_TSCONFIG_PATH: 'tsconfig.base.json',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ...env,
     },
-  );
+    stdio: ['ignore', output.stdout ?? 'pipe', output.stderr ?? 'pipe'],
+  });
 }
 
 /** A spawned API that has logged "listening". */

@@ -1,7 +1,8 @@
 /**
  * The API under test, as its own process: `node apps/api/dist/main.js` (built by `npm run build`)
- * with the node flags its launcher gives it (apiNodeFlags), on a free loopback port, configured by env vars, plus readings of its /metrics. Its CPU time is
- * the process's own (`process_cpu_seconds_total`: every thread, the session workers included).
+ * with the node flags its launcher gives it (apiNodeFlags), on a free loopback port, configured by
+ * env vars, plus readings of its /metrics. Its CPU time is the process's own
+ * (`process_cpu_seconds_total`: every thread, the session workers included).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
