@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm run image`: builds deploy/Dockerfile with Debian's podman on a base made here (no image
-# registry needed), runs it, and reports the image size, the start-to-ready time, the README's
-# example query answered by the container, and a SIGTERM stop (exit code and log).
+# registry needed), runs it, and reports the image size, the start-to-ready time, the node flags its
+# entrypoint gave node (which must be apps/api/node.options'), the README's example query answered
+# by the container, and a SIGTERM stop (exit code and log).
 # Needs root and Debian's podman, runc and mmdebstrap (`apt-get install podman runc mmdebstrap`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -74,10 +75,13 @@ podman stop -t 30 "$name" >/dev/null
 stop_ms=$(( ($(date +%s%N) - stop_start) / 1000000 ))
 exit_code=$(podman inspect --format '{{.State.ExitCode}}' "$name")
 stopped=$(podman logs "$name" 2>&1 | grep -c '"msg":"stopped"' || true)
+# The node flags the entrypoint (apps/api/start.sh) gave node, as the listening line names them.
+flags=$(podman logs "$name" 2>&1 | grep '"msg":"listening"' | grep -o '"nodeFlags":\[[^]]*\]' || true)
+expected="\"nodeFlags\":[$(grep -v '^[[:space:]]*#' apps/api/node.options | xargs -n1 | sed 's/.*/"&"/' | paste -sd, -)]"
 
 echo "image: $IMAGE size $((size / 1024 / 1024)) MiB (base $((base_size / 1024 / 1024)) MiB), built in ${build_s} s"
-echo "image: start-to-ready ${ready_ms} ms; uid $user; PID 1 $pid1; healthcheck $health"
+echo "image: start-to-ready ${ready_ms} ms; uid $user; PID 1 $pid1; healthcheck $health; ${flags:-no nodeFlags logged}"
 echo "image: SIGTERM stop in ${stop_ms} ms (lame duck 1000 ms), exit code $exit_code, 'stopped' logged: $stopped"
 # The build stage and earlier builds of the tag stay behind as dangling images: drop them.
 podman image prune -f >/dev/null
-[ "$exit_code" = 0 ] && [ "$stopped" = 1 ] && [ "$user" != 0 ] && [ "$health" = healthy ]
+[ "$exit_code" = 0 ] && [ "$stopped" = 1 ] && [ "$user" != 0 ] && [ "$health" = healthy ] && [ "$flags" = "$expected" ]
